@@ -1,0 +1,72 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Engine } from "../engine/engine.js";
+import { createId, type IdGenerator } from "../util/create-id.js";
+import { registerCountTokensRoute } from "./routes/count-tokens-route.js";
+import { registerHealthRoutes } from "./routes/health-route.js";
+import { registerMessagesRoute } from "./routes/messages-route.js";
+import { registerModelsRoutes } from "./routes/models-route.js";
+import { generationSummary } from "./routes/request-log.js";
+import { NotFoundError } from "./server-error.js";
+import { toServerError } from "./to-server-error.js";
+
+export interface AppOptions {
+  readonly engine: Engine;
+  /** A pino logger; silent when omitted. */
+  readonly logger?: FastifyBaseLogger;
+  readonly generateId?: IdGenerator;
+  /** Largest accepted request body in bytes. Defaults to 32 MiB, the real API's limit. */
+  readonly bodyLimit?: number;
+  readonly pingIntervalMs?: number;
+}
+
+/** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
+export function createApp(options: AppOptions): FastifyInstance {
+  const generateId = options.generateId ?? createId;
+  const app: FastifyInstance = Fastify({
+    ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    genReqId: () => generateId("req"),
+    requestIdHeader: false,
+    // Routing ignores the query string (`?beta=true`), and Anthropic's paths are case-sensitive.
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("request-id", request.id);
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        request_id: request.id,
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime),
+        ...generationSummary(request),
+      },
+      "request",
+    );
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const serverError = toServerError(error);
+    if (serverError.status >= 500) request.log.error({ err: error }, "request failed");
+    return reply.status(serverError.status).headers(serverError.headers).send(serverError.toBody(request.id));
+  });
+  app.setNotFoundHandler(async (request) => {
+    throw new NotFoundError(`Not found: ${request.method} ${request.url.split("?")[0] ?? ""}`);
+  });
+
+  registerMessagesRoute(app, {
+    engine: options.engine,
+    generateId,
+    ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+  });
+  registerCountTokensRoute(app, options.engine);
+  registerModelsRoutes(app, options.engine);
+  registerHealthRoutes(app, options.engine);
+  return app;
+}

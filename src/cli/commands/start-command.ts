@@ -1,0 +1,127 @@
+import os from "node:os";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import pino from "pino";
+import { createApp } from "../../api/create-app.js";
+import { LlamaEngine } from "../../engine/llama-engine.js";
+import { ensureDemoModel } from "../demo-model.js";
+import { pensieveHome } from "../pensieve-home.js";
+
+interface StartFlags {
+  model?: string;
+  demo?: boolean;
+  host: string;
+  port: number;
+  ctxSize?: number;
+  threads?: number;
+  parallel: number;
+  gpu: "auto" | "cpu";
+  logLevel: string;
+}
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command("start", { isDefault: true })
+    .description("Load a model and serve Anthropic's Messages API.")
+    .addOption(new Option("-m, --model <path>", "GGUF model file to serve").env("PENSIEVE_MODEL"))
+    .option("--demo", "serve the small generated demo model (it answers one fixed sentence)")
+    .addOption(new Option("--host <address>", "address to bind").default("127.0.0.1").env("PENSIEVE_HOST"))
+    .addOption(new Option("-p, --port <number>", "port to listen on").default(8080).argParser(parsePort).env("PENSIEVE_PORT"))
+    .addOption(new Option("-c, --ctx-size <tokens>", "context size per sequence (default: the model's, at most 8192)").argParser(parsePositive))
+    .addOption(new Option("-t, --threads <count>", "CPU threads (default: all cores)").argParser(parsePositive))
+    .addOption(new Option("--parallel <count>", "requests decoded at once").default(1).argParser(parsePositive))
+    .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
+    .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+    .action(async (flags: StartFlags) => {
+      await start(flags);
+    });
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  const logger = pino({ level: flags.logLevel }, pino.destination(2));
+  const home = pensieveHome(process.env);
+  const demo = flags.demo === true || flags.model === undefined;
+  const modelPath = demo ? await ensureDemoModel(home) : flags.model;
+  if (modelPath === undefined) throw new Error("unreachable: no model path");
+
+  const engine = LlamaEngine.start({
+    modelPath,
+    threads: flags.threads ?? os.availableParallelism(),
+    parallel: flags.parallel,
+    gpu: flags.gpu === "cpu" ? false : "auto",
+    ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : {}),
+    log: (level, message) => logger[level]({ component: "engine" }, message),
+  });
+  const app = createApp({ engine, logger });
+  await app.listen({ host: flags.host, port: flags.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : flags.port;
+  const baseUrl = `http://${flags.host.includes(":") ? `[${flags.host}]` : flags.host}:${port}`;
+
+  const status = await engine.whenSettled();
+  printBanner({ baseUrl, demo, modelPath, status });
+  stopOnSignals(async () => {
+    await app.close();
+    await engine.dispose();
+  });
+}
+
+function printBanner(details: {
+  baseUrl: string;
+  demo: boolean;
+  modelPath: string;
+  status: LlamaEngine["status"];
+}): void {
+  const lines: string[] = [];
+  if (details.status.state !== "ready") {
+    lines.push(`Pensieve is listening on ${details.baseUrl}, but the model did not load:`);
+    lines.push(`  ${details.status.state === "failed" ? details.status.reason : details.status.state}`);
+    lines.push("/health answers 503 until this is fixed; restart with a working --model.");
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return;
+  }
+  const model = details.status.model;
+  lines.push(`Pensieve is serving ${model.id} on ${details.baseUrl}`);
+  lines.push(`  context: ${model.contextSize} tokens, chat format: ${model.chatWrapper}`);
+  if (details.demo) {
+    lines.push("");
+    lines.push("  This is the built-in DEMO model: generated weights that answer one fixed sentence, not a real model.");
+    lines.push("  To chat for real, serve a GGUF instruction model:  npm start -- --model /path/to/model.gguf");
+    lines.push("  (or set PENSIEVE_MODEL=/path/to/model.gguf)");
+  }
+  lines.push("");
+  lines.push("Point Claude Code or the Anthropic SDK at it:");
+  lines.push(`  export ANTHROPIC_BASE_URL=${details.baseUrl}`);
+  lines.push("  export ANTHROPIC_API_KEY=pensieve-local");
+  lines.push(`  export CLAUDE_CODE_MAX_CONTEXT_TOKENS=${model.maxInputTokens} DISABLE_COMPACT=1  # tell Claude Code the real window`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** First SIGINT/SIGTERM: stop accepting, finish, dispose, exit 0. A second one exits at once. */
+function stopOnSignals(shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+function parsePositive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError("expected a positive whole number");
+  return parsed;
+}
+
+function parsePort(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
+  return parsed;
+}

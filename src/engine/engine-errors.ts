@@ -1,0 +1,41 @@
+/** Domain errors the engine throws; the API edge maps each to an Anthropic error in one place. */
+export class EngineError extends Error {
+  override readonly name: string = "EngineError";
+}
+
+export class PromptTooLongError extends EngineError {
+  override readonly name = "PromptTooLongError";
+  constructor(
+    readonly promptTokens: number,
+    readonly maxInputTokens: number,
+  ) {
+    super(`prompt is too long: ${promptTokens} tokens > ${maxInputTokens} maximum`);
+  }
+}
+
+/** The model is not loaded (still loading, or its load failed). */
+export class EngineUnavailableError extends EngineError {
+  override readonly name = "EngineUnavailableError";
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Every sequence is busy and the wait queue is full. */
+export class EngineOverloadedError extends EngineError {
+  override readonly name = "EngineOverloadedError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The request is well-formed for the wire but cannot be served by this model (for example images). */
+export class UnsupportedRequestError extends EngineError {
+  override readonly name = "UnsupportedRequestError";
+}

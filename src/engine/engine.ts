@@ -1,0 +1,32 @@
+import type { GenerationEvent } from "./generation-event.js";
+import type { GenerationRequest, PromptRequest } from "./generation-request.js";
+
+/** What the HTTP layer needs from inference, and nothing about how it is done. */
+export interface Engine {
+  readonly status: EngineStatus;
+  /**
+   * Streams one generation. The first event is always `start` and the last `finish`; aborting the signal
+   * ends the stream early with a `finish` (an abort is not an error).
+   */
+  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
+  /** Exactly the number of prompt tokens `generate` would report for the same prompt on a cold cache. */
+  countTokens(request: PromptRequest): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+export type EngineStatus =
+  | { readonly state: "loading"; readonly model: ModelDescription | null }
+  | { readonly state: "ready"; readonly model: ModelDescription }
+  | { readonly state: "failed"; readonly model: ModelDescription | null; readonly reason: string };
+
+export interface ModelDescription {
+  /** Stable id the API lists, derived from the model file's name. */
+  readonly id: string;
+  readonly displayName: string;
+  readonly createdAt: Date;
+  readonly contextSize: number;
+  /** The longest prompt accepted: the context minus room for at least one generated token. */
+  readonly maxInputTokens: number;
+  readonly architecture: string;
+  readonly chatWrapper: string;
+}

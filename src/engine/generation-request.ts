@@ -1,0 +1,51 @@
+/**
+ * What the engine is asked to do, free of any wire format: the API edge translates Anthropic requests into
+ * this, and the engine renders it through the model's own chat template.
+ */
+export interface GenerationRequest {
+  /** The system prompt, already folded from every system source. Empty when there is none. */
+  readonly system: string;
+  /** Alternating turns, oldest first; consecutive same-role turns are already merged. */
+  readonly turns: readonly ConversationTurn[];
+  readonly tools: readonly ToolDefinition[];
+  readonly toolChoice: ToolChoice;
+  /** Upper bound on generated tokens; the engine clamps it to what the context has left. */
+  readonly maxTokens: number;
+  readonly sampling: SamplingOptions;
+  readonly stopSequences: readonly string[];
+}
+
+/** The part of a request that decides the prompt; all that token counting needs. */
+export type PromptRequest = Pick<GenerationRequest, "system" | "turns" | "tools" | "toolChoice">;
+
+export interface SamplingOptions {
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly topK?: number;
+}
+
+export type ConversationTurn =
+  | { readonly role: "user"; readonly parts: readonly UserPart[] }
+  | { readonly role: "assistant"; readonly parts: readonly AssistantPart[] };
+
+export type UserPart =
+  | { readonly type: "text"; readonly text: string }
+  | { readonly type: "tool-result"; readonly toolCallId: string; readonly content: string; readonly isError: boolean };
+
+export type AssistantPart =
+  | { readonly type: "text"; readonly text: string }
+  | { readonly type: "thinking"; readonly text: string }
+  | { readonly type: "tool-call"; readonly id: string; readonly name: string; readonly input: unknown };
+
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the tool's input object. */
+  readonly inputSchema: Readonly<Record<string, unknown>>;
+}
+
+export type ToolChoice =
+  | { readonly type: "auto"; readonly disableParallelToolUse: boolean }
+  | { readonly type: "any"; readonly disableParallelToolUse: boolean }
+  | { readonly type: "tool"; readonly name: string; readonly disableParallelToolUse: boolean }
+  | { readonly type: "none" };

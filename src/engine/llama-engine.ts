@@ -1,0 +1,290 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import {
+  getLlama,
+  LlamaChat,
+  LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatModelFunctions,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { AsyncChannel } from "../util/async-channel.js";
+import { createId } from "../util/create-id.js";
+import { toChatHistory } from "./chat-history.js";
+import type { Engine, EngineStatus, ModelDescription } from "./engine.js";
+import { EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
+import type { GenerationEvent, StopReason } from "./generation-event.js";
+import type { GenerationRequest, PromptRequest } from "./generation-request.js";
+import { SequencePool } from "./sequence-pool.js";
+import { toChatFunctions } from "./to-chat-functions.js";
+
+export interface LlamaEngineOptions {
+  readonly modelPath: string;
+  /** Context size in tokens for each sequence. Defaults to the model's training context, capped at 8192. */
+  readonly contextSize?: number;
+  /** CPU threads. Pass the machine's parallelism: node-llama-cpp's own default oversubscribes small machines. */
+  readonly threads: number;
+  /** Concurrent sequences in the one context. Defaults to `1`. */
+  readonly parallel?: number;
+  /** Requests allowed to wait for a sequence before new ones are refused. Defaults to `16`. */
+  readonly maxQueue?: number;
+  /** `false` for CPU only, `"auto"` to use a GPU where one works. Defaults to `"auto"`. */
+  readonly gpu?: false | "auto";
+  readonly log?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+const defaultContextCap = 8192;
+
+/** Loads a GGUF model once and keeps it, serving generations from a pool of context sequences. */
+export class LlamaEngine implements Engine {
+  private currentStatus: EngineStatus = { state: "loading", model: null };
+  private readonly loaded: Promise<LoadedModel | null>;
+
+  private constructor(private readonly options: LlamaEngineOptions) {
+    this.loaded = this.load().catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.currentStatus = { state: "failed", model: null, reason };
+      this.options.log?.("error", `model failed to load: ${reason}`);
+      return null;
+    });
+  }
+
+  /** Starts loading in the background; `status` says when it is ready. */
+  static start(options: LlamaEngineOptions): LlamaEngine {
+    return new LlamaEngine(options);
+  }
+
+  get status(): EngineStatus {
+    return this.currentStatus;
+  }
+
+  /** Resolves once loading has finished, whether it succeeded or not. */
+  async whenSettled(): Promise<EngineStatus> {
+    await this.loaded;
+    return this.currentStatus;
+  }
+
+  async countTokens(request: PromptRequest): Promise<number> {
+    const model = await this.ready();
+    return model.renderPrompt(request).tokens.length;
+  }
+
+  async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
+    const model = await this.ready();
+    const prompt = model.renderPrompt(request);
+    const promptTokens = prompt.tokens.length;
+    if (promptTokens > model.description.maxInputTokens) {
+      throw new PromptTooLongError(promptTokens, model.description.maxInputTokens);
+    }
+
+    const lease = await model.pool.acquire((sequence) => sharedPrefixLength(sequence, prompt.tokens), signal);
+    try {
+      const sequence = lease.sequence;
+      // The last prompt token is always evaluated again to get fresh logits, so it never counts as cached.
+      const cachedInputTokens = Math.min(sharedPrefixLength(sequence, prompt.tokens), promptTokens - 1);
+      const promptUsage = { inputTokens: promptTokens - cachedInputTokens, cachedInputTokens };
+      yield { type: "start", usage: promptUsage };
+
+      const roomLeft = model.description.contextSize - promptTokens - 1;
+      const maxTokens = Math.min(request.maxTokens, roomLeft);
+      if (maxTokens <= 0) {
+        yield { type: "finish", stopReason: "max-tokens", stopSequence: null, usage: { ...promptUsage, outputTokens: 0 } };
+        return;
+      }
+      yield* this.runChat(model, sequence, prompt, request, maxTokens, maxTokens < request.maxTokens, promptUsage, signal);
+    } finally {
+      lease.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    const model = await this.loaded;
+    if (model === null) return;
+    this.currentStatus = { state: "failed", model: model.description, reason: "the engine was shut down" };
+    await model.dispose();
+  }
+
+  private async *runChat(
+    model: LoadedModel,
+    sequence: LlamaContextSequence,
+    prompt: RenderedPrompt,
+    request: GenerationRequest,
+    maxTokens: number,
+    clampedByContext: boolean,
+    promptUsage: { inputTokens: number; cachedInputTokens: number },
+    signal: AbortSignal,
+  ): AsyncGenerator<GenerationEvent> {
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: model.chatWrapper, autoDisposeSequence: false });
+    const channel = new AsyncChannel<GenerationEvent>();
+    const meterBefore = sequence.tokenMeter.getState();
+    const sampling = request.sampling;
+
+    const generation = chat
+      .generateResponse(prompt.history, {
+        maxTokens,
+        signal,
+        stopOnAbortSignal: true,
+        ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
+        ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
+        ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
+        ...(request.stopSequences.length > 0 ? { customStopTriggers: request.stopSequences } : {}),
+        ...(prompt.functions !== undefined ? { functions: prompt.functions } : {}),
+        ...(prompt.functions !== undefined && request.toolChoice.type !== "none" && request.toolChoice.disableParallelToolUse
+          ? { maxParallelFunctionCalls: 1 }
+          : {}),
+        onResponseChunk: (chunk) => {
+          if (chunk.text === "") return;
+          if (chunk.type === undefined) channel.push({ type: "text-delta", text: chunk.text });
+          else if (chunk.segmentType === "thought") channel.push({ type: "thinking-delta", text: chunk.text });
+        },
+      })
+      .then(
+        (result) => {
+          for (const call of result.functionCalls ?? []) {
+            channel.push({ type: "tool-call", id: createId("toolu"), name: call.functionName, input: call.params });
+          }
+          const used = sequence.tokenMeter.diff(meterBefore);
+          const metadata = result.metadata;
+          const stopSequence = metadata.stopReason === "customStopTrigger" ? joinTrigger(metadata.customStopTrigger) : null;
+          channel.push({
+            type: "finish",
+            stopReason: toStopReason(metadata.stopReason, clampedByContext),
+            stopSequence,
+            usage: { ...promptUsage, outputTokens: used.usedOutputTokens },
+          });
+          channel.close();
+        },
+        (error: unknown) => channel.fail(error),
+      );
+
+    try {
+      yield* channel;
+    } finally {
+      await generation;
+      chat.dispose({ disposeSequence: false });
+    }
+  }
+
+  private async ready(): Promise<LoadedModel> {
+    const model = await this.loaded;
+    if (model === null || this.currentStatus.state !== "ready") {
+      throw new EngineUnavailableError(
+        this.currentStatus.state === "failed" ? `the model is not available: ${this.currentStatus.reason}` : "the model is still loading",
+        false,
+      );
+    }
+    return model;
+  }
+
+  private async load(): Promise<LoadedModel> {
+    const { modelPath, threads } = this.options;
+    const started = performance.now();
+    const llama = await getLlama({
+      gpu: this.options.gpu ?? "auto",
+      build: "never",
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        const text = message.trim();
+        if (text === "") return;
+        this.options.log?.(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? "error" : "warn", text);
+      },
+    });
+    const llamaModel = await llama.loadModel({ modelPath });
+    const trainContext = llamaModel.trainContextSize;
+    const contextSize = this.options.contextSize ?? Math.min(trainContext, defaultContextCap);
+    const parallel = this.options.parallel ?? 1;
+    const context = await llamaModel.createContext({ contextSize, sequences: parallel, threads });
+    const sequences = Array.from({ length: parallel }, () => context.getSequence());
+    const chatWrapper = resolveChatWrapper(llamaModel);
+    const file = await stat(modelPath);
+    const description: ModelDescription = {
+      id: modelIdFromPath(modelPath),
+      displayName: `${path.basename(modelPath)} (local)`,
+      createdAt: file.mtime,
+      contextSize: context.contextSize,
+      maxInputTokens: context.contextSize - 2,
+      architecture: llamaModel.fileInfo.metadata.general.architecture ?? "unknown",
+      chatWrapper: chatWrapper.wrapperName,
+    };
+    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, new SequencePool(sequences, this.options.maxQueue ?? 16), description);
+    this.currentStatus = { state: "ready", model: description };
+    this.options.log?.(
+      "info",
+      `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}`,
+    );
+    return loaded;
+  }
+}
+
+interface RenderedPrompt {
+  readonly history: ChatHistoryItem[];
+  readonly functions: ChatModelFunctions | undefined;
+  readonly tokens: Token[];
+}
+
+class LoadedModel {
+  constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    readonly chatWrapper: ChatWrapper,
+    readonly pool: SequencePool<LlamaContextSequence>,
+    readonly description: ModelDescription,
+  ) {}
+
+  /** Renders the prompt exactly as LlamaChat will evaluate it: the history plus an open model response. */
+  renderPrompt(request: PromptRequest): RenderedPrompt {
+    const history = toChatHistory(request);
+    const functions = request.toolChoice.type === "none" ? undefined : toChatFunctions(request.tools);
+    const last = history.at(-1);
+    const window: ChatHistoryItem[] = last?.type === "model" ? history : [...history, { type: "model", response: [] }];
+    const { contextText } = this.chatWrapper.generateContextState({
+      chatHistory: window,
+      ...(functions !== undefined ? { availableFunctions: functions } : {}),
+    });
+    return { history, functions, tokens: contextText.tokenize(this.model.tokenizer) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+}
+
+function sharedPrefixLength(sequence: LlamaContextSequence, tokens: Token[]): number {
+  return sequence.compareContextTokens(tokens).firstDifferentIndex;
+}
+
+function toStopReason(
+  reason: "eogToken" | "stopGenerationTrigger" | "functionCalls" | "maxTokens" | "abort" | "customStopTrigger",
+  clampedByContext: boolean,
+): StopReason {
+  switch (reason) {
+    case "functionCalls":
+      return "tool-use";
+    case "maxTokens":
+      return clampedByContext ? "context-window-exceeded" : "max-tokens";
+    case "customStopTrigger":
+      return "stop-sequence";
+    case "eogToken":
+    case "stopGenerationTrigger":
+    case "abort":
+      return "end-turn";
+  }
+}
+
+function joinTrigger(trigger: readonly (string | Token)[]): string {
+  return trigger.filter((part): part is string => typeof part === "string").join("");
+}
+
+/** `/models/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf` → `qwen2.5-0.5b-instruct-q4_k_m`. */
+export function modelIdFromPath(modelPath: string): string {
+  return path.basename(modelPath).replace(/\.gguf$/i, "").toLowerCase();
+}

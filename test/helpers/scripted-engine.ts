@@ -1,0 +1,53 @@
+import type { Engine, EngineStatus, ModelDescription } from "../../src/engine/engine.js";
+import type { GenerationEvent } from "../../src/engine/generation-event.js";
+import type { GenerationRequest, PromptRequest } from "../../src/engine/generation-request.js";
+
+export const scriptedModel: ModelDescription = {
+  id: "scripted-model",
+  displayName: "scripted-model.gguf (local)",
+  createdAt: new Date("2026-01-01T00:00:00Z"),
+  contextSize: 4096,
+  maxInputTokens: 4094,
+  architecture: "llama",
+  chatWrapper: "ChatML",
+};
+
+/**
+ * A fake engine for tests of the HTTP layer alone: it replays the events it is given and records the
+ * requests it received. Inference itself is covered by the integration tests against the real engine.
+ */
+export class ScriptedEngine implements Engine {
+  readonly requests: GenerationRequest[] = [];
+  status: EngineStatus = { state: "ready", model: scriptedModel };
+
+  constructor(private readonly script: (request: GenerationRequest, signal: AbortSignal) => AsyncIterable<GenerationEvent>) {}
+
+  static replaying(events: readonly GenerationEvent[]): ScriptedEngine {
+    return new ScriptedEngine(async function* () {
+      yield* events;
+    });
+  }
+
+  generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
+    this.requests.push(request);
+    return this.script(request, signal);
+  }
+
+  async countTokens(request: PromptRequest): Promise<number> {
+    return request.system.length + request.turns.length;
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+export const textEvents: readonly GenerationEvent[] = [
+  { type: "start", usage: { inputTokens: 12, cachedInputTokens: 0 } },
+  { type: "text-delta", text: "Hello" },
+  { type: "text-delta", text: ", world" },
+  { type: "finish", stopReason: "end-turn", stopSequence: null, usage: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 3 } },
+];
+
+export function sequentialIds(): (prefix: string) => string {
+  let counter = 0;
+  return (prefix) => `${prefix}_test${String(++counter).padStart(4, "0")}`;
+}

@@ -1,0 +1,101 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import type { GenerationEvent } from "../../../src/engine/generation-event.js";
+import { encodeServerSentEvent } from "../../../src/api/sse.js";
+import { AnthropicEventTranslator, toAnthropicStopReason } from "../../../src/api/translate/anthropic-event-translator.js";
+import { MessageAccumulator } from "../../../src/api/translate/message-accumulator.js";
+import type { MessageStreamEvent } from "../../../src/api/wire/message-types.js";
+import { textEvents } from "../../helpers/scripted-engine.js";
+import { checkStreamGrammar } from "../../helpers/stream-grammar.js";
+
+function translateAll(events: readonly GenerationEvent[]): MessageStreamEvent[] {
+  const translator = new AnthropicEventTranslator("msg_golden", "claude-sonnet-5");
+  return events.flatMap((event) => translator.translate(event));
+}
+
+const mixedEvents: readonly GenerationEvent[] = [
+  { type: "start", usage: { inputTokens: 40, cachedInputTokens: 100 } },
+  { type: "thinking-delta", text: "Let me " },
+  { type: "thinking-delta", text: "think." },
+  { type: "text-delta", text: "Checking the weather." },
+  { type: "tool-call", id: "toolu_golden1", name: "get_weather", input: { city: "Paris" } },
+  { type: "tool-call", id: "toolu_golden2", name: "get_time", input: {} },
+  { type: "finish", stopReason: "tool-use", stopSequence: null, usage: { inputTokens: 40, cachedInputTokens: 100, outputTokens: 21 } },
+];
+
+describe("AnthropicEventTranslator", () => {
+  it("encodes a text reply exactly as the golden SSE transcript", async () => {
+    const sse = translateAll(textEvents).map(encodeServerSentEvent).join("");
+    expect(sse).toBe(await readFile(new URL("../../fixtures/golden/text-reply.sse", import.meta.url), "utf8"));
+  });
+
+  it("encodes thinking, text and tool calls exactly as the golden SSE transcript", async () => {
+    const sse = translateAll(mixedEvents).map(encodeServerSentEvent).join("");
+    expect(sse).toBe(await readFile(new URL("../../fixtures/golden/thinking-text-tools.sse", import.meta.url), "utf8"));
+  });
+
+  it("keeps the stream grammar: one start, contiguous non-overlapping blocks, delta types matching blocks", () => {
+    expect(checkStreamGrammar(translateAll(mixedEvents))).toEqual([]);
+    expect(checkStreamGrammar(translateAll(textEvents))).toEqual([]);
+  });
+
+  it("opens no block for a reply with no content", () => {
+    const events = translateAll([
+      { type: "start", usage: { inputTokens: 5, cachedInputTokens: 0 } },
+      { type: "finish", stopReason: "max-tokens", stopSequence: null, usage: { inputTokens: 5, cachedInputTokens: 0, outputTokens: 0 } },
+    ]);
+    expect(events.map((event) => event.type)).toEqual(["message_start", "message_delta", "message_stop"]);
+  });
+
+  it("folds into the same message a streaming client would assemble", () => {
+    const accumulator = new MessageAccumulator();
+    for (const event of translateAll(mixedEvents)) accumulator.add(event);
+    const message = accumulator.result();
+    expect(message.content).toEqual([
+      { type: "thinking", thinking: "Let me think.", signature: expect.any(String) },
+      { type: "text", text: "Checking the weather." },
+      { type: "tool_use", id: "toolu_golden1", name: "get_weather", input: { city: "Paris" } },
+      { type: "tool_use", id: "toolu_golden2", name: "get_time", input: {} },
+    ]);
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.usage).toEqual({
+      input_tokens: 40,
+      output_tokens: 21,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 100,
+      service_tier: "standard",
+    });
+  });
+
+  it("maps every stop reason to Anthropic's", () => {
+    expect(
+      (["end-turn", "max-tokens", "stop-sequence", "tool-use", "context-window-exceeded"] as const).map(toAnthropicStopReason),
+    ).toEqual(["end_turn", "max_tokens", "stop_sequence", "tool_use", "model_context_window_exceeded"]);
+  });
+});
+
+describe("MessageAccumulator", () => {
+  it("refuses a delta for a block that was never started", () => {
+    const accumulator = new MessageAccumulator();
+    const [start] = translateAll(textEvents);
+    if (start === undefined) throw new Error("no start event");
+    accumulator.add(start);
+    expect(() => accumulator.add({ type: "content_block_delta", index: 3, delta: { type: "text_delta", text: "x" } })).toThrow(
+      /never started/,
+    );
+  });
+
+  it("refuses a delta whose type does not match the block", () => {
+    const accumulator = new MessageAccumulator();
+    const events = translateAll(textEvents);
+    for (const event of events.slice(0, 2)) accumulator.add(event);
+    expect(() => accumulator.add({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "x" } })).toThrow(
+      /cannot apply/,
+    );
+  });
+
+  it("refuses a result before message_delta", () => {
+    const accumulator = new MessageAccumulator();
+    expect(() => accumulator.result()).toThrow();
+  });
+});
