@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.js";
 import { createId, type IdGenerator } from "../util/create-id.js";
 import { registerCountTokensRoute } from "./routes/count-tokens-route.js";
@@ -24,7 +24,8 @@ export function createApp(options: AppOptions): FastifyInstance {
   const generateId = options.generateId ?? createId;
   const app: FastifyInstance = Fastify({
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
-    disableRequestLogging: true,
+    // One access-log line per request is written by the onResponse hook below, with token counts.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     genReqId: () => generateId("req"),
     requestIdHeader: false,

@@ -11,6 +11,8 @@ export interface Engine {
   generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
   /** Exactly the number of prompt tokens `generate` would report for the same prompt on a cold cache. */
   countTokens(request: PromptRequest): Promise<number>;
+  /** Counters and gauges for metrics and tests; cheap to call. */
+  stats(): EngineStats;
   dispose(): Promise<void>;
 }
 
@@ -29,4 +31,16 @@ export interface ModelDescription {
   readonly maxInputTokens: number;
   readonly architecture: string;
   readonly chatWrapper: string;
+}
+
+export interface EngineStats {
+  readonly sequences: number;
+  readonly busySequences: number;
+  readonly queuedRequests: number;
+  readonly completedGenerations: number;
+  /** Generations ended early because their client went away. */
+  readonly abortedGenerations: number;
+  readonly promptTokensEvaluated: number;
+  readonly promptTokensCached: number;
+  readonly outputTokens: number;
 }

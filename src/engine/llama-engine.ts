@@ -17,9 +17,9 @@ import {
 import { AsyncChannel } from "../util/async-channel.js";
 import { createId } from "../util/create-id.js";
 import { toChatHistory } from "./chat-history.js";
-import type { Engine, EngineStatus, ModelDescription } from "./engine.js";
+import type { Engine, EngineStats, EngineStatus, ModelDescription } from "./engine.js";
 import { EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
-import type { GenerationEvent, StopReason } from "./generation-event.js";
+import type { GenerationEvent, PromptUsage, StopReason } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
 import { SequencePool } from "./sequence-pool.js";
 import { toChatFunctions } from "./to-chat-functions.js";
@@ -44,6 +44,14 @@ const defaultContextCap = 8192;
 /** Loads a GGUF model once and keeps it, serving generations from a pool of context sequences. */
 export class LlamaEngine implements Engine {
   private currentStatus: EngineStatus = { state: "loading", model: null };
+  private loadedModel: LoadedModel | null = null;
+  private readonly counters = {
+    completedGenerations: 0,
+    abortedGenerations: 0,
+    promptTokensEvaluated: 0,
+    promptTokensCached: 0,
+    outputTokens: 0,
+  };
   private readonly loaded: Promise<LoadedModel | null>;
 
   private constructor(private readonly options: LlamaEngineOptions) {
@@ -70,6 +78,17 @@ export class LlamaEngine implements Engine {
     return this.currentStatus;
   }
 
+  stats(): EngineStats {
+    const pool = this.loadedModel?.pool;
+    const sequences = this.loadedModel?.sequenceCount ?? 0;
+    return {
+      ...this.counters,
+      sequences,
+      busySequences: pool === undefined ? 0 : sequences - pool.freeCount,
+      queuedRequests: pool?.queueDepth ?? 0,
+    };
+  }
+
   async countTokens(request: PromptRequest): Promise<number> {
     const model = await this.ready();
     return model.renderPrompt(request).tokens.length;
@@ -94,6 +113,7 @@ export class LlamaEngine implements Engine {
       const roomLeft = model.description.contextSize - promptTokens - 1;
       const maxTokens = Math.min(request.maxTokens, roomLeft);
       if (maxTokens <= 0) {
+        this.countFinished(false, promptUsage, 0);
         yield { type: "finish", stopReason: "max-tokens", stopSequence: null, usage: { ...promptUsage, outputTokens: 0 } };
         return;
       }
@@ -117,7 +137,7 @@ export class LlamaEngine implements Engine {
     request: GenerationRequest,
     maxTokens: number,
     clampedByContext: boolean,
-    promptUsage: { inputTokens: number; cachedInputTokens: number },
+    promptUsage: PromptUsage,
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: model.chatWrapper, autoDisposeSequence: false });
@@ -151,6 +171,7 @@ export class LlamaEngine implements Engine {
           }
           const used = sequence.tokenMeter.diff(meterBefore);
           const metadata = result.metadata;
+          this.countFinished(metadata.stopReason === "abort", promptUsage, used.usedOutputTokens);
           const stopSequence = metadata.stopReason === "customStopTrigger" ? joinTrigger(metadata.customStopTrigger) : null;
           channel.push({
             type: "finish",
@@ -169,6 +190,14 @@ export class LlamaEngine implements Engine {
       await generation;
       chat.dispose({ disposeSequence: false });
     }
+  }
+
+  private countFinished(aborted: boolean, promptUsage: PromptUsage, outputTokens: number): void {
+    if (aborted) this.counters.abortedGenerations += 1;
+    else this.counters.completedGenerations += 1;
+    this.counters.promptTokensEvaluated += promptUsage.inputTokens;
+    this.counters.promptTokensCached += promptUsage.cachedInputTokens;
+    this.counters.outputTokens += outputTokens;
   }
 
   private async ready(): Promise<LoadedModel> {
@@ -212,7 +241,8 @@ export class LlamaEngine implements Engine {
       architecture: llamaModel.fileInfo.metadata.general.architecture ?? "unknown",
       chatWrapper: chatWrapper.wrapperName,
     };
-    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, new SequencePool(sequences, this.options.maxQueue ?? 16), description);
+    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, sequences, this.options.maxQueue ?? 16, description);
+    this.loadedModel = loaded;
     this.currentStatus = { state: "ready", model: description };
     this.options.log?.(
       "info",
@@ -229,14 +259,21 @@ interface RenderedPrompt {
 }
 
 class LoadedModel {
+  readonly pool: SequencePool<LlamaContextSequence>;
+  readonly sequenceCount: number;
+
   constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly chatWrapper: ChatWrapper,
-    readonly pool: SequencePool<LlamaContextSequence>,
+    sequences: readonly LlamaContextSequence[],
+    maxQueue: number,
     readonly description: ModelDescription,
-  ) {}
+  ) {
+    this.pool = new SequencePool(sequences, maxQueue);
+    this.sequenceCount = sequences.length;
+  }
 
   /** Renders the prompt exactly as LlamaChat will evaluate it: the history plus an open model response. */
   renderPrompt(request: PromptRequest): RenderedPrompt {

@@ -1,4 +1,4 @@
-import type { Engine, EngineStatus, ModelDescription } from "../../src/engine/engine.js";
+import type { Engine, EngineStats, EngineStatus, ModelDescription } from "../../src/engine/engine.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
 import type { GenerationRequest, PromptRequest } from "../../src/engine/generation-request.js";
 
@@ -35,6 +35,19 @@ export class ScriptedEngine implements Engine {
 
   async countTokens(request: PromptRequest): Promise<number> {
     return request.system.length + request.turns.length;
+  }
+
+  stats(): EngineStats {
+    return {
+      sequences: 1,
+      busySequences: 0,
+      queuedRequests: 0,
+      completedGenerations: this.requests.length,
+      abortedGenerations: 0,
+      promptTokensEvaluated: 0,
+      promptTokensCached: 0,
+      outputTokens: 0,
+    };
   }
 
   async dispose(): Promise<void> {}

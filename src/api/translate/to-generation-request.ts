@@ -33,7 +33,8 @@ export function toGenerationRequest(body: MessagesRequest): GenerationRequest {
     ...toPromptRequest(body),
     maxTokens: body.max_tokens,
     sampling: {
-      ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
+      // Anthropic's default is 1.0; node-llama-cpp's would be greedy decoding.
+      temperature: body.temperature ?? 1,
       ...(body.top_p !== undefined ? { topP: body.top_p } : {}),
       ...(body.top_k !== undefined && body.top_k > 0 ? { topK: body.top_k } : {}),
     },

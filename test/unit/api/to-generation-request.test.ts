@@ -3,7 +3,7 @@ import { InvalidRequestError } from "../../../src/api/server-error.js";
 import { toGenerationRequest, toPromptRequest } from "../../../src/api/translate/to-generation-request.js";
 import type { MessagesRequest } from "../../../src/api/wire/messages-request.js";
 
-function request(overrides: Partial<MessagesRequest> & Record<string, unknown>): MessagesRequest {
+function request(overrides: Record<string, unknown>): MessagesRequest {
   return { model: "claude-sonnet-5", max_tokens: 100, messages: [{ role: "user", content: "Hi" }], ...overrides } as MessagesRequest;
 }
 
@@ -25,8 +25,8 @@ describe("toGenerationRequest", () => {
     expect(result.maxTokens).toBe(7);
   });
 
-  it("leaves sampling unset when the client sends none, and treats top_k 0 as unset", () => {
-    expect(toGenerationRequest(request({ top_k: 0 })).sampling).toEqual({});
+  it("defaults temperature to Anthropic's 1.0 and treats top_k 0 as unset", () => {
+    expect(toGenerationRequest(request({ top_k: 0 })).sampling).toEqual({ temperature: 1 });
   });
 
   it("keeps Claude Code's billing header out of the system prompt and joins the rest", () => {
@@ -145,7 +145,7 @@ describe("toGenerationRequest", () => {
 
   it("keeps server tools away from the model and validates tool_choice against the tools", () => {
     const withServerTool = toPromptRequest(
-      request({ tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 8 }] as MessagesRequest["tools"] }),
+      request({ tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 8 }] }),
     );
     expect(withServerTool.tools).toEqual([]);
     expect(messageOf(() => toPromptRequest(request({ tool_choice: { type: "any" } })))).toMatch(/^tool_choice/);

@@ -1,0 +1,40 @@
+import os from "node:os";
+import Anthropic from "@anthropic-ai/sdk";
+import type { FastifyInstance } from "fastify";
+import { createApp } from "../../src/api/create-app.js";
+import { LlamaEngine, type LlamaEngineOptions } from "../../src/engine/llama-engine.js";
+
+export interface TestServer {
+  readonly baseUrl: string;
+  readonly client: Anthropic;
+  readonly engine: LlamaEngine;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** The real server (real engine, real socket) on a free loopback port, with an SDK client pointed at it. */
+export async function startTestServer(
+  modelPath: string,
+  options: Partial<Omit<LlamaEngineOptions, "modelPath">> & { pingIntervalMs?: number } = {},
+): Promise<TestServer> {
+  const { pingIntervalMs, ...engineOptions } = options;
+  const engine = LlamaEngine.start({ threads: os.availableParallelism(), gpu: false, contextSize: 2048, ...engineOptions, modelPath });
+  const status = await engine.whenSettled();
+  if (status.state !== "ready") throw new Error(`test model did not load: ${JSON.stringify(status)}`);
+  const app = createApp({ engine, ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}) });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  if (typeof address !== "object" || address === null) throw new Error("server has no address");
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const client = new Anthropic({ baseURL: baseUrl, apiKey: "test-key", maxRetries: 0, timeout: 60_000 });
+  return {
+    baseUrl,
+    client,
+    engine,
+    app,
+    close: async () => {
+      await app.close();
+      await engine.dispose();
+    },
+  };
+}
