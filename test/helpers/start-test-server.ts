@@ -1,4 +1,3 @@
-import os from "node:os";
 import Anthropic from "@anthropic-ai/sdk";
 import type { FastifyInstance } from "fastify";
 import { createApp } from "../../src/api/create-app.js";
@@ -18,7 +17,9 @@ export async function startTestServer(
   options: Partial<Omit<LlamaEngineOptions, "modelPath">> & { pingIntervalMs?: number } = {},
 ): Promise<TestServer> {
   const { pingIntervalMs, ...engineOptions } = options;
-  const engine = LlamaEngine.start({ threads: os.availableParallelism(), gpu: false, contextSize: 2048, ...engineOptions, modelPath });
+  // One thread: Vitest runs two test files at once on this 2-core machine, and llama.cpp threads that must
+  // meet at a barrier every token stall badly when another process holds the other core.
+  const engine = LlamaEngine.start({ threads: 1, gpu: false, contextSize: 2048, ...engineOptions, modelPath });
   const status = await engine.whenSettled();
   if (status.state !== "ready") throw new Error(`test model did not load: ${JSON.stringify(status)}`);
   const app = createApp({ engine, ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}) });
