@@ -1,5 +1,5 @@
 import Anthropic from "@anthropic-ai/sdk";
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { createApp } from "../../src/api/create-app.js";
 import { LlamaEngine, type LlamaEngineOptions } from "../../src/engine/llama-engine.js";
 
@@ -14,15 +14,19 @@ export interface TestServer {
 /** The real server (real engine, real socket) on a free loopback port, with an SDK client pointed at it. */
 export async function startTestServer(
   modelPath: string,
-  options: Partial<Omit<LlamaEngineOptions, "modelPath">> & { pingIntervalMs?: number } = {},
+  options: Partial<Omit<LlamaEngineOptions, "modelPath">> & { pingIntervalMs?: number; logger?: FastifyBaseLogger } = {},
 ): Promise<TestServer> {
-  const { pingIntervalMs, ...engineOptions } = options;
+  const { pingIntervalMs, logger, ...engineOptions } = options;
   // One thread: Vitest runs two test files at once on this 2-core machine, and llama.cpp threads that must
   // meet at a barrier every token stall badly when another process holds the other core.
   const engine = LlamaEngine.start({ threads: 1, gpu: false, contextSize: 2048, ...engineOptions, modelPath });
   const status = await engine.whenSettled();
   if (status.state !== "ready") throw new Error(`test model did not load: ${JSON.stringify(status)}`);
-  const app = createApp({ engine, ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}) });
+  const app = createApp({
+    engine,
+    ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
+    ...(logger !== undefined ? { logger } : {}),
+  });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   if (typeof address !== "object" || address === null) throw new Error("server has no address");

@@ -1,0 +1,74 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { promisify } from "node:util";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scriptedSentence } from "../../src/models/generator/make-model.js";
+import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { repoRoot, testModelPath } from "../helpers/test-models.js";
+
+const run = promisify(execFile);
+const claudeBinary = path.join(repoRoot, "node_modules", ".bin", "claude");
+
+interface AccessLine {
+  readonly method: string;
+  readonly url: string;
+  readonly status: number;
+  readonly input_tokens?: number;
+}
+
+/** A real `claude -p` run against the real server: the protocol must be perfect even though the model is scripted. */
+describe("Claude Code end to end", () => {
+  let server: TestServer;
+  let home: string;
+  const accessLog: AccessLine[] = [];
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString("utf8").split("\n")) {
+          if (line.trim() === "") continue;
+          const entry = JSON.parse(line) as { msg?: string } & AccessLine;
+          if (entry.msg === "request") accessLog.push(entry);
+        }
+        callback();
+      },
+    });
+    // Claude Code's first request is about 36k tokens with the built-in vocabulary: the context must hold it.
+    server = await startTestServer(await testModelPath("scripted"), { contextSize: 65536, logger: pino({ level: "info" }, sink) });
+    home = await mkdtemp(path.join(os.tmpdir(), "pensieve-claude-home-"));
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    if (home !== undefined) await rm(home, { recursive: true, force: true });
+  });
+
+  it("`claude -p` exits 0 with the model's answer, after HEAD / and a streamed POST /v1/messages?beta=true", async () => {
+    const { stdout } = await run(claudeBinary, ["-p", "Say hello", "--output-format", "json"], {
+      cwd: home,
+      timeout: 240_000,
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        HOME: home,
+        ANTHROPIC_BASE_URL: server.baseUrl,
+        ANTHROPIC_API_KEY: "pensieve-test",
+        DISABLE_AUTOUPDATER: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      },
+    });
+    const result = JSON.parse(stdout) as { is_error: boolean; result: string; stop_reason: string };
+    expect(result.is_error).toBe(false);
+    expect(result.result).toBe(scriptedSentence);
+    expect(result.stop_reason).toBe("end_turn");
+
+    expect(accessLog.some((line) => line.method === "HEAD" && line.url === "/" && line.status === 200)).toBe(true);
+    const messages = accessLog.filter((line) => line.method === "POST" && line.url === "/v1/messages?beta=true");
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.every((line) => line.status === 200)).toBe(true);
+    expect(messages[0]?.input_tokens).toBeGreaterThan(10_000);
+  }, 300_000);
+});
