@@ -18,7 +18,7 @@ const room = (name, forbidden, extraPatterns = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "coverage/**", "node_modules/**", ".cache/**", "reports/**", ".stryker-tmp/**"] },
+  { ignores: ["dist/**", "coverage/**", "node_modules/**", ".cache/**", "reports/**", ".stryker-tmp/**", ".scratch/**"] },
   ...tseslint.configs.recommended,
   {
     plugins: { "import-x": importX },

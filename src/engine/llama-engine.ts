@@ -26,7 +26,10 @@ import { toChatFunctions } from "./to-chat-functions.js";
 
 export interface LlamaEngineOptions {
   readonly modelPath: string;
-  /** Context size in tokens for each sequence. Defaults to the model's training context, capped at 8192. */
+  /**
+   * Context size in tokens for each sequence. Defaults to as much as memory allows, between 2048 and the
+   * model's training context, capped at 32768 (a Claude Code turn alone is about 20k tokens).
+   */
   readonly contextSize?: number;
   /** CPU threads. Pass the machine's parallelism: node-llama-cpp's own default oversubscribes small machines. */
   readonly threads: number;
@@ -39,7 +42,7 @@ export interface LlamaEngineOptions {
   readonly log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
-const defaultContextCap = 8192;
+const defaultContextSize = { min: 2048, max: 32768 } as const;
 
 /** Loads a GGUF model once and keeps it, serving generations from a pool of context sequences. */
 export class LlamaEngine implements Engine {
@@ -225,10 +228,8 @@ export class LlamaEngine implements Engine {
       },
     });
     const llamaModel = await llama.loadModel({ modelPath });
-    const trainContext = llamaModel.trainContextSize;
-    const contextSize = this.options.contextSize ?? Math.min(trainContext, defaultContextCap);
     const parallel = this.options.parallel ?? 1;
-    const context = await llamaModel.createContext({ contextSize, sequences: parallel, threads });
+    const context = await llamaModel.createContext({ contextSize: this.options.contextSize ?? defaultContextSize, sequences: parallel, threads });
     const sequences = Array.from({ length: parallel }, () => context.getSequence());
     const chatWrapper = resolveChatWrapper(llamaModel);
     const file = await stat(modelPath);
@@ -246,7 +247,7 @@ export class LlamaEngine implements Engine {
     this.currentStatus = { state: "ready", model: description };
     this.options.log?.(
       "info",
-      `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}`,
+      `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}`,
     );
     return loaded;
   }

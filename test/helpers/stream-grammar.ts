@@ -42,6 +42,7 @@ export function checkStreamGrammar(events: readonly { type: string; [key: string
           text: ["text_delta"],
           thinking: ["thinking_delta", "signature_delta"],
           tool_use: ["input_json_delta"],
+          server_tool_use: ["input_json_delta"],
         };
         if (openType !== null && !(allowed[openType] ?? []).includes(delta.type)) problems.push(`${delta.type} in a ${openType} block`);
         break;

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
-import type { GenerationEvent } from "../../engine/generation-event.js";
+import type { GenerationRequest } from "../../engine/generation-request.js";
 import type { IdGenerator } from "../../util/create-id.js";
 import { encodeServerSentEvent } from "../sse.js";
 import { toServerError } from "../to-server-error.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
 import { MessageAccumulator } from "../translate/message-accumulator.js";
-import { toGenerationRequest } from "../translate/to-generation-request.js";
+import { serverToolUnavailableEvents, soleServerTool } from "../translate/server-tool-reply.js";
+import { toGenerationRequest, toPromptRequest } from "../translate/to-generation-request.js";
+import type { MessageStreamEvent } from "../wire/message-types.js";
 import { MessagesRequestSchema, type MessagesRequest } from "../wire/messages-request.js";
 import { recordUsage } from "./request-log.js";
 
@@ -20,32 +22,47 @@ export interface MessagesRouteOptions {
 /** `POST /v1/messages`, streaming (SSE) and not, both built from the same event stream. */
 export function registerMessagesRoute(app: FastifyInstance, options: MessagesRouteOptions): void {
   app.post<{ Body: MessagesRequest }>("/v1/messages", { schema: { body: MessagesRequestSchema } }, async (request, reply) => {
-    const generationRequest = toGenerationRequest(request.body);
     const abort = abortOnDisconnect(reply);
-    const events = options.engine.generate(generationRequest, abort.signal)[Symbol.asyncIterator]();
+    const events = replyEvents(request, options, abort.signal)[Symbol.asyncIterator]();
     // Wait for the first event before answering, so errors found while preparing the prompt (too long,
     // overloaded) still get a plain JSON error with the right status.
     const first = await events.next();
-    const translator = new AnthropicEventTranslator(options.generateId("msg"), request.body.model);
     if (request.body.stream === true) {
-      await streamEvents(request, reply, first, events, translator, options.pingIntervalMs ?? 10_000);
+      await streamEvents(request, reply, first, events, options.pingIntervalMs ?? 10_000);
       return reply;
     }
     const accumulator = new MessageAccumulator();
-    for (let next = first; next.done !== true; next = await events.next()) {
-      recordUsage(request, next.value);
-      for (const event of translator.translate(next.value)) accumulator.add(event);
-    }
+    for (let next = first; next.done !== true; next = await events.next()) accumulator.add(next.value);
     return reply.send(accumulator.result());
   });
+}
+
+async function* replyEvents(
+  request: FastifyRequest<{ Body: MessagesRequest }>,
+  options: MessagesRouteOptions,
+  signal: AbortSignal,
+): AsyncGenerator<MessageStreamEvent> {
+  const body = request.body;
+  const messageId = options.generateId("msg");
+  const serverTool = soleServerTool(body);
+  if (serverTool !== null) {
+    const inputTokens = await options.engine.countTokens(toPromptRequest(body));
+    yield* serverToolUnavailableEvents({ body, tool: serverTool, inputTokens, messageId, generateId: options.generateId });
+    return;
+  }
+  const generationRequest: GenerationRequest = toGenerationRequest(body);
+  const translator = new AnthropicEventTranslator(messageId, body.model);
+  for await (const event of options.engine.generate(generationRequest, signal)) {
+    recordUsage(request, event);
+    yield* translator.translate(event);
+  }
 }
 
 async function streamEvents(
   request: FastifyRequest,
   reply: FastifyReply,
-  first: IteratorResult<GenerationEvent>,
-  events: AsyncIterator<GenerationEvent>,
-  translator: AnthropicEventTranslator,
+  first: IteratorResult<MessageStreamEvent>,
+  events: AsyncIterator<MessageStreamEvent>,
   pingIntervalMs: number,
 ): Promise<void> {
   reply.hijack();
@@ -58,32 +75,25 @@ async function streamEvents(
     "x-accel-buffering": "no",
   });
   let lastWrite = Date.now();
-  const write = (payload: string): void => {
+  const write = <Event extends { readonly type: string }>(event: Event): void => {
     if (response.writableEnded || response.destroyed) return;
-    response.write(payload);
+    response.write(encodeServerSentEvent(event));
     lastWrite = Date.now();
   };
   // Keeps clients' first-byte and idle timers from firing while a long prompt is still being evaluated.
   const pinger = setInterval(() => {
-    if (Date.now() - lastWrite >= pingIntervalMs) write(encodeServerSentEvent({ type: "ping" }));
+    if (Date.now() - lastWrite >= pingIntervalMs) write({ type: "ping" });
   }, Math.max(50, Math.floor(pingIntervalMs / 2)));
   try {
-    let sentPing = false;
     for (let next = first; next.done !== true; next = await events.next()) {
-      recordUsage(request, next.value);
-      for (const event of translator.translate(next.value)) {
-        write(encodeServerSentEvent(event));
-        if (event.type === "message_start" && !sentPing) {
-          sentPing = true;
-          write(encodeServerSentEvent({ type: "ping" }));
-        }
-      }
+      write(next.value);
+      if (next.value.type === "message_start") write({ type: "ping" });
     }
   } catch (error) {
     // After the headers, an error can only be reported in-band; the SDK raises it as an APIError.
     const serverError = toServerError(error);
     request.log.error({ err: error }, "generation failed after the stream started");
-    write(encodeServerSentEvent({ type: "error", error: { type: serverError.type, message: serverError.message } }));
+    write({ type: "error", error: { type: serverError.type, message: serverError.message } });
   } finally {
     clearInterval(pinger);
     response.end();

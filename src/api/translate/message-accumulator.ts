@@ -22,7 +22,9 @@ export class MessageAccumulator {
       case "content_block_stop": {
         const json = this.partialJson.get(event.index);
         const block = this.current().content[event.index];
-        if (json !== undefined && block?.type === "tool_use") block.input = json === "" ? {} : JSON.parse(json);
+        if (json !== undefined && (block?.type === "tool_use" || block?.type === "server_tool_use")) {
+          block.input = json === "" ? {} : JSON.parse(json);
+        }
         return;
       }
       case "message_delta": {
@@ -50,7 +52,7 @@ export class MessageAccumulator {
     if (delta.type === "text_delta" && block.type === "text") block.text += delta.text;
     else if (delta.type === "thinking_delta" && block.type === "thinking") block.thinking += delta.thinking;
     else if (delta.type === "signature_delta" && block.type === "thinking") block.signature = delta.signature;
-    else if (delta.type === "input_json_delta" && block.type === "tool_use") {
+    else if (delta.type === "input_json_delta" && (block.type === "tool_use" || block.type === "server_tool_use")) {
       this.partialJson.set(index, (this.partialJson.get(index) ?? "") + delta.partial_json);
     } else throw new Error(`a ${delta.type} cannot apply to a ${block.type} block`);
   }

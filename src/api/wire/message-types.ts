@@ -20,7 +20,16 @@ export interface Usage {
 export type ContentBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; thinking: string; signature: string }
-  | { type: "tool_use"; id: string; name: string; input: unknown };
+  | { type: "tool_use"; id: string; name: string; input: unknown }
+  | { type: "server_tool_use"; id: string; name: string; input: unknown }
+  | ServerToolResultBlock;
+
+/** A server tool's result; a local server only ever reports that the tool is unavailable (contract §2.4). */
+export interface ServerToolResultBlock {
+  type: "web_search_tool_result" | "web_fetch_tool_result";
+  tool_use_id: string;
+  content: { type: "web_search_tool_result_error" | "web_fetch_tool_error"; error_code: "unavailable" };
+}
 
 export interface Message {
   id: string;

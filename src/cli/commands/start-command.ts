@@ -26,7 +26,7 @@ export function registerStartCommand(program: Command): void {
     .option("--demo", "serve the small generated demo model (it answers one fixed sentence)")
     .addOption(new Option("--host <address>", "address to bind").default("127.0.0.1").env("PENSIEVE_HOST"))
     .addOption(new Option("-p, --port <number>", "port to listen on").default(8080).argParser(parsePort).env("PENSIEVE_PORT"))
-    .addOption(new Option("-c, --ctx-size <tokens>", "context size per sequence (default: the model's, at most 8192)").argParser(parsePositive))
+    .addOption(new Option("-c, --ctx-size <tokens>", "context size per sequence (default: what memory allows, at most 32768)").argParser(parsePositive))
     .addOption(new Option("-t, --threads <count>", "CPU threads (default: all cores)").argParser(parsePositive))
     .addOption(new Option("--parallel <count>", "requests decoded at once").default(1).argParser(parsePositive))
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
@@ -48,7 +48,8 @@ async function start(flags: StartFlags): Promise<void> {
     threads: flags.threads ?? os.availableParallelism(),
     parallel: flags.parallel,
     gpu: flags.gpu === "cpu" ? false : "auto",
-    ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : {}),
+    // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
+    ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : demo ? { contextSize: 65536 } : {}),
     log: (level, message) => logger[level]({ component: "engine" }, message),
   });
   const app = createApp({ engine, logger });

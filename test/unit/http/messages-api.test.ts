@@ -215,3 +215,51 @@ describe("other routes (in process)", () => {
     expect(response.statusCode).toBe(200);
   });
 });
+
+describe("server tools (in process)", () => {
+  const webSearchBody = {
+    model: "claude-haiku-4-5",
+    max_tokens: 100,
+    tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 8, allowed_domains: null, blocked_domains: null }],
+    messages: [{ role: "user", content: "Perform a web search for the query: pensieve" }],
+  };
+
+  it("answers a web_search-only request with an unavailable result, never a client tool_use", async () => {
+    const engine = ScriptedEngine.replaying(textEvents);
+    const response = await appWith(engine).inject({ method: "POST", url: "/v1/messages", payload: webSearchBody });
+    expect(response.statusCode).toBe(200);
+    const message = response.json();
+    expect(message.content.map((block: { type: string }) => block.type)).toEqual(["server_tool_use", "web_search_tool_result", "text"]);
+    expect(message.content[0]).toMatchObject({ name: "web_search", input: { query: "Perform a web search for the query: pensieve" } });
+    expect(message.content[1]).toEqual({
+      type: "web_search_tool_result",
+      tool_use_id: message.content[0].id,
+      content: { type: "web_search_tool_result_error", error_code: "unavailable" },
+    });
+    expect(message.content.some((block: { type: string }) => block.type === "tool_use")).toBe(false);
+    expect(message.stop_reason).toBe("end_turn");
+    expect(engine.requests).toHaveLength(0);
+  });
+
+  it("streams the same reply in the event grammar", async () => {
+    const response = await appWith(ScriptedEngine.replaying(textEvents)).inject({
+      method: "POST",
+      url: "/v1/messages",
+      payload: { ...webSearchBody, stream: true },
+    });
+    const frames = parseSse(response.payload);
+    expect(frames.map((frame) => frame.event)).toContain("content_block_start");
+    expect(checkStreamGrammar(frames.map((frame) => frame.data))).toEqual([]);
+  });
+
+  it("with client tools beside it, generates normally and keeps the server tool away from the model", async () => {
+    const engine = ScriptedEngine.replaying(textEvents);
+    const response = await appWith(engine).inject({
+      method: "POST",
+      url: "/v1/messages",
+      payload: { ...webSearchBody, tools: [...webSearchBody.tools, { name: "Read", input_schema: { type: "object" } }] },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(engine.requests[0]?.tools.map((tool) => tool.name)).toEqual(["Read"]);
+  });
+});
