@@ -1,13 +1,13 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
-import { makeScriptedModel } from "../models/generator/make-model.js";
+import { generatorVersion, makeScriptedModel } from "../models/generator/make-model.js";
 
-/** Bump when the demo model's content changes, so a stale cached copy is not served. */
-const demoModelVersion = 1;
-
-/** The demo model's path, generating it into the cache folder the first time. */
+/**
+ * The demo model's path, generating it into the cache folder the first time. The generator's version is in
+ * the name, so a changed generator never serves a stale copy.
+ */
 export async function ensureDemoModel(home: string): Promise<string> {
-  const modelPath = path.join(home, "models", `pensieve-demo-v${demoModelVersion}.gguf`);
+  const modelPath = path.join(home, "models", `pensieve-demo-g${generatorVersion}.gguf`);
   try {
     await access(modelPath);
   } catch {

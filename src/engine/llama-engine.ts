@@ -153,6 +153,8 @@ export class LlamaEngine implements Engine {
         maxTokens,
         signal,
         stopOnAbortSignal: true,
+        // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
+        repeatPenalty: false,
         ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
         ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
