@@ -9,6 +9,7 @@ export interface GenerationRequest {
   readonly turns: readonly ConversationTurn[];
   readonly tools: readonly ToolDefinition[];
   readonly toolChoice: ToolChoice;
+  readonly thinking: ThinkingSetting;
   /** Upper bound on generated tokens; the engine clamps it to what the context has left. */
   readonly maxTokens: number;
   readonly sampling: SamplingOptions;
@@ -16,7 +17,16 @@ export interface GenerationRequest {
 }
 
 /** The part of a request that decides the prompt; all that token counting needs. */
-export type PromptRequest = Pick<GenerationRequest, "system" | "turns" | "tools" | "toolChoice">;
+export type PromptRequest = Pick<GenerationRequest, "system" | "turns" | "tools" | "toolChoice" | "thinking">;
+
+/**
+ * Reasoning for models whose chat format has thought segments (Qwen3, DeepSeek-R1 style): the model's own
+ * default, off, or on with a token budget. Models without reasoning ignore it.
+ */
+export type ThinkingSetting =
+  | { readonly type: "default" }
+  | { readonly type: "disabled" }
+  | { readonly type: "enabled"; readonly budgetTokens: number };
 
 export interface SamplingOptions {
   readonly temperature?: number;

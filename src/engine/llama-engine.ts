@@ -155,6 +155,7 @@ export class LlamaEngine implements Engine {
         stopOnAbortSignal: true,
         // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
         repeatPenalty: false,
+        ...thoughtBudget(request.thinking),
         ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
         ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
@@ -295,6 +296,17 @@ class LoadedModel {
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
+  }
+}
+
+function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { thoughtTokens: number } } {
+  switch (thinking.type) {
+    case "default":
+      return {};
+    case "disabled":
+      return { budgets: { thoughtTokens: 0 } };
+    case "enabled":
+      return { budgets: { thoughtTokens: thinking.budgetTokens } };
   }
 }
 

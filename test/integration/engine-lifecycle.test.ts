@@ -14,6 +14,7 @@ function chatRequest(text: string, maxTokens: number): GenerationRequest {
     turns: [{ role: "user", parts: [{ type: "text", text }] }],
     tools: [],
     toolChoice: { type: "auto", disableParallelToolUse: false },
+    thinking: { type: "default" },
     maxTokens,
     sampling: { temperature: 1 },
     stopSequences: [],

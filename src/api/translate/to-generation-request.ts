@@ -3,6 +3,7 @@ import type {
   ConversationTurn,
   GenerationRequest,
   PromptRequest,
+  ThinkingSetting,
   ToolChoice,
   ToolDefinition,
   UserPart,
@@ -67,7 +68,21 @@ export function toPromptRequest(body: CountTokensRequest): PromptRequest {
     turns,
     tools: clientTools(body.tools ?? []),
     toolChoice: toToolChoice(body.tool_choice, body.tools ?? []),
+    thinking: toThinkingSetting(body.thinking),
   };
+}
+
+/** `adaptive` and `between_tools` leave the choice to the model, which is what a local model does anyway. */
+function toThinkingSetting(thinking: CountTokensRequest["thinking"]): ThinkingSetting {
+  if (thinking?.type === "disabled") return { type: "disabled" };
+  if (thinking?.type === "enabled") {
+    const budget = (thinking as { budget_tokens?: unknown }).budget_tokens;
+    if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0) {
+      throw new InvalidRequestError("thinking.enabled.budget_tokens: Input should be a valid integer");
+    }
+    return { type: "enabled", budgetTokens: budget };
+  }
+  return { type: "default" };
 }
 
 function systemTexts(system: CountTokensRequest["system"]): string[] {

@@ -166,6 +166,17 @@ describe("toGenerationRequest", () => {
     ).toEqual({ type: "tool", name: "a", disableParallelToolUse: true });
   });
 
+  it("maps thinking: enabled with its budget, disabled, and adaptive as the model's default", () => {
+    expect(toPromptRequest(request({ thinking: { type: "enabled", budget_tokens: 31999 } })).thinking).toEqual({
+      type: "enabled",
+      budgetTokens: 31999,
+    });
+    expect(toPromptRequest(request({ thinking: { type: "disabled" } })).thinking).toEqual({ type: "disabled" });
+    expect(toPromptRequest(request({ thinking: { type: "adaptive", display: "summarized" } })).thinking).toEqual({ type: "default" });
+    expect(toPromptRequest(request({})).thinking).toEqual({ type: "default" });
+    expect(messageOf(() => toPromptRequest(request({ thinking: { type: "enabled", budget_tokens: -1 } })))).toMatch(/^thinking/);
+  });
+
   it("names the field of a malformed block", () => {
     expect(messageOf(() => toPromptRequest(request({ messages: [{ role: "user", content: [{ type: "text" }] }] })))).toBe(
       "messages.0.content.0.text: Field required",
