@@ -37,6 +37,10 @@ export interface LlamaEngineOptions {
   readonly parallel?: number;
   /** Requests allowed to wait for a sequence before new ones are refused. Defaults to `16`. */
   readonly maxQueue?: number;
+  /** How long a request may wait for a free sequence. Defaults to 10 minutes. */
+  readonly maxQueueWaitMs?: number;
+  /** A generation running longer than this is ended cleanly with `max-tokens`. Defaults to 30 minutes. */
+  readonly maxGenerationMs?: number;
   /** `false` for CPU only, `"auto"` to use a GPU where one works. Defaults to `"auto"`. */
   readonly gpu?: false | "auto";
   readonly log?: (level: "info" | "warn" | "error", message: string) => void;
@@ -105,7 +109,7 @@ export class LlamaEngine implements Engine {
       throw new PromptTooLongError(promptTokens, model.description.maxInputTokens);
     }
 
-    const lease = await model.pool.acquire((sequence) => sharedPrefixLength(sequence, prompt.tokens), signal);
+    const lease = await model.pool.acquire((sequence) => sequenceScore(sequence, prompt.tokens), signal);
     try {
       const sequence = lease.sequence;
       // The last prompt token is always evaluated again to get fresh logits, so it never counts as cached.
@@ -147,11 +151,14 @@ export class LlamaEngine implements Engine {
     const channel = new AsyncChannel<GenerationEvent>();
     const meterBefore = sequence.tokenMeter.getState();
     const sampling = request.sampling;
+    const deadline = AbortSignal.timeout(this.options.maxGenerationMs ?? 30 * 60_000);
+    const stop = AbortSignal.any([signal, deadline]);
+    const timedOutOnly = (): boolean => deadline.aborted && !signal.aborted;
 
     const generation = chat
       .generateResponse(prompt.history, {
         maxTokens,
-        signal,
+        signal: stop,
         stopOnAbortSignal: true,
         // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
         repeatPenalty: false,
@@ -177,17 +184,31 @@ export class LlamaEngine implements Engine {
           }
           const used = sequence.tokenMeter.diff(meterBefore);
           const metadata = result.metadata;
-          this.countFinished(metadata.stopReason === "abort", promptUsage, used.usedOutputTokens);
+          const timedOut = metadata.stopReason === "abort" && timedOutOnly();
+          this.countFinished(metadata.stopReason === "abort" && !timedOut, promptUsage, used.usedOutputTokens);
           const stopSequence = metadata.stopReason === "customStopTrigger" ? joinTrigger(metadata.customStopTrigger) : null;
           channel.push({
             type: "finish",
-            stopReason: toStopReason(metadata.stopReason, clampedByContext),
+            stopReason: timedOut ? "max-tokens" : toStopReason(metadata.stopReason, clampedByContext),
             stopSequence,
             usage: { ...promptUsage, outputTokens: used.usedOutputTokens },
           });
           channel.close();
         },
-        (error: unknown) => channel.fail(error),
+        (error: unknown) => {
+          // An abort while the prompt is still being evaluated rejects instead of returning: the client is
+          // gone, so end quietly like any other abort.
+          if (stop.aborted) {
+            this.countFinished(!timedOutOnly(), promptUsage, sequence.tokenMeter.diff(meterBefore).usedOutputTokens);
+            channel.push({
+              type: "finish",
+              stopReason: timedOutOnly() ? "max-tokens" : "end-turn",
+              stopSequence: null,
+              usage: { ...promptUsage, outputTokens: sequence.tokenMeter.diff(meterBefore).usedOutputTokens },
+            });
+            channel.close();
+          } else channel.fail(error);
+        },
       );
 
     try {
@@ -245,7 +266,8 @@ export class LlamaEngine implements Engine {
       architecture: llamaModel.fileInfo.metadata.general.architecture ?? "unknown",
       chatWrapper: chatWrapper.wrapperName,
     };
-    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, sequences, this.options.maxQueue ?? 16, description);
+    const pool = new SequencePool(sequences, this.options.maxQueue ?? 16, this.options.maxQueueWaitMs);
+    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, pool, sequences.length, description);
     this.loadedModel = loaded;
     this.currentStatus = { state: "ready", model: description };
     this.options.log?.(
@@ -263,21 +285,15 @@ interface RenderedPrompt {
 }
 
 class LoadedModel {
-  readonly pool: SequencePool<LlamaContextSequence>;
-  readonly sequenceCount: number;
-
   constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly chatWrapper: ChatWrapper,
-    sequences: readonly LlamaContextSequence[],
-    maxQueue: number,
+    readonly pool: SequencePool<LlamaContextSequence>,
+    readonly sequenceCount: number,
     readonly description: ModelDescription,
-  ) {
-    this.pool = new SequencePool(sequences, maxQueue);
-    this.sequenceCount = sequences.length;
-  }
+  ) {}
 
   /** Renders the prompt exactly as LlamaChat will evaluate it: the history plus an open model response. */
   renderPrompt(request: PromptRequest): RenderedPrompt {
@@ -308,6 +324,16 @@ function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { t
     case "enabled":
       return { budgets: { thoughtTokens: thinking.budgetTokens } };
   }
+}
+
+/**
+ * Tokens the prompt can reuse minus cached tokens it would throw away: a long shared prefix wins, and a short
+ * background request (Claude Code's title and quota calls) takes an empty or nearly empty sequence rather
+ * than evicting a long conversation's cached prefix.
+ */
+function sequenceScore(sequence: LlamaContextSequence, tokens: Token[]): number {
+  const shared = sharedPrefixLength(sequence, tokens);
+  return shared - (sequence.nextTokenIndex - shared);
 }
 
 function sharedPrefixLength(sequence: LlamaContextSequence, tokens: Token[]): number {

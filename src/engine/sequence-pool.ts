@@ -24,6 +24,8 @@ export class SequencePool<Sequence> {
   constructor(
     sequences: readonly Sequence[],
     private readonly maxQueue: number,
+    /** How long a request may wait for a sequence before it is refused. */
+    private readonly maxWaitMs: number = 10 * 60_000,
   ) {
     this.free = [...sequences];
   }
@@ -45,18 +47,32 @@ export class SequencePool<Sequence> {
       );
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter<Sequence> = { score, resolve, reject };
-      this.waiters.push(waiter);
-      signal.addEventListener(
-        "abort",
-        () => {
-          const index = this.waiters.indexOf(waiter);
-          if (index === -1) return;
-          this.waiters.splice(index, 1);
-          reject(signal.reason);
+      const leave = (error: unknown): void => {
+        const index = this.waiters.indexOf(waiter);
+        if (index === -1) return;
+        this.waiters.splice(index, 1);
+        clearTimeout(timer);
+        reject(error);
+      };
+      const waiter: Waiter<Sequence> = {
+        score,
+        resolve: (lease) => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", onAbort);
+          resolve(lease);
         },
-        { once: true },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const onAbort = (): void => leave(signal.reason);
+      const timer = setTimeout(
+        () => leave(new EngineOverloadedError(`waited ${Math.round(this.maxWaitMs / 1000)} s for a free sequence`, 5)),
+        this.maxWaitMs,
       );
+      this.waiters.push(waiter);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 

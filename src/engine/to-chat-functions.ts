@@ -1,12 +1,19 @@
-import type { ChatModelFunctions, GbnfJsonSchema } from "node-llama-cpp";
+import type { ChatModelFunctions } from "node-llama-cpp";
 import type { ToolDefinition } from "./generation-request.js";
+import { toGrammarSchema } from "./tool-schema/to-grammar-schema.js";
 
-/** The request's tools as node-llama-cpp functions, or `undefined` when there are none. */
+/**
+ * The request's tools as node-llama-cpp functions, or `undefined` when there are none. Each input schema is
+ * converted to the grammar subset node-llama-cpp compiles (see `toGrammarSchema`); a schema too deep or too
+ * large to compile throws `ToolSchemaError` naming `tools.<index>.input_schema`.
+ */
 export function toChatFunctions(tools: readonly ToolDefinition[]): ChatModelFunctions | undefined {
   if (tools.length === 0) return undefined;
-  const functions: Record<string, { description: string; params: GbnfJsonSchema }> = {};
-  for (const tool of tools) {
-    functions[tool.name] = { description: tool.description, params: tool.inputSchema as GbnfJsonSchema };
-  }
-  return functions;
+  // fromEntries defines own properties, so a tool named "__proto__" stays a tool.
+  return Object.fromEntries(
+    tools.map((tool, index) => [
+      tool.name,
+      { description: tool.description, params: toGrammarSchema(tool.inputSchema, `tools.${index}.input_schema`) },
+    ]),
+  );
 }

@@ -38,7 +38,10 @@ export async function startTestServer(
     engine,
     app,
     close: async () => {
-      await app.close();
+      // Keep-alive sockets left by aborted client streams would hold close() up to the keep-alive timeout.
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
       await engine.dispose();
     },
   };

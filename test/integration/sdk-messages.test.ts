@@ -130,10 +130,9 @@ describe("official SDK against the real server (random-weight tiny model)", () =
   it("a client that disconnects mid-stream aborts its generation and frees its sequence", async () => {
     const abortedBefore = server.engine.stats().abortedGenerations;
     const controller = new AbortController();
-    const stream = await server.client.messages.create(
-      { model: "claude-sonnet-5", max_tokens: 400, stream: true as const, messages: user("Talk") },
-      { signal: controller.signal },
-    );
+    // Greedy decoding keeps the random model's path deterministic: it does not end its turn early here.
+    const body = { model: "claude-sonnet-5", max_tokens: 400, stream: true as const, temperature: 0, messages: user("Talk") };
+    const stream = await server.client.messages.create(body as Anthropic.MessageCreateParamsStreaming, { signal: controller.signal });
     try {
       for await (const event of stream) {
         if (event.type === "content_block_delta") {

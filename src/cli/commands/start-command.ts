@@ -14,6 +14,7 @@ interface StartFlags {
   ctxSize?: number;
   threads?: number;
   parallel: number;
+  maxQueue: number;
   gpu: "auto" | "cpu";
   logLevel: string;
 }
@@ -29,6 +30,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("-c, --ctx-size <tokens>", "context size per sequence (default: what memory allows, at most 32768)").argParser(parsePositive))
     .addOption(new Option("-t, --threads <count>", "CPU threads (default: all cores)").argParser(parsePositive))
     .addOption(new Option("--parallel <count>", "requests decoded at once").default(1).argParser(parsePositive))
+    .addOption(new Option("--max-queue <count>", "requests that may wait for a free sequence; past it: 529").default(16).argParser(parseCount))
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
     .action(async (flags: StartFlags) => {
@@ -47,6 +49,7 @@ async function start(flags: StartFlags): Promise<void> {
     modelPath,
     threads: flags.threads ?? os.availableParallelism(),
     parallel: flags.parallel,
+    maxQueue: flags.maxQueue,
     gpu: flags.gpu === "cpu" ? false : "auto",
     // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
     ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : demo ? { contextSize: 65536 } : {}),
@@ -118,6 +121,12 @@ function stopOnSignals(shutdown: () => Promise<void>): void {
 function parsePositive(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError("expected a positive whole number");
+  return parsed;
+}
+
+function parseCount(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError("expected a whole number, 0 or more");
   return parsed;
 }
 

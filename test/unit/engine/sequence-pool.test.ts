@@ -1,8 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EngineOverloadedError } from "../../../src/engine/engine-errors.js";
 import { SequencePool } from "../../../src/engine/sequence-pool.js";
 
 const never = new AbortController().signal;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("SequencePool", () => {
   it("gives the free sequence that scores best", async () => {
@@ -57,6 +61,17 @@ describe("SequencePool", () => {
     lease.release();
     lease.release();
     expect(pool.freeCount).toBe(1);
+  });
+
+  it("refuses a request that waited longer than the limit", async () => {
+    vi.useFakeTimers();
+    const pool = new SequencePool(["only"], 4, 1000);
+    await pool.acquire(() => 0, never);
+    const waiting = pool.acquire(() => 0, never);
+    const assertion = expect(waiting).rejects.toBeInstanceOf(EngineOverloadedError);
+    await vi.advanceTimersByTimeAsync(1001);
+    await assertion;
+    expect(pool.queueDepth).toBe(0);
   });
 
   it("rejects every waiter on shutdown", async () => {

@@ -1,0 +1,43 @@
+import type { ChatModelFunctions, ChatWrapper } from "node-llama-cpp";
+import { forceToolCall } from "./forced-tool-call-wrapper.js";
+import type { PromptRequest } from "./generation-request.js";
+import { toChatFunctions } from "./to-chat-functions.js";
+
+/** How one request uses tools with node-llama-cpp: the same plan must render the prompt and generate. */
+export interface ToolCallPlan {
+  /** The model's chat wrapper, or a view of it that starts the response inside a call (`any`, `tool`). */
+  readonly chatWrapper: ChatWrapper;
+  /**
+   * For `generateResponse({functions})` and `generateContextState({availableFunctions})`: every tool, only the
+   * named one for `tool_choice: tool` (the prompt still documents all of them), `undefined` for `none` or no tools.
+   */
+  readonly functions: ChatModelFunctions | undefined;
+  /** `1` for `disable_parallel_tool_use`, else `undefined` (as many as the wrapper's format allows). */
+  readonly maxParallelFunctionCalls: 1 | undefined;
+}
+
+/**
+ * Maps `tools` + `tool_choice` onto node-llama-cpp, which has no tool choice of its own: `auto` passes the
+ * functions and lets the model decide; `none` passes none (the tools are then not in the prompt either, as the
+ * model may not call them); `any` forces a call to one of them; `tool` forces a call and narrows the functions
+ * to the named tool. Throws `ToolSchemaError` for a schema too deep or large to compile.
+ */
+export function planToolCalls(request: Pick<PromptRequest, "tools" | "toolChoice">, chatWrapper: ChatWrapper): ToolCallPlan {
+  const choice = request.toolChoice;
+  const allFunctions = choice.type === "none" ? undefined : toChatFunctions(request.tools);
+  if (choice.type === "none" || allFunctions === undefined) {
+    return { chatWrapper, functions: undefined, maxParallelFunctionCalls: undefined };
+  }
+  const maxParallelFunctionCalls = choice.disableParallelToolUse ? 1 : undefined;
+  if (choice.type === "auto") return { chatWrapper, functions: allFunctions, maxParallelFunctionCalls };
+  if (choice.type === "any") return { chatWrapper: forceToolCall(chatWrapper), functions: allFunctions, maxParallelFunctionCalls };
+
+  const named = allFunctions[choice.name];
+  // The API edge rejects an unknown name; should one slip through, forcing any tool beats failing the request.
+  if (named === undefined) return { chatWrapper: forceToolCall(chatWrapper), functions: allFunctions, maxParallelFunctionCalls };
+  return {
+    chatWrapper: forceToolCall(chatWrapper, { promptFunctions: allFunctions }),
+    functions: { [choice.name]: named },
+    maxParallelFunctionCalls,
+  };
+}

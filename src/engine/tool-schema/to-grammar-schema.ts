@@ -1,0 +1,388 @@
+import type { GbnfJsonSchema, GbnfJsonSchemaImmutableType } from "node-llama-cpp";
+import { isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
+import { mergeSchemas } from "./merge-schemas.js";
+import { resolveSchemaReference } from "./resolve-schema-reference.js";
+import { ToolSchemaError } from "./tool-schema-error.js";
+
+/** Deeper schemas are refused: real tools nest a few levels, and the check keeps conversion off the stack limit. */
+export const maxSchemaDepth = 64;
+/** Subschemas (after `$ref` expansion) one tool may have: bounds conversion and grammar compile time. */
+export const maxSchemaNodes = 10_000;
+/** `minItems` / `maxItems` above this are dropped: llama.cpp expands each repetition into its own rule. */
+const maxGrammarRepetitions = 256;
+
+type ScalarType = Extract<GbnfJsonSchemaImmutableType, "string" | "number" | "integer" | "boolean" | "null">;
+type JsonType = ScalarType | "object" | "array";
+type JsonPrimitive = string | number | boolean | null;
+
+const jsonTypes: ReadonlySet<string> = new Set<JsonType>(["string", "number", "integer", "boolean", "null", "object", "array"]);
+const grammarFormats: ReadonlySet<string> = new Set(["date", "time", "date-time"]);
+
+/** Any JSON value: node-llama-cpp has no "any" schema, and an untyped schema would otherwise allow only `null`. */
+const anyValue: GbnfJsonSchema = {
+  oneOf: [{ type: ["string", "number", "boolean", "null"] }, { type: "array" }, { type: "object", additionalProperties: true }],
+};
+
+/**
+ * Converts a tool's JSON Schema (any draft; Claude Code sends 2020-12) into the subset node-llama-cpp compiles
+ * into a grammar. What the grammar can enforce is kept (types, `enum`, `const`, properties, `minLength`,
+ * `minItems`/`maxItems`, `date`/`time`/`date-time` formats, `additionalProperties: false`); `$ref`, `allOf`,
+ * `anyOf`/`oneOf` and type arrays are expanded; the rest is dropped, and what the model should still respect
+ * (integer-ness, numeric ranges, `maxLength`, `pattern`, other formats) is appended to the description it reads.
+ * `repairToolInput` and `checkToolInput` cover what the grammar does not.
+ *
+ * node-llama-cpp makes every listed property required, so optional properties become nullable here and the
+ * nulls are removed again by `repairToolInput`.
+ *
+ * Never rejects a schema for what it contains; throws `ToolSchemaError` (naming `path`) only when the schema
+ * nests deeper than `maxSchemaDepth` or expands to more than `maxSchemaNodes` subschemas.
+ */
+export function toGrammarSchema(schema: unknown, path: string): GbnfJsonSchema {
+  return new GrammarSchemaConverter(schema, path).convertRoot();
+}
+
+class GrammarSchemaConverter {
+  private nodeCount = 0;
+
+  constructor(
+    private readonly root: unknown,
+    private readonly path: string,
+  ) {}
+
+  convertRoot(): GbnfJsonSchema {
+    // A tool call's input is always an object (the API requires `type: "object"` at the root).
+    const root = isJsonSchemaObject(this.root) ? this.root : {};
+    return this.convert({ ...root, type: "object" }, 0, [], true);
+  }
+
+  /** `references`: the `$ref`s being expanded on the way here, to cut cycles. */
+  private convert(schema: unknown, depth: number, references: readonly string[], isRoot = false): GbnfJsonSchema {
+    // Checked before descending, so a 10,000-level schema fails at level 65 instead of overflowing the stack.
+    if (depth > maxSchemaDepth) throw new ToolSchemaError(this.path, `schema nesting exceeds ${maxSchemaDepth} levels`);
+    this.countNodes(1);
+    if (schema === false) return { type: "null" };
+    if (!isJsonSchemaObject(schema)) return anyValue;
+
+    const reference = schema["$ref"];
+    if (typeof reference === "string") return this.convertReference(schema, reference, depth, references, isRoot);
+    for (const keyword of ["anyOf", "oneOf"] as const) {
+      const alternatives = schema[keyword];
+      if (Array.isArray(alternatives) && alternatives.length > 0) {
+        return this.convertAlternatives(schema, keyword, alternatives as readonly unknown[], depth, references);
+      }
+    }
+    const allOf = schema["allOf"];
+    if (Array.isArray(allOf) && allOf.length > 0) {
+      const { allOf: _allOf, ...rest } = schema;
+      const merged = (allOf as readonly unknown[]).reduce<JsonSchemaObject>(
+        (accumulated, part) => (isJsonSchemaObject(part) ? mergeSchemas(accumulated, part) : accumulated),
+        rest,
+      );
+      return this.convert(merged, depth + 1, references, isRoot);
+    }
+    return this.convertPlain(schema, depth, references, isRoot);
+  }
+
+  private convertReference(
+    schema: JsonSchemaObject,
+    reference: string,
+    depth: number,
+    references: readonly string[],
+    isRoot: boolean,
+  ): GbnfJsonSchema {
+    const { $ref: _ref, ...siblings } = schema;
+    // A cycle or a reference we cannot follow leaves the value unconstrained: the grammar cannot recurse forever.
+    const target = references.includes(reference) ? undefined : resolveSchemaReference(this.root, reference);
+    if (target === false) return { type: "null" };
+    if (!isJsonSchemaObject(target)) return this.convert(siblings, depth + 1, references, isRoot);
+    return this.convert(mergeSchemas(siblings, target), depth + 1, [...references, reference], isRoot);
+  }
+
+  // `{type: "string", anyOf: [A, B]}` is `anyOf: [A ∧ type, B ∧ type]`: distribute, convert, flatten.
+  private convertAlternatives(
+    schema: JsonSchemaObject,
+    keyword: "anyOf" | "oneOf",
+    alternatives: readonly unknown[],
+    depth: number,
+    references: readonly string[],
+  ): GbnfJsonSchema {
+    const { [keyword]: _alternatives, description: _description, title: _title, ...rest } = schema;
+    const variants: GbnfJsonSchema[] = [];
+    for (const alternative of alternatives) {
+      if (alternative === false) continue;
+      const merged = isJsonSchemaObject(alternative) ? mergeSchemas(alternative, rest) : rest;
+      const converted = this.convert(merged, depth + 1, references);
+      if ("oneOf" in converted && converted.description === undefined) variants.push(...converted.oneOf);
+      else variants.push(converted);
+    }
+    const unique = uniqueSchemas(variants);
+    const description = descriptionOf(schema, []);
+    const [only] = unique;
+    if (only === undefined) return withDescription({ type: "null" }, description);
+    if (unique.length === 1) return withDescription(only, description);
+    this.countNodes(unique.length);
+    return withDescription({ oneOf: unique }, description);
+  }
+
+  private convertPlain(schema: JsonSchemaObject, depth: number, references: readonly string[], isRoot: boolean): GbnfJsonSchema {
+    if (Object.hasOwn(schema, "const") && schema["const"] !== undefined) {
+      return withDescription(this.convertConstant(schema["const"], depth), descriptionOf(schema, []));
+    }
+    const types = typesOf(schema);
+    const enumValues = schema["enum"];
+    if (Array.isArray(enumValues)) {
+      const allowed = (enumValues as readonly unknown[]).filter((value) => types === undefined || valueHasType(value, types));
+      if (allowed.length > 0) return withDescription(this.convertEnum(allowed, depth), descriptionOf(schema, []));
+    }
+    if (types === undefined) return withDescription(anyValue, descriptionOf(schema, []));
+
+    const variants: GbnfJsonSchema[] = [];
+    const scalarTypes: ScalarType[] = [];
+    const hints: string[] = [];
+    for (const type of types) {
+      if (type === "object") variants.push(this.convertObject(schema, depth, references, isRoot));
+      else if (type === "array") variants.push(this.convertArray(schema, depth, references, hints));
+      else if (type === "string") {
+        const stringSchema = convertString(schema, hints);
+        if (stringSchema === undefined) scalarTypes.push("string");
+        else variants.push(stringSchema);
+      } else if (type === "number" || type === "integer") {
+        // An integer is generated as a number: node-llama-cpp's integer rule allows exponents ("5e-3") that its own
+        // check then rejects with an exception. `repairToolInput` rounds instead; the hint tells the model.
+        hints.push(...numberHints(schema, type === "integer"));
+        scalarTypes.push("number");
+      } else {
+        scalarTypes.push(type);
+      }
+    }
+    if (scalarTypes.length > 0) variants.unshift({ type: scalarTypes.length === 1 && scalarTypes[0] !== undefined ? scalarTypes[0] : scalarTypes });
+    const description = descriptionOf(schema, hints);
+    const [only] = variants;
+    if (only !== undefined && variants.length === 1) return withDescription(only, description);
+    return withDescription({ oneOf: variants }, description);
+  }
+
+  private convertObject(schema: JsonSchemaObject, depth: number, references: readonly string[], isRoot: boolean): GbnfJsonSchema {
+    const declared = isJsonSchemaObject(schema["properties"]) ? schema["properties"] : {};
+    const required = new Set(Array.isArray(schema["required"]) ? schema["required"].filter((name) => typeof name === "string") : []);
+    const properties: Record<string, GbnfJsonSchema> = {};
+    const entries = Object.entries(declared);
+    this.countNodes(entries.length);
+    for (const [name, propertySchema] of entries) {
+      if (propertySchema === false) continue; // the property must be absent: never generate it
+      const converted = this.convert(propertySchema, depth + 1, references);
+      properties[name] = required.has(name) ? converted : withNull(converted);
+    }
+    // A required property without a schema may hold anything, but must be there.
+    for (const name of required) if (!Object.hasOwn(properties, name) && declared[name] !== false) properties[name] = anyValue;
+
+    const additional = schema["additionalProperties"];
+    const declaresShape = isJsonSchemaObject(schema["properties"]) || isJsonSchemaObject(schema["patternProperties"]);
+    let additionalProperties: boolean | GbnfJsonSchema;
+    if (additional === false) additionalProperties = false;
+    else if (additional === true || (isJsonSchemaObject(additional) && Object.keys(additional).length === 0)) additionalProperties = true;
+    else if (isJsonSchemaObject(additional)) additionalProperties = this.convert(additional, depth + 1, references);
+    // Unlisted keys are allowed by JSON Schema, but only worth generating for a free-form object (`{type: "object"}`,
+    // `metadata`); the root of a tool with no declared shape takes no parameters rather than invented ones.
+    else additionalProperties = !declaresShape && !isRoot;
+    // node-llama-cpp types nested schemas with an empty `$defs` list; this converter never emits `$ref`.
+    return { type: "object", properties, additionalProperties } as GbnfJsonSchema;
+  }
+
+  private convertArray(schema: JsonSchemaObject, depth: number, references: readonly string[], hints: string[]): GbnfJsonSchema {
+    const items = schema["items"];
+    // Draft 2020-12 tuples are `prefixItems`; drafts up to 2019-09 wrote them as an `items` array.
+    const tuple = Array.isArray(schema["prefixItems"]) ? (schema["prefixItems"] as readonly unknown[]) : Array.isArray(items) ? (items as readonly unknown[]) : undefined;
+    const rest = Array.isArray(items) ? schema["additionalItems"] : items;
+    const array: { items?: GbnfJsonSchema; prefixItems?: GbnfJsonSchema[]; minItems?: number; maxItems?: number } = {};
+    if (tuple !== undefined && tuple.length > 0) {
+      this.countNodes(tuple.length);
+      array.prefixItems = tuple.map((item) => this.convert(item, depth + 1, references));
+    }
+    if (rest === false && array.prefixItems !== undefined) array.maxItems = array.prefixItems.length;
+    else if (rest !== undefined && rest !== true) array.items = this.convert(rest, depth + 1, references);
+
+    const minItems = nonNegativeInteger(schema["minItems"]);
+    if (minItems !== undefined && minItems > 0) {
+      if (minItems <= maxGrammarRepetitions) array.minItems = minItems;
+      else hints.push(`at least ${minItems} items`);
+    }
+    const maxItems = nonNegativeInteger(schema["maxItems"]);
+    if (maxItems !== undefined && array.maxItems === undefined) {
+      if (maxItems <= maxGrammarRepetitions) array.maxItems = Math.max(maxItems, array.prefixItems?.length ?? 0);
+      else hints.push(`at most ${maxItems} items`);
+    }
+    return { type: "array", ...array } as GbnfJsonSchema;
+  }
+
+  private convertEnum(values: readonly unknown[], depth: number): GbnfJsonSchema {
+    this.countNodes(values.length);
+    const primitives = values.filter(isJsonPrimitive);
+    const structured = values.filter((value) => !isJsonPrimitive(value)).map((value) => this.convertConstant(value, depth));
+    if (structured.length === 0) return { enum: primitives };
+    return { oneOf: primitives.length > 0 ? [{ enum: primitives }, ...structured] : structured };
+  }
+
+  // node-llama-cpp's `const` takes primitives only: an object or array constant becomes an exact schema.
+  private convertConstant(value: unknown, depth: number): GbnfJsonSchema {
+    if (depth > maxSchemaDepth) throw new ToolSchemaError(this.path, `schema nesting exceeds ${maxSchemaDepth} levels`);
+    if (isJsonPrimitive(value)) return { const: value };
+    if (Array.isArray(value)) {
+      this.countNodes(value.length);
+      const prefixItems = (value as readonly unknown[]).map((item) => this.convertConstant(item, depth + 1));
+      return { type: "array", prefixItems, maxItems: prefixItems.length };
+    }
+    if (isJsonSchemaObject(value)) {
+      const entries = Object.entries(value);
+      this.countNodes(entries.length);
+      const properties: Record<string, GbnfJsonSchema> = {};
+      for (const [name, item] of entries) properties[name] = this.convertConstant(item, depth + 1);
+      return { type: "object", properties, additionalProperties: false };
+    }
+    return { type: "null" };
+  }
+
+  private countNodes(count: number): void {
+    this.nodeCount += count;
+    if (this.nodeCount > maxSchemaNodes) {
+      throw new ToolSchemaError(this.path, `schema is too large (more than ${maxSchemaNodes} subschemas after expanding $ref)`);
+    }
+  }
+}
+
+/** The declared types; inferred from type-specific keywords when `type` is absent; `undefined`: any value. */
+function typesOf(schema: JsonSchemaObject): readonly JsonType[] | undefined {
+  const declared = schema["type"];
+  const listed = (Array.isArray(declared) ? (declared as readonly unknown[]) : [declared]).filter(
+    (type): type is JsonType => typeof type === "string" && jsonTypes.has(type),
+  );
+  let types: JsonType[];
+  if (listed.length > 0) types = [...new Set(listed)];
+  else if (declared !== undefined) return undefined; // only unknown type names: accept anything rather than nothing
+  else types = inferTypes(schema);
+  if (types.length === 0) return undefined;
+  if (schema["nullable"] === true && !types.includes("null")) types.push("null"); // OpenAPI 3.0 style
+  // "integer" is a subset of "number": keeping both would only make the grammar ambiguous.
+  return types.includes("number") ? types.filter((type) => type !== "integer") : types;
+}
+
+function inferTypes(schema: JsonSchemaObject): JsonType[] {
+  const has = (...keywords: string[]): boolean => keywords.some((keyword) => schema[keyword] !== undefined);
+  const types: JsonType[] = [];
+  if (has("properties", "required", "additionalProperties", "patternProperties", "propertyNames", "minProperties", "maxProperties")) types.push("object");
+  if (has("items", "prefixItems", "additionalItems", "minItems", "maxItems", "contains", "uniqueItems")) types.push("array");
+  if (has("minLength", "maxLength", "pattern", "format")) types.push("string");
+  if (has("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")) types.push("number");
+  return types;
+}
+
+function valueHasType(value: unknown, types: readonly JsonType[]): boolean {
+  return types.some((type) => {
+    switch (type) {
+      case "null":
+        return value === null;
+      case "boolean":
+        return typeof value === "boolean";
+      case "string":
+        return typeof value === "string";
+      case "number":
+        return typeof value === "number";
+      case "integer":
+        return Number.isInteger(value);
+      case "array":
+        return Array.isArray(value);
+      case "object":
+        return isJsonSchemaObject(value);
+    }
+  });
+}
+
+/** A string schema with what the grammar enforces, or `undefined` for a plain string. */
+function convertString(schema: JsonSchemaObject, hints: string[]): GbnfJsonSchema | undefined {
+  const format = schema["format"];
+  const maxLength = nonNegativeInteger(schema["maxLength"]);
+  // node-llama-cpp counts `maxLength` in code points while generating but checks it in UTF-16 units afterwards and
+  // throws on a mismatch (one emoji is enough), so it is left to `repairToolInput` instead.
+  if (maxLength !== undefined) hints.push(`at most ${maxLength} characters`);
+  if (typeof schema["pattern"] === "string") hints.push(`pattern ${schema["pattern"]}`);
+  if (typeof format === "string" && grammarFormats.has(format)) return { type: "string", format: format as "date" | "time" | "date-time" };
+  // Any other format would make node-llama-cpp generate only "": describe it instead.
+  if (typeof format === "string") hints.push(`format ${format}`);
+  const minLength = nonNegativeInteger(schema["minLength"]);
+  if (minLength !== undefined && minLength > 0 && minLength <= maxGrammarRepetitions) return { type: "string", minLength };
+  if (minLength !== undefined && minLength > maxGrammarRepetitions) hints.push(`at least ${minLength} characters`);
+  return undefined;
+}
+
+/** What the grammar cannot enforce about a number, for the model to read. ±2^53-1 "bounds" say nothing, so they are left out. */
+function numberHints(schema: JsonSchemaObject, integer: boolean): string[] {
+  const hints: string[] = integer ? ["integer"] : [];
+  const meaningful = (value: unknown): value is number => typeof value === "number" && Math.abs(value) < Number.MAX_SAFE_INTEGER;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf } = schema;
+  // Draft 4 wrote exclusive bounds as booleans next to minimum/maximum.
+  if (meaningful(minimum)) hints.push(exclusiveMinimum === true ? `greater than ${minimum}` : `minimum ${minimum}`);
+  if (meaningful(exclusiveMinimum)) hints.push(`greater than ${exclusiveMinimum}`);
+  if (meaningful(maximum)) hints.push(exclusiveMaximum === true ? `less than ${maximum}` : `maximum ${maximum}`);
+  if (meaningful(exclusiveMaximum)) hints.push(`less than ${exclusiveMaximum}`);
+  if (meaningful(multipleOf)) hints.push(`multiple of ${multipleOf}`);
+  return hints;
+}
+
+function descriptionOf(schema: JsonSchemaObject, hints: readonly string[]): string | undefined {
+  const own = typeof schema["description"] === "string" ? schema["description"] : typeof schema["title"] === "string" ? schema["title"] : undefined;
+  if (hints.length === 0) return own;
+  const hintText = hints.join(", ");
+  return own === undefined || own === "" ? hintText : `${own} (${hintText})`;
+}
+
+function withDescription(schema: GbnfJsonSchema, description: string | undefined): GbnfJsonSchema {
+  return description === undefined ? schema : ({ ...schema, description } as GbnfJsonSchema);
+}
+
+/** `schema` or null: how an optional property is generated, since node-llama-cpp always emits every property. */
+function withNull(schema: GbnfJsonSchema): GbnfJsonSchema {
+  if (acceptsNull(schema)) return schema;
+  const description = schema.description;
+  if ("const" in schema) return withDescription({ enum: [schema.const, null] }, description);
+  if ("enum" in schema) return withDescription({ enum: [...schema.enum, null] }, description);
+  if ("oneOf" in schema) return { ...schema, oneOf: [...schema.oneOf, { type: "null" }] };
+  if ("type" in schema && isScalarTypeSchema(schema)) {
+    const types = typeof schema.type === "string" ? [schema.type] : schema.type;
+    return withDescription({ type: [...types, "null"] }, description);
+  }
+  const { description: _description, ...rest } = schema as GbnfJsonSchema & { description?: string };
+  return withDescription({ oneOf: [rest as GbnfJsonSchema, { type: "null" }] }, description);
+}
+
+function acceptsNull(schema: GbnfJsonSchema): boolean {
+  if ("const" in schema) return schema.const === null;
+  if ("enum" in schema) return schema.enum.includes(null);
+  if ("oneOf" in schema) return schema.oneOf.some(acceptsNull);
+  if ("type" in schema && isScalarTypeSchema(schema)) return typeof schema.type === "string" ? schema.type === "null" : schema.type.includes("null");
+  return false;
+}
+
+// A basic schema: `type` is one scalar type or a list, with no string format or length.
+function isScalarTypeSchema(schema: GbnfJsonSchema): schema is { readonly type: ScalarType | readonly ScalarType[]; readonly description?: string } {
+  if (!("type" in schema)) return false;
+  if (Array.isArray(schema.type)) return true;
+  return schema.type !== "object" && schema.type !== "array" && !("format" in schema) && !("minLength" in schema) && !("maxLength" in schema);
+}
+
+function uniqueSchemas(schemas: readonly GbnfJsonSchema[]): GbnfJsonSchema[] {
+  const seen = new Set<string>();
+  return schemas.filter((schema) => {
+    const key = JSON.stringify(schema);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function isJsonPrimitive(value: unknown): value is JsonPrimitive {
+  return value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+}
+
+function nonNegativeInteger(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
+}
