@@ -21,6 +21,7 @@ import type { Engine, EngineStats, EngineStatus, ModelDescription } from "./engi
 import { EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
 import type { GenerationEvent, PromptUsage, StopReason } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
+import { PromptStateCache } from "./prompt-state-cache.js";
 import { SequencePool } from "./sequence-pool.js";
 import { toChatFunctions } from "./to-chat-functions.js";
 
@@ -44,6 +45,14 @@ export interface LlamaEngineOptions {
   /** `false` for CPU only, `"auto"` to use a GPU where one works. Defaults to `"auto"`. */
   readonly gpu?: false | "auto";
   readonly log?: (level: "info" | "warn" | "error", message: string) => void;
+  /** KV states of long prompts kept on disk across restarts; off when omitted. */
+  readonly promptCache?: {
+    readonly folder: string;
+    /** Prompts shorter than this are not saved. Defaults to 1024 tokens. */
+    readonly minTokens?: number;
+    /** Disk budget in bytes. Defaults to 4 GiB. */
+    readonly maxBytes?: number;
+  };
 }
 
 const defaultContextSize = { min: 2048, max: 32768 } as const;
@@ -112,6 +121,7 @@ export class LlamaEngine implements Engine {
     const lease = await model.pool.acquire((sequence) => sequenceScore(sequence, prompt.tokens), signal);
     try {
       const sequence = lease.sequence;
+      await this.restoreFromDisk(model, sequence, prompt.tokens);
       // The last prompt token is always evaluated again to get fresh logits, so it never counts as cached.
       const cachedInputTokens = Math.min(sharedPrefixLength(sequence, prompt.tokens), promptTokens - 1);
       const promptUsage = { inputTokens: promptTokens - cachedInputTokens, cachedInputTokens };
@@ -125,6 +135,7 @@ export class LlamaEngine implements Engine {
         return;
       }
       yield* this.runChat(model, sequence, prompt, request, maxTokens, maxTokens < request.maxTokens, promptUsage, signal);
+      if (!signal.aborted) await this.saveToDisk(model, sequence, prompt.tokens);
     } finally {
       lease.release();
     }
@@ -219,6 +230,30 @@ export class LlamaEngine implements Engine {
     }
   }
 
+  /** Swaps in a saved state when it shares clearly more of the prompt than the sequence already holds. */
+  private async restoreFromDisk(model: LoadedModel, sequence: LlamaContextSequence, tokens: Token[]): Promise<void> {
+    const cache = model.promptCache;
+    if (cache === null) return;
+    const match = cache.bestMatch(tokens);
+    if (match === null || match.sharedTokens <= sharedPrefixLength(sequence, tokens) + 64) return;
+    try {
+      const started = performance.now();
+      await cache.restore(sequence, match.entry);
+      this.options.log?.("info", `restored ${match.sharedTokens} prompt tokens from disk in ${Math.round(performance.now() - started)} ms`);
+    } catch (error) {
+      this.options.log?.("warn", `could not restore a saved prompt state: ${error instanceof Error ? error.message : String(error)}`);
+      await sequence.clearHistory();
+    }
+  }
+
+  private async saveToDisk(model: LoadedModel, sequence: LlamaContextSequence, tokens: Token[]): Promise<void> {
+    try {
+      await model.promptCache?.saveIfNew(sequence, tokens);
+    } catch (error) {
+      this.options.log?.("warn", `could not save the prompt state: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   private countFinished(aborted: boolean, promptUsage: PromptUsage, outputTokens: number): void {
     if (aborted) this.counters.abortedGenerations += 1;
     else this.counters.completedGenerations += 1;
@@ -267,7 +302,19 @@ export class LlamaEngine implements Engine {
       chatWrapper: chatWrapper.wrapperName,
     };
     const pool = new SequencePool(sequences, this.options.maxQueue ?? 16, this.options.maxQueueWaitMs);
-    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, pool, sequences.length, description);
+    const cacheOptions = this.options.promptCache;
+    const promptCache =
+      cacheOptions === undefined
+        ? null
+        : await PromptStateCache.open({
+            folder: cacheOptions.folder,
+            modelPath,
+            contextSize: context.contextSize,
+            minTokens: cacheOptions.minTokens ?? 1024,
+            maxBytes: cacheOptions.maxBytes ?? 4 * 1024 ** 3,
+            compatibilityKey: `${llama.llamaCppRelease.release}|${context.kvCacheKeyType}|${context.kvCacheValueType}`,
+          });
+    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, pool, sequences.length, description, promptCache);
     this.loadedModel = loaded;
     this.currentStatus = { state: "ready", model: description };
     this.options.log?.(
@@ -293,6 +340,7 @@ class LoadedModel {
     readonly pool: SequencePool<LlamaContextSequence>,
     readonly sequenceCount: number,
     readonly description: ModelDescription,
+    readonly promptCache: PromptStateCache | null,
   ) {}
 
   /** Renders the prompt exactly as LlamaChat will evaluate it: the history plus an open model response. */

@@ -1,4 +1,5 @@
 import os from "node:os";
+import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import pino from "pino";
 import { createApp } from "../../api/create-app.js";
@@ -15,6 +16,9 @@ interface StartFlags {
   threads?: number;
   parallel: number;
   maxQueue: number;
+  promptCache: boolean;
+  promptCacheDir?: string;
+  promptCacheSize: number;
   gpu: "auto" | "cpu";
   logLevel: string;
 }
@@ -31,6 +35,9 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("-t, --threads <count>", "CPU threads (default: all cores)").argParser(parsePositive))
     .addOption(new Option("--parallel <count>", "requests decoded at once").default(1).argParser(parsePositive))
     .addOption(new Option("--max-queue <count>", "requests that may wait for a free sequence; past it: 529").default(16).argParser(parseCount))
+    .option("--prompt-cache-dir <folder>", "where long prompts' KV states are kept across restarts (default: $PENSIEVE_HOME/prompt-cache)")
+    .addOption(new Option("--prompt-cache-size <MiB>", "disk budget of the prompt cache").default(4096).argParser(parsePositive))
+    .option("--no-prompt-cache", "do not keep prompt states on disk")
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
     .action(async (flags: StartFlags) => {
@@ -50,6 +57,9 @@ async function start(flags: StartFlags): Promise<void> {
     threads: flags.threads ?? os.availableParallelism(),
     parallel: flags.parallel,
     maxQueue: flags.maxQueue,
+    ...(flags.promptCache
+      ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
+      : {}),
     gpu: flags.gpu === "cpu" ? false : "auto",
     // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
     ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : demo ? { contextSize: 65536 } : {}),
