@@ -6,7 +6,7 @@
  * noisy machine: both sides run in the same process, one after the other, with the same threads.
  */
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,12 +16,14 @@ import { getLlama, type Token } from "node-llama-cpp";
 import { createApp } from "../src/api/create-app.js";
 import { LlamaEngine } from "../src/engine/llama-engine.js";
 import { makeModel } from "../src/models/generator/make-model.js";
+import { claudeCodeLikeRequest } from "./claude-code-like-request.js";
 import type { ModelShapeName } from "../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../src/models/generator/model-weight-type.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 interface BenchOptions {
+  scenarios: string;
   shape: ModelShapeName;
   type: ModelWeightType;
   threads: number;
@@ -127,6 +129,117 @@ async function measureHttp(modelPath: string, options: BenchOptions) {
   return { loadMs, prefillTokensPerSecond: median(prefill), decodeTokensPerSecond: median(decode) };
 }
 
+async function startServer(modelPath: string, threads: number, engineOptions: { contextSize: number; parallel: number; promptCacheFolder?: string }) {
+  const engine = LlamaEngine.start({
+    modelPath,
+    threads,
+    gpu: false,
+    contextSize: engineOptions.contextSize,
+    parallel: engineOptions.parallel,
+    maxQueue: 64,
+    ...(engineOptions.promptCacheFolder !== undefined ? { promptCache: { folder: engineOptions.promptCacheFolder } } : {}),
+  });
+  await engine.whenSettled();
+  const app = createApp({ engine });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const client = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: "bench", maxRetries: 0, timeout: 30 * 60_000 });
+  return {
+    client,
+    close: async () => {
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
+      await engine.dispose();
+    },
+  };
+}
+
+/** Seconds to the first streamed token (or to the end, when the model says nothing) and the prompt usage. */
+async function firstToken(client: Anthropic, request: Anthropic.MessageCreateParamsStreaming) {
+  const started = performance.now();
+  let seconds = 0;
+  let inputTokens = 0;
+  let cachedTokens = 0;
+  const stream = await client.messages.create({ ...request, max_tokens: 1 });
+  for await (const event of stream) {
+    if (event.type === "message_start") {
+      inputTokens = event.message.usage.input_tokens;
+      cachedTokens = event.message.usage.cache_read_input_tokens ?? 0;
+    }
+    if ((event.type === "content_block_delta" || event.type === "message_delta") && seconds === 0) seconds = (performance.now() - started) / 1000;
+  }
+  return { seconds, inputTokens, cachedTokens };
+}
+
+/** A Claude-Code-sized request (about 20k tokens) cold, again with the same prefix, and after a restart. */
+async function measureClaudeCode(modelPath: string, options: BenchOptions) {
+  const cacheFolder = await mkdtemp(path.join(os.tmpdir(), "pensieve-bench-cache-"));
+  try {
+    const settings = { contextSize: 32768, parallel: 1, promptCacheFolder: cacheFolder };
+    const first = await startServer(modelPath, options.threads, settings);
+    const cold = await firstToken(first.client, claudeCodeLikeRequest("What does this project do?"));
+    const warm = await firstToken(first.client, claudeCodeLikeRequest("And how is it tested?"));
+    await first.close();
+    const second = await startServer(modelPath, options.threads, settings);
+    const afterRestart = await firstToken(second.client, claudeCodeLikeRequest("Which file should I read first?"));
+    await second.close();
+    return { cold, warm, afterRestart };
+  } finally {
+    await rm(cacheFolder, { recursive: true, force: true });
+  }
+}
+
+/** Aggregate output tokens per second with N clients at once, each on its own sequence. */
+async function measureConcurrency(modelPath: string, options: BenchOptions) {
+  const results: { concurrency: number; aggregateTokensPerSecond: number; peakRssMb: number }[] = [];
+  for (const concurrency of [1, 2, 4, 8, 16]) {
+    const server = await startServer(modelPath, options.threads, { contextSize: 1024, parallel: concurrency });
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 100);
+    const started = performance.now();
+    const replies = await Promise.all(
+      Array.from({ length: concurrency }, (_, index) =>
+        server.client.messages.create({ model: "claude-bench", max_tokens: options.decodeTokens, messages: [{ role: "user", content: `Client ${index} says hi` }] }),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const outputTokens = replies.reduce((sum, reply) => sum + reply.usage.output_tokens, 0);
+    results.push({ concurrency, aggregateTokensPerSecond: outputTokens / seconds, peakRssMb: Math.round(peakRss / 1024 / 1024) });
+    await server.close();
+  }
+  return results;
+}
+
+/** node-llama-cpp alone: 4 sequences of one context generating at once (its own batching). */
+async function measureRawBatched(modelPath: string, options: BenchOptions, sequences: number) {
+  const llama = await getLlama({ gpu: false, build: "never" });
+  const model = await llama.loadModel({ modelPath });
+  const context = await model.createContext({ contextSize: 1024, sequences, threads: options.threads });
+  const prompt = model.tokenize("Client says hi");
+  const started = performance.now();
+  const counts = await Promise.all(
+    Array.from({ length: sequences }, async () => {
+      const sequence = context.getSequence();
+      let generated = 0;
+      for await (const _token of sequence.evaluate(prompt, { temperature: 1 })) {
+        generated += 1;
+        if (generated >= options.decodeTokens) break;
+      }
+      return generated;
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  return counts.reduce((sum, count) => sum + count, 0) / seconds;
+}
+
 const program = new Command()
   .addOption(new Option("--shape <shape>").choices(["tiny", "qwen2.5-0.5b", "phi3-mini"]).default("qwen2.5-0.5b"))
   .addOption(new Option("--type <type>").choices(["f16", "q8_0", "q4_0"]).default("q4_0"))
@@ -134,13 +247,19 @@ const program = new Command()
   .option("--runs <n>", "runs per measurement (median reported)", (value) => Number(value), 3)
   .option("--decode-tokens <n>", "tokens to generate per decode run", (value) => Number(value), 64)
   .option("--prompt-tokens <n>", "prompt length for prefill runs", (value) => Number(value), 512)
-  .option("--json", "print only the JSON");
+  .option("--json", "print only the JSON")
+  .option("--scenarios <list>", "comma-separated: basic, claude-code, concurrency", "basic,claude-code,concurrency");
 program.parse();
 const options = program.opts<BenchOptions>();
 
+const scenarios = new Set(options.scenarios.split(",").map((name) => name.trim()));
 const modelPath = await benchModel(options);
 const raw = await measureRaw(modelPath, options);
 const http = await measureHttp(modelPath, options);
+const claudeCode = scenarios.has("claude-code") ? await measureClaudeCode(modelPath, options) : null;
+const concurrency = scenarios.has("concurrency") ? await measureConcurrency(modelPath, options) : null;
+const rawBatched4 = scenarios.has("concurrency") ? await measureRawBatched(modelPath, options, 4) : null;
+const rawBatched1 = scenarios.has("concurrency") ? await measureRawBatched(modelPath, options, 1) : null;
 const result = {
   date: new Date().toISOString(),
   machine: { cpus: os.availableParallelism(), node: process.version },
@@ -148,9 +267,15 @@ const result = {
   settings: { threads: options.threads, runs: options.runs, decodeTokens: options.decodeTokens, promptTokens: options.promptTokens },
   raw,
   http,
+  claudeCode,
+  concurrency,
+  rawBatched: rawBatched4 === null ? null : { sequences1TokensPerSecond: rawBatched1, sequences4TokensPerSecond: rawBatched4 },
   ratios: {
     decode: http.decodeTokensPerSecond / raw.decodeTokensPerSecond,
     prefill: http.prefillTokensPerSecond / raw.prefillTokensPerSecond,
+    ...(concurrency !== null && rawBatched4 !== null
+      ? { aggregateAt4VsRawBatched4: (concurrency.find((entry) => entry.concurrency === 4)?.aggregateTokensPerSecond ?? 0) / rawBatched4 }
+      : {}),
   },
 };
 const resultsFolder = path.join(repoRoot, "bench", "results");
@@ -166,4 +291,17 @@ if (options.json) {
   console.log(row("load ms", raw.loadMs, http.loadMs));
   console.log(row("prefill tokens/s", raw.prefillTokensPerSecond, http.prefillTokensPerSecond));
   console.log(row("decode tokens/s", raw.decodeTokensPerSecond, http.decodeTokensPerSecond));
+  if (claudeCode !== null) {
+    console.log("\nClaude-Code-like request: first token");
+    for (const [name, entry] of Object.entries(claudeCode)) {
+      console.log(`  ${name.padEnd(14)} ${entry.seconds.toFixed(2).padStart(8)} s   input ${entry.inputTokens}, cached ${entry.cachedTokens}`);
+    }
+  }
+  if (concurrency !== null) {
+    console.log("\nconcurrent requests: aggregate output tokens/s (peak RSS)");
+    for (const entry of concurrency) {
+      console.log(`  ${String(entry.concurrency).padStart(3)}  ${entry.aggregateTokensPerSecond.toFixed(1).padStart(8)}   (${entry.peakRssMb} MB)`);
+    }
+    console.log(`  raw node-llama-cpp batched: 1 sequence ${rawBatched1?.toFixed(1)}, 4 sequences ${rawBatched4?.toFixed(1)} tokens/s`);
+  }
 }
