@@ -18,7 +18,7 @@ import { AsyncChannel } from "../util/async-channel.js";
 import { createId } from "../util/create-id.js";
 import { toChatHistory } from "./chat-history.js";
 import type { Engine, EngineStats, EngineStatus, ModelDescription } from "./engine.js";
-import { EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
+import { EngineOverloadedError, EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
 import type { GenerationEvent, PromptUsage, StopReason } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
@@ -61,6 +61,9 @@ const defaultContextSize = { min: 2048, max: 32768 } as const;
 export class LlamaEngine implements Engine {
   private currentStatus: EngineStatus = { state: "loading", model: null };
   private loadedModel: LoadedModel | null = null;
+  /** Aborted when a shutdown's grace period ends: every running generation then finishes at once. */
+  private readonly shutdown = new AbortController();
+  private draining = false;
   private readonly counters = {
     completedGenerations: 0,
     abortedGenerations: 0,
@@ -112,6 +115,7 @@ export class LlamaEngine implements Engine {
 
   async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
     const model = await this.ready();
+    if (this.draining) throw new EngineOverloadedError("the server is shutting down", 5);
     const prompt = model.renderPrompt(request);
     const promptTokens = prompt.tokens.length;
     if (promptTokens > model.description.maxInputTokens) {
@@ -141,6 +145,22 @@ export class LlamaEngine implements Engine {
     }
   }
 
+  /**
+   * Stops taking work for a shutdown: queued requests are refused (529, so clients retry elsewhere or later),
+   * running generations may finish within `graceMs`, and any still running then are ended cleanly.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const model = this.loadedModel;
+    if (model === null) return;
+    model.pool.rejectWaiting(new EngineOverloadedError("the server is shutting down", 5));
+    const graceEnds = Date.now() + graceMs;
+    while (this.stats().busySequences > 0) {
+      if (Date.now() >= graceEnds) this.shutdown.abort();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async dispose(): Promise<void> {
     const model = await this.loaded;
     if (model === null) return;
@@ -163,8 +183,8 @@ export class LlamaEngine implements Engine {
     const meterBefore = sequence.tokenMeter.getState();
     const sampling = request.sampling;
     const deadline = AbortSignal.timeout(this.options.maxGenerationMs ?? 30 * 60_000);
-    const stop = AbortSignal.any([signal, deadline]);
-    const timedOutOnly = (): boolean => deadline.aborted && !signal.aborted;
+    const stop = AbortSignal.any([signal, deadline, this.shutdown.signal]);
+    const timedOutOnly = (): boolean => (deadline.aborted || this.shutdown.signal.aborted) && !signal.aborted;
 
     const generation = chat
       .generateResponse(prompt.history, {

@@ -19,6 +19,7 @@ interface StartFlags {
   promptCache: boolean;
   promptCacheDir?: string;
   promptCacheSize: number;
+  shutdownGrace: number;
   gpu: "auto" | "cpu";
   logLevel: string;
 }
@@ -38,6 +39,7 @@ export function registerStartCommand(program: Command): void {
     .option("--prompt-cache-dir <folder>", "where long prompts' KV states are kept across restarts (default: $PENSIEVE_HOME/prompt-cache)")
     .addOption(new Option("--prompt-cache-size <MiB>", "disk budget of the prompt cache").default(4096).argParser(parsePositive))
     .option("--no-prompt-cache", "do not keep prompt states on disk")
+    .addOption(new Option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running requests may finish").default(30).argParser(parseCount))
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
     .action(async (flags: StartFlags) => {
@@ -74,7 +76,9 @@ async function start(flags: StartFlags): Promise<void> {
   const status = await engine.whenSettled();
   printBanner({ baseUrl, demo, modelPath, status });
   stopOnSignals(async () => {
-    await app.close();
+    logger.info({ component: "server" }, "shutting down: finishing running requests");
+    // New connections get 503 from Fastify while it closes; queued requests get 529 from the engine.
+    await Promise.all([engine.drain(flags.shutdownGrace * 1000), app.close()]);
     await engine.dispose();
   });
 }
