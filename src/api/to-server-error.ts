@@ -4,6 +4,7 @@ import {
   PromptTooLongError,
   UnsupportedRequestError,
 } from "../engine/engine-errors.js";
+import { ToolSchemaError } from "../engine/tool-schema/tool-schema-error.js";
 import { ApiError, InvalidRequestError, NotFoundError, OverloadedError, RequestTooLargeError, ServerError } from "./server-error.js";
 import { formatValidationErrors, type ValidationIssue } from "./wire/format-validation-errors.js";
 
@@ -22,6 +23,7 @@ export function toServerError(error: unknown): ServerError {
   if (error instanceof ServerError) return error;
   if (error instanceof PromptTooLongError) return new InvalidRequestError(error.message);
   if (error instanceof UnsupportedRequestError) return new InvalidRequestError(error.message);
+  if (error instanceof ToolSchemaError) return new InvalidRequestError(error.message);
   if (error instanceof EngineOverloadedError) return new OverloadedError(error.message, error.retryAfterSeconds);
   if (error instanceof EngineUnavailableError) return new ApiError(error.message, 503);
 

@@ -6,7 +6,6 @@ import {
   LlamaLogLevel,
   resolveChatWrapper,
   type ChatHistoryItem,
-  type ChatModelFunctions,
   type ChatWrapper,
   type Llama,
   type LlamaContext,
@@ -23,7 +22,9 @@ import type { GenerationEvent, PromptUsage, StopReason } from "./generation-even
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
 import { SequencePool } from "./sequence-pool.js";
-import { toChatFunctions } from "./to-chat-functions.js";
+import { planToolCalls, type ToolCallPlan } from "./plan-tool-calls.js";
+import { checkToolInput } from "./tool-schema/check-tool-input.js";
+import { repairToolInput } from "./tool-schema/repair-tool-input.js";
 
 export interface LlamaEngineOptions {
   readonly modelPath: string;
@@ -138,7 +139,7 @@ export class LlamaEngine implements Engine {
         yield { type: "finish", stopReason: "max-tokens", stopSequence: null, usage: { ...promptUsage, outputTokens: 0 } };
         return;
       }
-      yield* this.runChat(model, sequence, prompt, request, maxTokens, maxTokens < request.maxTokens, promptUsage, signal);
+      yield* this.runChat(sequence, prompt, request, maxTokens, maxTokens < request.maxTokens, promptUsage, signal);
       if (!signal.aborted) await this.saveToDisk(model, sequence, prompt.tokens);
     } finally {
       lease.release();
@@ -169,7 +170,6 @@ export class LlamaEngine implements Engine {
   }
 
   private async *runChat(
-    model: LoadedModel,
     sequence: LlamaContextSequence,
     prompt: RenderedPrompt,
     request: GenerationRequest,
@@ -178,7 +178,7 @@ export class LlamaEngine implements Engine {
     promptUsage: PromptUsage,
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: model.chatWrapper, autoDisposeSequence: false });
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
     const channel = new AsyncChannel<GenerationEvent>();
     const meterBefore = sequence.tokenMeter.getState();
     const sampling = request.sampling;
@@ -198,10 +198,8 @@ export class LlamaEngine implements Engine {
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
         ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
         ...(request.stopSequences.length > 0 ? { customStopTriggers: request.stopSequences } : {}),
-        ...(prompt.functions !== undefined ? { functions: prompt.functions } : {}),
-        ...(prompt.functions !== undefined && request.toolChoice.type !== "none" && request.toolChoice.disableParallelToolUse
-          ? { maxParallelFunctionCalls: 1 }
-          : {}),
+        ...(prompt.tools.functions !== undefined ? { functions: prompt.tools.functions } : {}),
+        ...(prompt.tools.maxParallelFunctionCalls !== undefined ? { maxParallelFunctionCalls: prompt.tools.maxParallelFunctionCalls } : {}),
         onResponseChunk: (chunk) => {
           if (chunk.text === "") return;
           if (chunk.type === undefined) channel.push({ type: "text-delta", text: chunk.text });
@@ -211,7 +209,13 @@ export class LlamaEngine implements Engine {
       .then(
         (result) => {
           for (const call of result.functionCalls ?? []) {
-            channel.push({ type: "tool-call", id: createId("toolu"), name: call.functionName, input: call.params });
+            // The grammar cannot enforce numeric bounds or string lengths: bring the input in line with the
+            // tool's own schema, so clients always get input that validates.
+            const schema = request.tools.find((tool) => tool.name === call.functionName)?.inputSchema;
+            const input = repairToolInput(schema, call.params);
+            const problems = checkToolInput(schema, input);
+            if (problems.length > 0) this.options.log?.("warn", `tool call ${call.functionName}: ${problems.join("; ")}`);
+            channel.push({ type: "tool-call", id: createId("toolu"), name: call.functionName, input });
           }
           const used = sequence.tokenMeter.diff(meterBefore);
           const metadata = result.metadata;
@@ -347,7 +351,7 @@ export class LlamaEngine implements Engine {
 
 interface RenderedPrompt {
   readonly history: ChatHistoryItem[];
-  readonly functions: ChatModelFunctions | undefined;
+  readonly tools: ToolCallPlan;
   readonly tokens: Token[];
 }
 
@@ -366,14 +370,14 @@ class LoadedModel {
   /** Renders the prompt exactly as LlamaChat will evaluate it: the history plus an open model response. */
   renderPrompt(request: PromptRequest): RenderedPrompt {
     const history = toChatHistory(request);
-    const functions = request.toolChoice.type === "none" ? undefined : toChatFunctions(request.tools);
+    const tools = planToolCalls(request, this.chatWrapper);
     const last = history.at(-1);
     const window: ChatHistoryItem[] = last?.type === "model" ? history : [...history, { type: "model", response: [] }];
-    const { contextText } = this.chatWrapper.generateContextState({
+    const { contextText } = tools.chatWrapper.generateContextState({
       chatHistory: window,
-      ...(functions !== undefined ? { availableFunctions: functions } : {}),
+      ...(tools.functions !== undefined ? { availableFunctions: tools.functions } : {}),
     });
-    return { history, functions, tokens: contextText.tokenize(this.model.tokenizer) };
+    return { history, tools, tokens: contextText.tokenize(this.model.tokenizer) };
   }
 
   async dispose(): Promise<void> {

@@ -1,4 +1,4 @@
-import { isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
+import { isJsonSchemaObject, setOwnProperty, type JsonSchemaObject } from "./json-schema-object.js";
 
 const lowerBoundKeywords = new Set(["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"]);
 const upperBoundKeywords = new Set(["maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"]);
@@ -15,7 +15,7 @@ export function mergeSchemas(first: JsonSchemaObject, second: JsonSchemaObject):
   const deferred: JsonSchemaObject[] = [];
   for (const [keyword, value] of Object.entries(second)) {
     if (!Object.hasOwn(merged, keyword) || merged[keyword] === undefined) {
-      merged[keyword] = value;
+      setOwnProperty(merged, keyword, value);
       continue;
     }
     const existing = merged[keyword];
@@ -49,8 +49,8 @@ function mergePropertyMaps(first: unknown, second: unknown): Record<string, unkn
   const merged: Record<string, unknown> = isJsonSchemaObject(first) ? { ...first } : {};
   if (!isJsonSchemaObject(second)) return merged;
   for (const [name, schema] of Object.entries(second)) {
-    const existing = merged[name];
-    merged[name] = existing === undefined ? schema : { allOf: [existing, schema] };
+    const existing = Object.hasOwn(merged, name) ? merged[name] : undefined;
+    setOwnProperty(merged, name, existing === undefined ? schema : { allOf: [existing, schema] });
   }
   return merged;
 }

@@ -61,19 +61,20 @@ class ToolInputRepairer {
     const patternProperties = isJsonSchemaObject(schema["patternProperties"]) ? schema["patternProperties"] : {};
     const required = new Set(Array.isArray(schema["required"]) ? (schema["required"] as readonly unknown[]) : []);
     const additionalProperties = schema["additionalProperties"];
-    const repaired: Record<string, unknown> = {};
+    // Collected as entries: assigning a property named "__proto__" would set the prototype instead.
+    const repaired: [string, unknown][] = [];
     for (const [name, item] of Object.entries(value)) {
       if (Object.hasOwn(properties, name)) {
         const propertySchema = properties[name];
         if (item === null && !required.has(name) && !this.namesNull(propertySchema, depth)) continue;
-        repaired[name] = this.repair(propertySchema, item, depth + 1);
+        repaired.push([name, this.repair(propertySchema, item, depth + 1)]);
         continue;
       }
       const patternSchema = Object.entries(patternProperties).find(([pattern]) => matchesPattern(pattern, name))?.[1];
-      if (patternSchema !== undefined) repaired[name] = this.repair(patternSchema, item, depth + 1);
-      else if (additionalProperties !== false) repaired[name] = this.repair(additionalProperties, item, depth + 1);
+      if (patternSchema !== undefined) repaired.push([name, this.repair(patternSchema, item, depth + 1)]);
+      else if (additionalProperties !== false) repaired.push([name, this.repair(additionalProperties, item, depth + 1)]);
     }
-    return repaired;
+    return Object.fromEntries(repaired);
   }
 
   private repairArray(schema: JsonSchemaObject, value: readonly unknown[], depth: number): unknown[] {

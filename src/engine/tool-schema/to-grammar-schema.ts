@@ -115,7 +115,7 @@ class GrammarSchemaConverter {
       if ("oneOf" in converted && converted.description === undefined) variants.push(...converted.oneOf);
       else variants.push(converted);
     }
-    const unique = uniqueSchemas(variants);
+    const unique = uniqueSchemas(collapseScalarTypes(variants));
     const description = descriptionOf(schema, []);
     const [only] = unique;
     if (only === undefined) return withDescription({ type: "null" }, description);
@@ -155,7 +155,7 @@ class GrammarSchemaConverter {
         scalarTypes.push(type);
       }
     }
-    if (scalarTypes.length > 0) variants.unshift({ type: scalarTypes.length === 1 && scalarTypes[0] !== undefined ? scalarTypes[0] : scalarTypes });
+    if (scalarTypes.length > 0) variants.push({ type: scalarTypes.length === 1 && scalarTypes[0] !== undefined ? scalarTypes[0] : scalarTypes });
     const description = descriptionOf(schema, hints);
     const [only] = variants;
     if (only !== undefined && variants.length === 1) return withDescription(only, description);
@@ -165,16 +165,17 @@ class GrammarSchemaConverter {
   private convertObject(schema: JsonSchemaObject, depth: number, references: readonly string[], isRoot: boolean): GbnfJsonSchema {
     const declared = isJsonSchemaObject(schema["properties"]) ? schema["properties"] : {};
     const required = new Set(Array.isArray(schema["required"]) ? schema["required"].filter((name) => typeof name === "string") : []);
-    const properties: Record<string, GbnfJsonSchema> = {};
+    // Collected as entries: assigning a property named "__proto__" would set the prototype instead.
+    const properties = new Map<string, GbnfJsonSchema>();
     const entries = Object.entries(declared);
     this.countNodes(entries.length);
     for (const [name, propertySchema] of entries) {
       if (propertySchema === false) continue; // the property must be absent: never generate it
       const converted = this.convert(propertySchema, depth + 1, references);
-      properties[name] = required.has(name) ? converted : withNull(converted);
+      properties.set(name, required.has(name) ? converted : withNull(converted));
     }
     // A required property without a schema may hold anything, but must be there.
-    for (const name of required) if (!Object.hasOwn(properties, name) && declared[name] !== false) properties[name] = anyValue;
+    for (const name of required) if (!properties.has(name) && declared[name] !== false) properties.set(name, anyValue);
 
     const additional = schema["additionalProperties"];
     const declaresShape = isJsonSchemaObject(schema["properties"]) || isJsonSchemaObject(schema["patternProperties"]);
@@ -186,7 +187,7 @@ class GrammarSchemaConverter {
     // `metadata`); the root of a tool with no declared shape takes no parameters rather than invented ones.
     else additionalProperties = !declaresShape && !isRoot;
     // node-llama-cpp types nested schemas with an empty `$defs` list; this converter never emits `$ref`.
-    return { type: "object", properties, additionalProperties } as GbnfJsonSchema;
+    return { type: "object", properties: Object.fromEntries(properties), additionalProperties } as GbnfJsonSchema;
   }
 
   private convertArray(schema: JsonSchemaObject, depth: number, references: readonly string[], hints: string[]): GbnfJsonSchema {
@@ -235,8 +236,7 @@ class GrammarSchemaConverter {
     if (isJsonSchemaObject(value)) {
       const entries = Object.entries(value);
       this.countNodes(entries.length);
-      const properties: Record<string, GbnfJsonSchema> = {};
-      for (const [name, item] of entries) properties[name] = this.convertConstant(item, depth + 1);
+      const properties = Object.fromEntries(entries.map(([name, item]) => [name, this.convertConstant(item, depth + 1)]));
       return { type: "object", properties, additionalProperties: false };
     }
     return { type: "null" };
@@ -367,6 +367,15 @@ function isScalarTypeSchema(schema: GbnfJsonSchema): schema is { readonly type: 
   if (!("type" in schema)) return false;
   if (Array.isArray(schema.type)) return true;
   return schema.type !== "object" && schema.type !== "array" && !("format" in schema) && !("minLength" in schema) && !("maxLength" in schema);
+}
+
+// `anyOf: [{type: "string"}, {type: "null"}]` reads better to the model, and compiles smaller, as `type: ["string", "null"]`.
+function collapseScalarTypes(schemas: readonly GbnfJsonSchema[]): GbnfJsonSchema[] {
+  const isPlainScalar = (schema: GbnfJsonSchema): schema is { readonly type: ScalarType | readonly ScalarType[] } =>
+    isScalarTypeSchema(schema) && schema.description === undefined;
+  const types = [...new Set(schemas.filter(isPlainScalar).flatMap((schema) => (typeof schema.type === "string" ? [schema.type] : schema.type)))];
+  if (types.length < 2) return [...schemas];
+  return [{ type: types }, ...schemas.filter((schema) => !isPlainScalar(schema))];
 }
 
 function uniqueSchemas(schemas: readonly GbnfJsonSchema[]): GbnfJsonSchema[] {
