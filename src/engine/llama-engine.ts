@@ -5,6 +5,7 @@ import {
   LlamaChat,
   LlamaLogLevel,
   resolveChatWrapper,
+  specializedChatWrapperTypeNames,
   type ChatHistoryItem,
   type ChatWrapper,
   type Llama,
@@ -46,6 +47,12 @@ export interface LlamaEngineOptions {
   /** `false` for CPU only, `"auto"` to use a GPU where one works. Defaults to `"auto"`. */
   readonly gpu?: false | "auto";
   readonly log?: (level: "info" | "warn" | "error", message: string) => void;
+  /**
+   * The chat format, when the one node-llama-cpp picks from the model's template is wrong: one of
+   * node-llama-cpp's wrapper names (`qwen`, `llama3.1`, `chatML`, …) or `jinja` for the model's own template.
+   * Defaults to `auto`.
+   */
+  readonly chatFormat?: string;
   /** KV states of long prompts kept on disk across restarts; off when omitted. */
   readonly promptCache?: {
     readonly folder: string;
@@ -203,7 +210,11 @@ export class LlamaEngine implements Engine {
         onResponseChunk: (chunk) => {
           if (chunk.text === "") return;
           if (chunk.type === undefined) channel.push({ type: "text-delta", text: chunk.text });
-          else if (chunk.segmentType === "thought") channel.push({ type: "thinking-delta", text: chunk.text });
+          // With thinking disabled the budget of 0 closes a segment the format opens by itself; what little
+          // it held is not reasoning the client asked for.
+          else if (chunk.segmentType === "thought" && request.thinking.type !== "disabled") {
+            channel.push({ type: "thinking-delta", text: chunk.text });
+          }
         },
       })
       .then(
@@ -314,7 +325,7 @@ export class LlamaEngine implements Engine {
     const parallel = this.options.parallel ?? 1;
     const context = await llamaModel.createContext({ contextSize: this.options.contextSize ?? defaultContextSize, sequences: parallel, threads });
     const sequences = Array.from({ length: parallel }, () => context.getSequence());
-    const chatWrapper = resolveChatWrapper(llamaModel);
+    const chatWrapper = resolveChatFormat(llamaModel, this.options.chatFormat ?? "auto");
     const file = await stat(modelPath);
     const description: ModelDescription = {
       id: modelIdFromPath(modelPath),
@@ -385,6 +396,19 @@ class LoadedModel {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+function resolveChatFormat(model: LlamaModel, format: string): ChatWrapper {
+  if (format === "auto") return resolveChatWrapper(model);
+  // Qwen 3.5 opens a reasoning segment at the start of every reply; node-llama-cpp calls it a variation.
+  if (format === "qwen3.5") return resolveChatWrapper(model, { type: "qwen", customWrapperSettings: { qwen: { variation: "3.5" } } });
+  const type = format === "jinja" ? "jinjaTemplate" : format;
+  if (!(specializedChatWrapperTypeNames as readonly string[]).includes(type) && type !== "jinjaTemplate") {
+    throw new Error(`unknown chat format '${format}': use auto, jinja, qwen3.5 or one of ${specializedChatWrapperTypeNames.join(", ")}`);
+  }
+  const wrapper = resolveChatWrapper(model, { type: type as (typeof specializedChatWrapperTypeNames)[number] | "jinjaTemplate" });
+  if (wrapper === null) throw new Error(`chat format '${format}' does not apply to this model`);
+  return wrapper;
 }
 
 function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { thoughtTokens: number } } {

@@ -20,6 +20,7 @@ interface StartFlags {
   promptCacheDir?: string;
   promptCacheSize: number;
   shutdownGrace: number;
+  chatFormat: string;
   gpu: "auto" | "cpu";
   logLevel: string;
 }
@@ -40,6 +41,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("--prompt-cache-size <MiB>", "disk budget of the prompt cache").default(4096).argParser(parsePositive))
     .option("--no-prompt-cache", "do not keep prompt states on disk")
     .addOption(new Option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running requests may finish").default(30).argParser(parseCount))
+    .option("--chat-format <name>", "chat format when the model's own is misdetected: auto, jinja, qwen, qwen3.5, llama3.1, chatML, …", "auto")
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
     .action(async (flags: StartFlags) => {
@@ -59,6 +61,7 @@ async function start(flags: StartFlags): Promise<void> {
     threads: flags.threads ?? os.availableParallelism(),
     parallel: flags.parallel,
     maxQueue: flags.maxQueue,
+    chatFormat: flags.chatFormat,
     ...(flags.promptCache
       ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
       : {}),
