@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claudeCodeLikeRequest } from "../../bench/claude-code-like-request.js";
 import { checkStreamGrammar } from "../helpers/stream-grammar.js";
