@@ -1,0 +1,53 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { once } from "node:events";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { repoRoot } from "./test-models.js";
+
+export interface SpawnedServer {
+  readonly baseUrl: string;
+  readonly process: ChildProcessWithoutNullStreams;
+  /** Resident memory of the server process, from /proc: total and anonymous (heap, KV cache; not the mapped model). */
+  memory(): Promise<{ rssBytes: number; rssAnonBytes: number }>;
+  stop(): Promise<number | null>;
+}
+
+/** The real CLI in its own process, so its memory can be measured apart from the test's. */
+export async function spawnServer(modelPath: string, flags: readonly string[] = []): Promise<SpawnedServer> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts"), "start", "--model", modelPath, "--port", "0", "--no-prompt-cache", "--log-level", "warn", ...flags],
+    { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  child.stderr.resume();
+  const exited = once(child, "exit");
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const check = (): void => {
+      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    };
+    child.stdout.on("data", check);
+    void exited.then(() => reject(new Error(`server exited before it was ready:\n${output}`)));
+  });
+  return {
+    baseUrl,
+    process: child,
+    memory: async () => processMemory(child.pid ?? 0),
+    stop: async () => {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
+
+export async function processMemory(pid: number): Promise<{ rssBytes: number; rssAnonBytes: number }> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+  return { rssBytes: field("VmRSS"), rssAnonBytes: field("RssAnon") };
+}
