@@ -1,9 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.js";
 import { createId, type IdGenerator } from "../util/create-id.js";
+import type { PerformanceReadings } from "./metrics/process-metrics.js";
+import { ServerMetrics } from "./metrics/server-metrics.js";
 import { registerCountTokensRoute } from "./routes/count-tokens-route.js";
 import { registerHealthRoutes } from "./routes/health-route.js";
 import { registerMessagesRoute } from "./routes/messages-route.js";
+import { registerMetricsRoute } from "./routes/metrics-route.js";
 import { registerModelsRoutes } from "./routes/models-route.js";
 import { generationSummary } from "./routes/request-log.js";
 import { NotFoundError } from "./server-error.js";
@@ -17,6 +20,8 @@ export interface AppOptions {
   /** Largest accepted request body in bytes. Defaults to 32 MiB, the real API's limit. */
   readonly bodyLimit?: number;
   readonly pingIntervalMs?: number;
+  /** A started `PerformanceMonitor`: `/metrics` then reports the process's CPU and memory. Defaults to none. */
+  readonly monitor?: PerformanceReadings;
 }
 
 /** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
@@ -61,9 +66,12 @@ export function createApp(options: AppOptions): FastifyInstance {
     throw new NotFoundError(`Not found: ${request.method} ${request.url.split("?")[0] ?? ""}`);
   });
 
+  const metrics = new ServerMetrics({ engine: options.engine, ...(options.monitor !== undefined ? { monitor: options.monitor } : {}) });
+  registerMetricsRoute(app, metrics);
   registerMessagesRoute(app, {
     engine: options.engine,
     generateId,
+    requestMetrics: metrics.requests,
     ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
   });
   registerCountTokensRoute(app, options.engine);

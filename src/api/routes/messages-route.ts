@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
 import type { GenerationRequest } from "../../engine/generation-request.js";
 import type { IdGenerator } from "../../util/create-id.js";
+import type { RequestMetrics } from "../metrics/request-metrics.js";
 import { encodeServerSentEvent } from "../sse.js";
 import { toServerError } from "../to-server-error.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
@@ -17,6 +18,8 @@ export interface MessagesRouteOptions {
   readonly generateId: IdGenerator;
   /** How often a streaming reply sends `ping` while nothing else is written. Defaults to 10 s. */
   readonly pingIntervalMs?: number;
+  /** Sees every generation event, for the time to first token. Defaults to none. */
+  readonly requestMetrics?: RequestMetrics;
 }
 
 /** `POST /v1/messages`, streaming (SSE) and not, both built from the same event stream. */
@@ -54,6 +57,7 @@ async function* replyEvents(
   const translator = new AnthropicEventTranslator(messageId, body.model);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     recordUsage(request, event);
+    options.requestMetrics?.observeGenerationEvent(request, event);
     yield* translator.translate(event);
   }
 }

@@ -4,6 +4,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import pino from "pino";
 import { createApp } from "../../api/create-app.js";
 import { LlamaEngine } from "../../engine/llama-engine.js";
+import { PerformanceMonitor } from "../../util/performance-monitor.js";
 import { ensureDemoModel } from "../demo-model.js";
 import { pensieveHome } from "../pensieve-home.js";
 
@@ -43,7 +44,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running requests may finish").default(30).argParser(parseCount))
     .option("--chat-format <name>", "chat format when the model's own is misdetected: auto, jinja, qwen, qwen3.5, llama3.1, chatML, …", "auto")
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
-    .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+    .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info").env("PENSIEVE_LOG_LEVEL"))
     .action(async (flags: StartFlags) => {
       await start(flags);
     });
@@ -70,7 +71,10 @@ async function start(flags: StartFlags): Promise<void> {
     ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : demo ? { contextSize: 65536 } : {}),
     log: (level, message) => logger[level]({ component: "engine" }, message),
   });
-  const app = createApp({ engine, logger });
+  // Samples CPU and memory 10 times a second for /metrics; unref'd, so it never holds the process open.
+  const monitor = new PerformanceMonitor();
+  monitor.start();
+  const app = createApp({ engine, logger, monitor });
   await app.listen({ host: flags.host, port: flags.port });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : flags.port;
@@ -83,6 +87,7 @@ async function start(flags: StartFlags): Promise<void> {
     // New connections get 503 from Fastify while it closes; queued requests get 529 from the engine.
     await Promise.all([engine.drain(flags.shutdownGrace * 1000), app.close()]);
     await engine.dispose();
+    monitor.stop();
   });
 }
 

@@ -1,0 +1,59 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { Engine, EngineStats } from "../../engine/engine.js";
+
+type CountedStat = "completedGenerations" | "abortedGenerations" | "promptTokensEvaluated" | "promptTokensCached" | "outputTokens";
+type GaugedStat = "sequences" | "busySequences" | "queuedRequests";
+
+const counters: readonly { readonly name: string; readonly help: string; readonly stat: CountedStat }[] = [
+  { name: "pensieve_generations_completed_total", help: "Generations that ran to their end.", stat: "completedGenerations" },
+  { name: "pensieve_generations_aborted_total", help: "Generations ended early because their client went away.", stat: "abortedGenerations" },
+  { name: "pensieve_prompt_tokens_evaluated_total", help: "Prompt tokens evaluated (prefill).", stat: "promptTokensEvaluated" },
+  { name: "pensieve_prompt_tokens_cached_total", help: "Prompt tokens reused from a cached prefix instead of evaluated.", stat: "promptTokensCached" },
+  { name: "pensieve_output_tokens_total", help: "Tokens generated.", stat: "outputTokens" },
+];
+
+const gauges: readonly { readonly name: string; readonly help: string; readonly stat: GaugedStat }[] = [
+  { name: "pensieve_sequences", help: "Context sequences the engine decodes in parallel.", stat: "sequences" },
+  { name: "pensieve_sequences_busy", help: "Sequences serving a generation now.", stat: "busySequences" },
+  { name: "pensieve_queue_depth", help: "Requests waiting for a free sequence.", stat: "queuedRequests" },
+];
+
+/**
+ * The engine's counters and gauges, read from `engine.stats()` when Prometheus scrapes: nothing is pushed, so
+ * inference pays nothing for metrics between scrapes.
+ */
+export function registerEngineMetrics(registry: Registry, engine: Engine): void {
+  const registers = [registry];
+  // One stats() call per scrape would need a shared cache; the call is documented as cheap, so each reads it.
+  const read = (stat: keyof EngineStats): number => engine.stats()[stat];
+  for (const { name, help, stat } of counters) {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        // The engine keeps the running total; a counter can only be increased, so start from zero each scrape.
+        this.reset();
+        this.inc(read(stat));
+      },
+    });
+  }
+  for (const { name, help, stat } of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(stat));
+      },
+    });
+  }
+  new Gauge({
+    name: "pensieve_model_ready",
+    help: "1 when the model is loaded and serving, 0 while loading or after a failed load.",
+    registers,
+    collect() {
+      this.set(engine.status.state === "ready" ? 1 : 0);
+    },
+  });
+}

@@ -1,0 +1,145 @@
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Command, CommanderError } from "commander";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { registerStartCommand } from "../../../src/cli/commands/start-command.js";
+import { generatorVersion } from "../../../src/models/generator/make-model.js";
+import { testModelPath } from "../../helpers/test-models.js";
+
+/**
+ * `pensieve start` in process, so its lines count for coverage (a spawned CLI does not): it loads the tiny
+ * generated model (milliseconds), listens on a free port, and is stopped through the signal handler it
+ * installs, called directly with `process.exit` stubbed. The SIGTERM test on the real process is
+ * test/integration/shutdown.test.ts.
+ */
+function program() {
+  const output = { out: "", err: "" };
+  const root = new Command()
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => (output.out += text), writeErr: (text) => (output.err += text) });
+  registerStartCommand(root);
+  return { root, output };
+}
+
+interface Started {
+  readonly banner: string;
+  readonly baseUrl: string | undefined;
+  /** Calls the SIGTERM handler `count` times and waits for the exit codes it asks for. */
+  signal(count?: number): Promise<number[]>;
+}
+
+let home: string;
+const exitCodes: number[] = [];
+
+async function start(argv: string[]): Promise<Started> {
+  const listenersBefore = new Set(process.listeners("SIGTERM"));
+  const interruptsBefore = new Set(process.listeners("SIGINT"));
+  let banner = "";
+  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    banner += String(chunk);
+    return true;
+  });
+  try {
+    await program().root.parseAsync(["start", "--log-level", "silent", "--port", "0", ...argv], { from: "user" });
+  } finally {
+    write.mockRestore();
+  }
+  const handler = process.listeners("SIGTERM").find((listener) => !listenersBefore.has(listener));
+  const interrupt = process.listeners("SIGINT").find((listener) => !interruptsBefore.has(listener));
+  if (handler === undefined || interrupt === undefined) throw new Error("start installed no signal handlers");
+  return {
+    banner,
+    baseUrl: /on (http:\/\/\S+)$/m.exec(banner)?.[1],
+    async signal(count = 1) {
+      const before = exitCodes.length;
+      for (let index = 0; index < count; index += 1) handler("SIGTERM");
+      await expect.poll(() => exitCodes.slice(before), { timeout: 30_000 }).toContain(0);
+      process.removeListener("SIGTERM", handler);
+      process.removeListener("SIGINT", interrupt);
+      return exitCodes.slice(before);
+    },
+  };
+}
+
+describe("pensieve start (in process)", () => {
+  beforeAll(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), "pensieve-start-"));
+    // The demo model is the scripted test model under the name start looks for: nothing to generate.
+    await mkdir(path.join(home, "models"), { recursive: true });
+    await copyFile(await testModelPath("scripted"), path.join(home, "models", `pensieve-demo-g${generatorVersion}.gguf`));
+    vi.spyOn(process, "exit").mockImplementation(((code?: number) => {
+      exitCodes.push(code ?? 0);
+    }) as typeof process.exit);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("serves a model, prints how to point clients at it, and exits 0 on SIGTERM", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    const started = await start(["--model", await testModelPath("tiny"), "--threads", "1", "--gpu", "cpu", "--ctx-size", "1024", "--parallel", "2"]);
+    expect(started.banner).toMatch(/^Pensieve is serving tiny-q8_0-seed1-vocab-builtin-g\d+ on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(started.banner).toContain("context: 1024 tokens");
+    expect(started.banner).toContain(`export ANTHROPIC_BASE_URL=${started.baseUrl ?? "?"}`);
+    expect(started.banner).not.toContain("DEMO");
+    const health = await fetch(`${started.baseUrl ?? ""}/health`);
+    expect(health.status).toBe(200);
+    expect(await started.signal()).toEqual([0]);
+    await expect(fetch(`${started.baseUrl ?? ""}/health`)).rejects.toThrow();
+  });
+
+  it("serves the demo model with no --model, says so, and a second signal exits at once with 130", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    vi.stubEnv("PENSIEVE_MODEL", undefined);
+    const started = await start(["--threads", "1", "--gpu", "cpu", "--no-prompt-cache"]);
+    expect(started.banner).toContain("This is the built-in DEMO model");
+    expect(started.banner).toContain("context: 65536 tokens");
+    // The real process.exit(130) ends the process there; the stub returns, so shutdown runs on and exits 0 too.
+    expect((await started.signal(2))[0]).toBe(130);
+  });
+
+  it("keeps listening when the model fails to load, and says why", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    const missing = path.join(home, "missing.gguf");
+    const started = await start(["--model", missing, "--host", "::1", "--prompt-cache-dir", path.join(home, "cache"), "--prompt-cache-size", "16"]);
+    expect(started.banner).toMatch(/^Pensieve is listening on http:\/\/\[::1\]:\d+, but the model did not load:$/m);
+    expect(started.banner).toContain("/health answers 503");
+    const health = await fetch(`${/listening on (\S+),/.exec(started.banner)?.[1] ?? ""}/health`);
+    expect(health.status).toBe(503);
+    expect(await started.signal()).toEqual([0]);
+  });
+
+  it("uses all cores by default and reads the model from PENSIEVE_MODEL", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    vi.stubEnv("PENSIEVE_MODEL", await testModelPath("tiny"));
+    const started = await start(["--gpu", "cpu", "--ctx-size", "512", "--no-prompt-cache"]);
+    expect(started.banner).toMatch(/serving tiny-q8_0/);
+    await started.signal();
+  });
+
+  it("lists its options in --help", async () => {
+    const { root, output } = program();
+    await expect(root.parseAsync(["start", "--help"], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
+    for (const option of ["--model", "--port", "--ctx-size", "--threads", "--parallel", "--max-queue", "--gpu", "--shutdown-grace"]) {
+      expect(output.out).toContain(option);
+    }
+  });
+
+  it.each([
+    [["--port", "70000"], "expected a port from 0 to 65535"],
+    [["--port", "http"], "expected a port from 0 to 65535"],
+    [["--threads", "0"], "expected a positive whole number"],
+    [["--parallel", "1.5"], "expected a positive whole number"],
+    [["--max-queue", "-1"], "expected a whole number, 0 or more"],
+    [["--gpu", "cuda"], "cuda"],
+  ])("refuses %j", async (argv, message) => {
+    const { root, output } = program();
+    await expect(root.parseAsync(["start", ...argv], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
+    expect(output.err).toContain(message);
+  });
+});
