@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerMakeModelCommand } from "./commands/make-model-command.js";
+import { registerModelsCommand } from "./commands/models-command.js";
+import { registerPullCommand } from "./commands/pull-command.js";
+import { registerRmCommand } from "./commands/rm-command.js";
 import { registerStartCommand } from "./commands/start-command.js";
 
 const program = new Command()
@@ -10,5 +13,8 @@ const program = new Command()
 
 registerStartCommand(program);
 registerMakeModelCommand(program);
+registerPullCommand(program);
+registerModelsCommand(program);
+registerRmCommand(program);
 
 await program.parseAsync(process.argv);

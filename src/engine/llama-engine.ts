@@ -14,6 +14,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
+import { inspectGguf } from "../models/inspect-gguf.js";
 import { AsyncChannel } from "../util/async-channel.js";
 import { createId } from "../util/create-id.js";
 import { toChatHistory } from "./chat-history.js";
@@ -83,7 +84,13 @@ export class LlamaEngine implements Engine {
 
   private constructor(private readonly options: LlamaEngineOptions) {
     this.loaded = this.load().catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
+      // Prefer a reason without the file's path (UnsafeModelFileError carries one): it reaches API error bodies.
+      const reason =
+        typeof (error as { reason?: unknown }).reason === "string"
+          ? (error as { reason: string }).reason
+          : error instanceof Error
+            ? error.message
+            : String(error);
       this.currentStatus = { state: "failed", model: null, reason };
       this.options.log?.("error", `model failed to load: ${reason}`);
       return null;
@@ -321,6 +328,8 @@ export class LlamaEngine implements Engine {
         this.options.log?.(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? "error" : "warn", text);
       },
     });
+    // Before the native loader sees the file: a damaged or hostile GGUF is refused here, with a reason.
+    await inspectGguf(modelPath);
     const llamaModel = await llama.loadModel({ modelPath });
     const parallel = this.options.parallel ?? 1;
     const context = await llamaModel.createContext({ contextSize: this.options.contextSize ?? defaultContextSize, sequences: parallel, threads });

@@ -5,7 +5,7 @@ import pino from "pino";
 import { createApp } from "../../api/create-app.js";
 import { LlamaEngine } from "../../engine/llama-engine.js";
 import { PerformanceMonitor } from "../../util/performance-monitor.js";
-import { ensureDemoModel } from "../demo-model.js";
+import { chooseModel } from "../choose-model.js";
 import { pensieveHome } from "../pensieve-home.js";
 
 interface StartFlags {
@@ -30,7 +30,7 @@ export function registerStartCommand(program: Command): void {
   program
     .command("start", { isDefault: true })
     .description("Load a model and serve Anthropic's Messages API.")
-    .addOption(new Option("-m, --model <path>", "GGUF model file to serve").env("PENSIEVE_MODEL"))
+    .addOption(new Option("-m, --model <path>", "model to serve: a GGUF path, a preset (pensieve models --presets), hf:owner/repo:quant or an https URL; pulled first if needed").env("PENSIEVE_MODEL"))
     .option("--demo", "serve the small generated demo model (it answers one fixed sentence)")
     .addOption(new Option("--host <address>", "address to bind").default("127.0.0.1").env("PENSIEVE_HOST"))
     .addOption(new Option("-p, --port <number>", "port to listen on").default(8080).argParser(parsePort).env("PENSIEVE_PORT"))
@@ -53,9 +53,8 @@ export function registerStartCommand(program: Command): void {
 async function start(flags: StartFlags): Promise<void> {
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
   const home = pensieveHome(process.env);
-  const demo = flags.demo === true || flags.model === undefined;
-  const modelPath = demo ? await ensureDemoModel(home) : flags.model;
-  if (modelPath === undefined) throw new Error("unreachable: no model path");
+  const { modelPath, demo, notice } = await chooseModel({ model: flags.model, demo: flags.demo === true, home, env: process.env, stderr: process.stderr });
+  if (notice !== null) process.stderr.write(`\n${notice}\n\n`);
 
   const engine = LlamaEngine.start({
     modelPath,

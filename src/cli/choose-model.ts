@@ -1,0 +1,61 @@
+import { ModelDownloadError } from "../models/download/download-errors.js";
+import { ModelNotDownloadedError } from "../models/model-not-downloaded-error.js";
+import { defaultPresetName } from "../models/presets.js";
+import { resolveModelPath, type ResolveModelPathOptions } from "../models/resolve-model-path.js";
+import { DownloadProgressBar } from "./commands/download-progress-bar.js";
+import { ensureDemoModel } from "./demo-model.js";
+
+export interface ChosenModel {
+  readonly modelPath: string;
+  readonly demo: boolean;
+  /** A paragraph for the user when the choice was not the one they would expect (offline fallback). */
+  readonly notice: string | null;
+}
+
+/**
+ * Which model `pensieve start` serves: `--demo`; else `--model` / `PENSIEVE_MODEL` (a path, preset, `hf:` spec or
+ * URL, pulled first when not cached); else the default preset, pulled with a progress bar the first time. When
+ * that pull fails (offline, say) the demo model is served so the server still works, and the notice says why.
+ */
+export async function chooseModel(options: {
+  readonly model: string | undefined;
+  readonly demo: boolean;
+  readonly home: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stderr: NodeJS.WriteStream;
+}): Promise<ChosenModel> {
+  const { home } = options;
+  if (options.demo) return { modelPath: await ensureDemoModel(home), demo: true, notice: null };
+  if (options.model !== undefined) {
+    return { modelPath: await resolveModelPath(options.model, { home, pull: pullOptions(options.model, options) }), demo: false, notice: null };
+  }
+  try {
+    return { modelPath: await resolveModelPath(defaultPresetName, { home }), demo: false, notice: null };
+  } catch (error) {
+    if (!(error instanceof ModelNotDownloadedError)) throw error;
+  }
+  try {
+    options.stderr.write(`No model configured: downloading the default model, ${defaultPresetName} (once; later starts use the copy in ${home}).\n`);
+    const modelPath = await resolveModelPath(defaultPresetName, { home, pull: pullOptions(defaultPresetName, options) });
+    return { modelPath, demo: false, notice: null };
+  } catch (error) {
+    if (!(error instanceof ModelDownloadError)) throw error;
+    const notice = [
+      `Could not download the default model (${defaultPresetName}): ${error.message}.`,
+      "Serving the built-in demo model instead, so the server still works end to end, but it answers every prompt with one fixed sentence.",
+      `To serve a real model: run \`pensieve pull ${defaultPresetName}\` when online, or start with --model /path/to/model.gguf.`,
+    ].join("\n");
+    return { modelPath: await ensureDemoModel(home), demo: true, notice };
+  }
+}
+
+function pullOptions(label: string, options: { readonly env: NodeJS.ProcessEnv; readonly stderr: NodeJS.WriteStream }): NonNullable<ResolveModelPathOptions["pull"]> {
+  const bar = new DownloadProgressBar(options.stderr, label);
+  const token = options.env["HF_TOKEN"] ?? options.env["HUGGING_FACE_HUB_TOKEN"];
+  const hubUrl = options.env["HF_ENDPOINT"];
+  return {
+    onProgress: (progress) => bar.update(progress),
+    ...(token !== undefined && token !== "" ? { token } : {}),
+    ...(hubUrl !== undefined && hubUrl !== "" ? { hubUrl } : {}),
+  };
+}
