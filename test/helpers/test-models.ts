@@ -37,6 +37,8 @@ const randomModels = {
   "tiny-qwen2-vocab": { shape: "tiny", type: "q8_0", vocabulary: "qwen2" },
   /** Real Qwen2.5-0.5B size (~280 MB): about a second to generate, a second or two to load. */
   "qwen2.5-0.5b-q4_0": { shape: "qwen2.5-0.5b", type: "q4_0" },
+  /** Phi-3-mini size (~2.1 GB): about 10 s to generate, a few seconds to load. For the memory-budget test. */
+  "phi3-mini-q4_0": { shape: "phi3-mini", type: "q4_0" },
 } as const satisfies Record<string, RandomModelSpec>;
 
 export type TestModelKind = keyof typeof randomModels | "scripted";

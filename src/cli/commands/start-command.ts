@@ -22,6 +22,7 @@ interface StartFlags {
   promptCacheSize: number;
   shutdownGrace: number;
   chatFormat: string;
+  memoryLimit: string;
   gpu: "auto" | "cpu";
   logLevel: string;
 }
@@ -42,6 +43,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("--prompt-cache-size <MiB>", "disk budget of the prompt cache").default(4096).argParser(parsePositive))
     .option("--no-prompt-cache", "do not keep prompt states on disk")
     .addOption(new Option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running requests may finish").default(30).argParser(parseCount))
+    .option("--memory-limit <GiB>", "refuse (or, with no --ctx-size, shrink the context) past this much memory; auto: 90% of available; off", "auto")
     .option("--chat-format <name>", "chat format when the model's own is misdetected: auto, jinja, qwen, qwen3.5, llama3.1, chatML, …", "auto")
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info").env("PENSIEVE_LOG_LEVEL"))
@@ -62,6 +64,7 @@ async function start(flags: StartFlags): Promise<void> {
     parallel: flags.parallel,
     maxQueue: flags.maxQueue,
     chatFormat: flags.chatFormat,
+    ...memoryLimit(flags.memoryLimit),
     ...(flags.promptCache
       ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
       : {}),
@@ -143,6 +146,15 @@ function parsePositive(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError("expected a positive whole number");
   return parsed;
+}
+
+/** `auto` leaves room for the rest of the machine; `off` skips the check. */
+function memoryLimit(value: string): { memoryLimitBytes?: number } {
+  if (value === "off") return {};
+  if (value === "auto") return { memoryLimitBytes: Math.floor(os.freemem() * 0.9) };
+  const gib = Number(value);
+  if (!Number.isFinite(gib) || gib <= 0) throw new InvalidArgumentError("--memory-limit takes a number of GiB, auto or off");
+  return { memoryLimitBytes: Math.floor(gib * 1024 ** 3) };
 }
 
 function parseCount(value: string): number {
