@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { getLlama } from "node-llama-cpp";
 import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { textRequest } from "./generation-requests.js";
 
 const [modelPath, limitGib, contextSize] = process.argv.slice(2);
 if (modelPath === undefined || limitGib === undefined || contextSize === undefined) throw new Error("usage: MODEL LIMIT_GIB CONTEXT");
@@ -27,19 +28,7 @@ const engine = LlamaEngine.start({
 });
 const status = await engine.whenSettled();
 if (status.state === "ready") {
-  for await (const _event of engine.generate(
-    {
-      system: "",
-      turns: [{ role: "user", parts: [{ type: "text", text: "Hello" }] }],
-      tools: [],
-      toolChoice: { type: "auto", disableParallelToolUse: false },
-      thinking: { type: "default" },
-      maxTokens: 4,
-      sampling: { temperature: 1 },
-      stopSequences: [],
-    },
-    new AbortController().signal,
-  )) {
+  for await (const _event of engine.generate(textRequest("Hello", 4), new AbortController().signal)) {
     // drain
   }
 }

@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { createApp } from "../../src/api/create-app.js";
+import type { SecurityOptions } from "../../src/api/security/security-options.js";
 import { LlamaEngine, type LlamaEngineOptions } from "../../src/engine/llama-engine.js";
 
 export interface TestServer {
@@ -14,9 +15,9 @@ export interface TestServer {
 /** The real server (real engine, real socket) on a free loopback port, with an SDK client pointed at it. */
 export async function startTestServer(
   modelPath: string,
-  options: Partial<Omit<LlamaEngineOptions, "modelPath">> & { pingIntervalMs?: number; logger?: FastifyBaseLogger } = {},
+  options: Partial<Omit<LlamaEngineOptions, "modelPath">> & { pingIntervalMs?: number; logger?: FastifyBaseLogger; security?: SecurityOptions } = {},
 ): Promise<TestServer> {
-  const { pingIntervalMs, logger, ...engineOptions } = options;
+  const { pingIntervalMs, logger, security, ...engineOptions } = options;
   // One thread: Vitest runs two test files at once on this 2-core machine, and llama.cpp threads that must
   // meet at a barrier every token stall badly when another process holds the other core.
   const engine = LlamaEngine.start({ threads: 1, gpu: false, contextSize: 2048, ...engineOptions, modelPath });
@@ -26,12 +27,13 @@ export async function startTestServer(
     engine,
     ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
     ...(logger !== undefined ? { logger } : {}),
+    ...(security !== undefined ? { security } : {}),
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   if (typeof address !== "object" || address === null) throw new Error("server has no address");
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const client = new Anthropic({ baseURL: baseUrl, apiKey: "test-key", maxRetries: 0, timeout: 60_000 });
+  const client = new Anthropic({ baseURL: baseUrl, apiKey: security?.apiKey ?? "test-key", maxRetries: 0, timeout: 60_000 });
   return {
     baseUrl,
     client,

@@ -3,29 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/create-app.js";
-import type { GenerationEvent } from "../../src/engine/generation-event.js";
-import type { GenerationRequest } from "../../src/engine/generation-request.js";
 import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { testModelPath } from "../helpers/test-models.js";
 
-function chatRequest(text: string, maxTokens: number): GenerationRequest {
-  return {
-    system: "",
-    turns: [{ role: "user", parts: [{ type: "text", text }] }],
-    tools: [],
-    toolChoice: { type: "auto", disableParallelToolUse: false },
-    thinking: { type: "default" },
-    maxTokens,
-    sampling: { temperature: 1 },
-    stopSequences: [],
-  };
-}
 
-async function collect(events: AsyncIterable<GenerationEvent>): Promise<GenerationEvent[]> {
-  const collected: GenerationEvent[] = [];
-  for await (const event of events) collected.push(event);
-  return collected;
-}
 
 describe("LlamaEngine on a generated tiny model", () => {
   let engine: LlamaEngine;
@@ -42,7 +24,7 @@ describe("LlamaEngine on a generated tiny model", () => {
   });
 
   it("starts with usage, ends with finish, and reports exact output tokens", async () => {
-    const events = await collect(engine.generate(chatRequest("Hello", 10), new AbortController().signal));
+    const events = await collectEvents(engine.generate(textRequest("Hello", 10), new AbortController().signal));
     expect(events[0]?.type).toBe("start");
     const finish = events.at(-1);
     if (finish?.type !== "finish") throw new Error("no finish event");
@@ -53,24 +35,24 @@ describe("LlamaEngine on a generated tiny model", () => {
 
   it("generates 10 tokens well within 2 s (a hang guard, not a benchmark)", async () => {
     const started = performance.now();
-    await collect(engine.generate(chatRequest("Count", 10), new AbortController().signal));
+    await collectEvents(engine.generate(textRequest("Count", 10), new AbortController().signal));
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it("grows RSS by less than 100 MB over 20 generations", async () => {
-    await collect(engine.generate(chatRequest("warm up", 20), new AbortController().signal));
+    await collectEvents(engine.generate(textRequest("warm up", 20), new AbortController().signal));
     const before = process.memoryUsage().rss;
     for (let index = 0; index < 20; index += 1) {
-      await collect(engine.generate(chatRequest(`Request number ${index}`, 20), new AbortController().signal));
+      await collectEvents(engine.generate(textRequest(`Request number ${index}`, 20), new AbortController().signal));
     }
     const grownMb = (process.memoryUsage().rss - before) / 1024 / 1024;
     expect(grownMb).toBeLessThan(100);
   });
 
   it("reuses the cached prefix of a repeated prompt and says so in usage", async () => {
-    const request = chatRequest("The same long question about the same long topic, asked twice.", 1);
-    const first = await collect(engine.generate(request, new AbortController().signal));
-    const second = await collect(engine.generate(request, new AbortController().signal));
+    const request = textRequest("The same long question about the same long topic, asked twice.", 1);
+    const first = await collectEvents(engine.generate(request, new AbortController().signal));
+    const second = await collectEvents(engine.generate(request, new AbortController().signal));
     const [firstStart, secondStart] = [first[0], second[0]];
     if (firstStart?.type !== "start" || secondStart?.type !== "start") throw new Error("no start event");
     const total = firstStart.usage.inputTokens + firstStart.usage.cachedInputTokens;
@@ -79,9 +61,9 @@ describe("LlamaEngine on a generated tiny model", () => {
   });
 
   it("counts exactly the tokens it evaluates for a fresh prompt", async () => {
-    const request = chatRequest(`A prompt never seen before: ${Math.random()}`, 1);
+    const request = textRequest(`A prompt never seen before: ${Math.random()}`, 1);
     const counted = await engine.countTokens(request);
-    const [start] = await collect(engine.generate(request, new AbortController().signal));
+    const [start] = await collectEvents(engine.generate(request, new AbortController().signal));
     if (start?.type !== "start") throw new Error("no start event");
     expect(start.usage.inputTokens + start.usage.cachedInputTokens).toBe(counted);
   });

@@ -4,39 +4,21 @@ import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
 import { EngineOverloadedError } from "../../src/engine/engine-errors.js";
-import type { GenerationEvent } from "../../src/engine/generation-event.js";
-import type { GenerationRequest } from "../../src/engine/generation-request.js";
 import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
-function greedyRequest(text: string, maxTokens: number): GenerationRequest {
-  return {
-    system: "",
-    turns: [{ role: "user", parts: [{ type: "text", text }] }],
-    tools: [],
-    toolChoice: { type: "auto", disableParallelToolUse: false },
-    thinking: { type: "default" },
-    maxTokens,
-    // Greedy decoding: the random model's path is fixed and does not end its turn early on these prompts.
-    sampling: { temperature: 0 },
-    stopSequences: [],
-  };
-}
 
-async function collect(events: AsyncIterable<GenerationEvent>): Promise<GenerationEvent[]> {
-  const collected: GenerationEvent[] = [];
-  for await (const event of events) collected.push(event);
-  return collected;
-}
 
 describe("engine drain", () => {
   it("refuses queued requests, lets the running one finish, and ends it cleanly when the grace runs out", async () => {
     const engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 4096, parallel: 1 });
     await engine.whenSettled();
     try {
-      const running = collect(engine.generate(greedyRequest("keep going", 3000), new AbortController().signal));
+      // Greedy (temperature 0): the random model's path is fixed and does not end its turn early here.
+      const running = collectEvents(engine.generate(textRequest("keep going", 3000, 0), new AbortController().signal));
       await expect.poll(() => engine.stats().busySequences).toBe(1);
-      const queued = collect(engine.generate(greedyRequest("waiting", 5), new AbortController().signal)).catch((error: unknown) => error);
+      const queued = collectEvents(engine.generate(textRequest("waiting", 5, 0), new AbortController().signal)).catch((error: unknown) => error);
       await expect.poll(() => engine.stats().queuedRequests).toBe(1);
 
       await engine.drain(0);
@@ -45,7 +27,7 @@ describe("engine drain", () => {
       const finish = events.at(-1);
       expect(finish?.type).toBe("finish");
       if (finish?.type === "finish") expect(finish.stopReason).toBe("max-tokens");
-      await expect(collect(engine.generate(greedyRequest("too late", 5), new AbortController().signal))).rejects.toBeInstanceOf(
+      await expect(collectEvents(engine.generate(textRequest("too late", 5, 0), new AbortController().signal))).rejects.toBeInstanceOf(
         EngineOverloadedError,
       );
     } finally {

@@ -1,23 +1,12 @@
 /** One process, one request: loads the model, generates once, exits. The baseline a persistent server beats. */
 import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { textRequest } from "../helpers/generation-requests.js";
 
 const [modelPath, text] = process.argv.slice(2);
 if (modelPath === undefined || text === undefined) throw new Error("usage: one-shot-generation.ts MODEL TEXT");
 const engine = LlamaEngine.start({ modelPath, threads: 2, gpu: false, contextSize: 1024 });
 await engine.whenSettled();
-for await (const _event of engine.generate(
-  {
-    system: "",
-    turns: [{ role: "user", parts: [{ type: "text", text }] }],
-    tools: [],
-    toolChoice: { type: "auto", disableParallelToolUse: false },
-    thinking: { type: "default" },
-    maxTokens: 12,
-    sampling: { temperature: 1 },
-    stopSequences: [],
-  },
-  new AbortController().signal,
-)) {
+for await (const _event of engine.generate(textRequest(text, 12), new AbortController().signal)) {
   // drain
 }
 await engine.dispose();
