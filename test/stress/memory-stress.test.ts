@@ -8,6 +8,10 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
 const megabyte = 1024 * 1024;
 const results: Record<string, unknown> = {};
 
+afterAll(() => {
+  console.log(JSON.stringify({ stress: results }, null, 2));
+});
+
 async function post(baseUrl: string, body: unknown): Promise<number> {
   const response = await fetch(`${baseUrl}/v1/messages`, {
     method: "POST",
@@ -41,9 +45,6 @@ describe("memory under concurrency (qwen2.5-0.5b shape, Q4_0)", () => {
   let modelPath: string;
   beforeAll(async () => {
     modelPath = await testModelPath("qwen2.5-0.5b-q4_0");
-  });
-  afterAll(() => {
-    console.log(JSON.stringify({ stress: results }, null, 2));
   });
 
   for (const concurrency of [1, 2, 4, 8, 16]) {
