@@ -9,6 +9,9 @@ import { registerMessagesRoute } from "./routes/messages-route.js";
 import { registerMetricsRoute } from "./routes/metrics-route.js";
 import { registerModelsRoutes } from "./routes/models-route.js";
 import { generationSummary } from "./routes/request-log.js";
+import { hardenedServerOptions } from "./security/hardened-server-options.js";
+import { registerSecurity } from "./security/register-security.js";
+import type { SecurityOptions } from "./security/security-options.js";
 import { NotFoundError } from "./server-error.js";
 import { toServerError } from "./to-server-error.js";
 
@@ -22,11 +25,14 @@ export interface AppOptions {
   readonly pingIntervalMs?: number;
   /** A started `PerformanceMonitor`: `/metrics` then reports the process's CPU and memory. Defaults to none. */
   readonly monitor?: PerformanceReadings;
+  /** API key, allowed hosts and origins, request timeouts. Defaults to loopback names only, no origins, no key. */
+  readonly security?: SecurityOptions;
 }
 
 /** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
 export function createApp(options: AppOptions): FastifyInstance {
   const generateId = options.generateId ?? createId;
+  const security = options.security ?? {};
   const app: FastifyInstance = Fastify({
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
     // One access-log line per request is written by the onResponse hook below, with token counts.
@@ -37,7 +43,9 @@ export function createApp(options: AppOptions): FastifyInstance {
     // Routing ignores the query string (`?beta=true`), and Anthropic's paths are case-sensitive.
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    ...hardenedServerOptions(security, generateId),
   });
+  registerSecurity(app, security);
 
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("request-id", request.id);

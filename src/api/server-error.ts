@@ -42,6 +42,20 @@ export class InvalidRequestError extends ServerError {
   }
 }
 
+export class AuthenticationError extends ServerError {
+  override readonly name = "AuthenticationError";
+  constructor(message: string) {
+    super(401, "authentication_error", message);
+  }
+}
+
+export class PermissionError extends ServerError {
+  override readonly name = "PermissionError";
+  constructor(message: string) {
+    super(403, "permission_error", message);
+  }
+}
+
 export class NotFoundError extends ServerError {
   override readonly name = "NotFoundError";
   constructor(message: string) {

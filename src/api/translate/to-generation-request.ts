@@ -77,7 +77,7 @@ function toThinkingSetting(thinking: CountTokensRequest["thinking"]): ThinkingSe
   if (thinking?.type === "disabled") return { type: "disabled" };
   if (thinking?.type === "enabled") {
     const budget = (thinking as { budget_tokens?: unknown }).budget_tokens;
-    if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0) {
+    if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0 || budget > 2 ** 31 - 1) {
       throw new InvalidRequestError("thinking.enabled.budget_tokens: Input should be a valid integer");
     }
     return { type: "enabled", budgetTokens: budget };

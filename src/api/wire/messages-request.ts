@@ -48,12 +48,13 @@ const promptFields = {
 export const MessagesRequestSchema = Type.Object(
   {
     ...promptFields,
-    max_tokens: Type.Integer({ minimum: 0 }),
+    // Bounded before anything reaches native code, where a count past 2^31 - 1 would wrap.
+    max_tokens: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
     stream: Type.Optional(Type.Boolean()),
     stop_sequences: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 64 })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    top_k: Type.Optional(Type.Integer({ minimum: 0 })),
+    top_k: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
   },
   { additionalProperties: true },
 );

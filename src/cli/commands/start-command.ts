@@ -3,10 +3,14 @@ import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import pino from "pino";
 import { createApp } from "../../api/create-app.js";
+import { hostNameOf } from "../../api/security/host-name-of.js";
+import { isLoopbackHost } from "../../api/security/is-loopback-host.js";
+import { originOf } from "../../api/security/origin-of.js";
 import { LlamaEngine } from "../../engine/llama-engine.js";
 import { PerformanceMonitor } from "../../util/performance-monitor.js";
 import { chooseModel } from "../choose-model.js";
 import { pensieveHome } from "../pensieve-home.js";
+import { failCommand } from "./fail-command.js";
 
 interface StartFlags {
   model?: string;
@@ -25,6 +29,9 @@ interface StartFlags {
   memoryLimit: string;
   gpu: "auto" | "cpu";
   logLevel: string;
+  apiKey?: string;
+  allowedHost: string[];
+  corsOrigin: string[];
 }
 
 export function registerStartCommand(program: Command): void {
@@ -47,12 +54,36 @@ export function registerStartCommand(program: Command): void {
     .option("--chat-format <name>", "chat format when the model's own is misdetected: auto, jinja, qwen, qwen3.5, llama3.1, chatML, …", "auto")
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info").env("PENSIEVE_LOG_LEVEL"))
-    .action(async (flags: StartFlags) => {
-      await start(flags);
+    .addOption(new Option("--api-key <key>", "key clients must send (x-api-key or Authorization: Bearer); required to listen beyond loopback").env("PENSIEVE_API_KEY"))
+    .addOption(
+      new Option("--allowed-host <name>", "another name clients use in the Host header, besides localhost and the bind address (repeatable)")
+        .default([])
+        .argParser(collect(parseAllowedHost))
+        .env("PENSIEVE_ALLOWED_HOSTS"),
+    )
+    .addOption(
+      new Option("--cors-origin <origin>", "a web origin allowed to call the API from a browser, such as http://localhost:3000 (repeatable)")
+        .default([])
+        .argParser(collect(parseCorsOrigin))
+        .env("PENSIEVE_CORS_ORIGINS"),
+    )
+    .action(async (flags: StartFlags, command: Command) => {
+      const apiKey = flags.apiKey === "" ? undefined : flags.apiKey;
+      // Checked before anything loads: a server open to the network with no key serves anyone who finds it.
+      if (apiKey === undefined && !isLoopbackHost(flags.host)) {
+        failCommand(
+          command,
+          new Error(
+            `refusing to listen on ${flags.host} without an API key: anyone who can reach this machine could use it. ` +
+              "Set a key with --api-key <key> or PENSIEVE_API_KEY=<key> (clients send it as ANTHROPIC_API_KEY), or listen on 127.0.0.1.",
+          ),
+        );
+      }
+      await start(flags, apiKey);
     });
 }
 
-async function start(flags: StartFlags): Promise<void> {
+async function start(flags: StartFlags, apiKey: string | undefined): Promise<void> {
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
   const home = pensieveHome(process.env);
   const { modelPath, demo, notice } = await chooseModel({ model: flags.model, demo: flags.demo === true, home, env: process.env, stderr: process.stderr });
@@ -76,14 +107,21 @@ async function start(flags: StartFlags): Promise<void> {
   // Samples CPU and memory 10 times a second for /metrics; unref'd, so it never holds the process open.
   const monitor = new PerformanceMonitor();
   monitor.start();
-  const app = createApp({ engine, logger, monitor });
+  const app = createApp({
+    engine,
+    logger,
+    monitor,
+    security: { bindHost: flags.host, allowedHosts: flags.allowedHost, corsOrigins: flags.corsOrigin, ...(apiKey !== undefined ? { apiKey } : {}) },
+  });
   await app.listen({ host: flags.host, port: flags.port });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : flags.port;
-  const baseUrl = `http://${flags.host.includes(":") ? `[${flags.host}]` : flags.host}:${port}`;
+  // `Host: 0.0.0.0` is refused (a browser reaches localhost that way), so the URL to print is a loopback one.
+  const clientHost = flags.host === "0.0.0.0" ? "127.0.0.1" : flags.host === "::" ? "::1" : flags.host;
+  const baseUrl = `http://${clientHost.includes(":") ? `[${clientHost}]` : clientHost}:${port}`;
 
   const status = await engine.whenSettled();
-  printBanner({ baseUrl, demo, modelPath, status });
+  printBanner({ baseUrl, demo, modelPath, status, apiKeySet: apiKey !== undefined });
   stopOnSignals(async () => {
     logger.info({ component: "server" }, "shutting down: finishing running requests");
     // New connections get 503 from Fastify while it closes; queued requests get 529 from the engine.
@@ -98,6 +136,7 @@ function printBanner(details: {
   demo: boolean;
   modelPath: string;
   status: LlamaEngine["status"];
+  apiKeySet: boolean;
 }): void {
   const lines: string[] = [];
   if (details.status.state !== "ready") {
@@ -119,7 +158,8 @@ function printBanner(details: {
   lines.push("");
   lines.push("Point Claude Code or the Anthropic SDK at it:");
   lines.push(`  export ANTHROPIC_BASE_URL=${details.baseUrl}`);
-  lines.push("  export ANTHROPIC_API_KEY=pensieve-local");
+  // The key itself stays out of the terminal's scrollback.
+  lines.push(details.apiKeySet ? "  export ANTHROPIC_API_KEY=<the key given with --api-key>" : "  export ANTHROPIC_API_KEY=pensieve-local");
   lines.push(`  export CLAUDE_CODE_MAX_CONTEXT_TOKENS=${model.maxInputTokens} DISABLE_COMPACT=1  # tell Claude Code the real window`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
@@ -140,6 +180,24 @@ function stopOnSignals(shutdown: () => Promise<void>): void {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+}
+
+/** A repeatable option: each use (or each comma-separated item of its environment variable) adds to the list. */
+function collect(parse: (value: string) => string): (value: string, previous: string[]) => string[] {
+  return (value, previous) => [...previous, ...value.split(",").filter((item) => item.trim() !== "").map(parse)];
+}
+
+function parseAllowedHost(value: string): string {
+  const name = hostNameOf(value);
+  if (name === null) throw new InvalidArgumentError("expected a host name or address, such as my-laptop.lan or 192.168.1.20");
+  if (name === "0.0.0.0" || name === "[::]") throw new InvalidArgumentError("a wildcard address is never a valid Host: name the address clients use");
+  return name;
+}
+
+function parseCorsOrigin(value: string): string {
+  const origin = originOf(value);
+  if (origin === null) throw new InvalidArgumentError("expected an origin such as http://localhost:3000 (list each one; * is not accepted)");
+  return origin;
 }
 
 function parsePositive(value: string): number {

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from "fastify";
+import { createApiKeyCheck } from "./api-key-check.js";
+import { bodyFormatCheck } from "./body-format-check.js";
+import { closeUnfinishedRequests } from "./close-unfinished-requests.js";
+import { createCorsCheck } from "./cors-check.js";
+import { createHostCheck } from "./host-check.js";
+import { nestingDepthCheck } from "./nesting-depth-check.js";
+import type { SecurityOptions } from "./security-options.js";
+
+/**
+ * The checks every request passes before a route runs, cheapest and most telling first: a foreign `Host`
+ * (DNS rebinding), a foreign `Origin` (a web page), a missing key, a body that is not plain JSON. All of them
+ * run before the body is read. Register before any route.
+ */
+export function registerSecurity(app: FastifyInstance, options: SecurityOptions): void {
+  app.addHook("onRequest", createHostCheck(options));
+  app.addHook("onRequest", createCorsCheck(options.corsOrigins ?? []));
+  if (options.apiKey !== undefined) app.addHook("onRequest", createApiKeyCheck(options.apiKey));
+  app.addHook("onRequest", bodyFormatCheck);
+  app.addHook("preValidation", nestingDepthCheck);
+  app.addHook("onSend", closeUnfinishedRequests);
+}
