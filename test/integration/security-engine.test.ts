@@ -86,15 +86,26 @@ describe("hostile values against the real engine", () => {
   });
 
   it.each([
-    ["max_tokens 1e300 (clamped to the context)", { max_tokens: 1e300 }],
-    ["top_k 2^31 (wraps to a negative int32 in the sampler: ignored)", { top_k: 2 ** 31 }],
-    ["top_k 1e300", { top_k: 1e300 }],
-    ["top_k 2^32 + 5", { top_k: 2 ** 32 + 5 }],
-    ["thinking budget 2^31", { thinking: { type: "enabled", budget_tokens: 2 ** 31 } }],
+    ["max_tokens 2^31 - 1 (clamped to the context)", { max_tokens: 2 ** 31 - 1 }],
+    ["top_k 2^31 - 1 (past the vocabulary: every token stays a candidate)", { top_k: 2 ** 31 - 1 }],
+    ["thinking budget 2^31 - 1", { thinking: { type: "enabled", budget_tokens: 2 ** 31 - 1 } }],
     ["temperature 0 and top_p 0", { temperature: 0, top_p: 0 }],
-  ])("survives %s", async (_case, fields) => {
+  ])("serves the largest values allowed: %s", async (_case, fields) => {
     const response = await post("/v1/messages", { model: "m", max_tokens: 4, messages: hi, ...fields });
     expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ["max_tokens 2^31, which would wrap in native code", { max_tokens: 2 ** 31 }],
+    ["max_tokens 1e300", { max_tokens: 1e300 }],
+    ["top_k 2^31", { top_k: 2 ** 31 }],
+    ["top_k 2^32 + 5, which would wrap to 5", { top_k: 2 ** 32 + 5 }],
+    ["top_k 1e300", { top_k: 1e300 }],
+    ["thinking budget 2^31", { thinking: { type: "enabled", budget_tokens: 2 ** 31 } }],
+  ])("refuses %s with 400 before the engine, and stays up", async (_case, fields) => {
+    const response = await post("/v1/messages", { model: "m", max_tokens: 4, messages: hi, ...fields });
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.text).error.type).toBe("invalid_request_error");
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
   });
 
@@ -106,7 +117,7 @@ describe("hostile values against the real engine", () => {
         const path = index++ % 3 === 2 ? "/v1/messages/count_tokens" : "/v1/messages";
         const response = await post(path, body, contentType === "" ? {} : { "content-type": contentType });
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-        expect(response.status, `${path} ${body.slice(0, 500)}`).toBeLessThan(500);
+        expect(response.status, `${path} answered ${response.text.slice(0, 300)} to ${body.slice(0, 1000)}`).toBeLessThan(500);
         expect(response.text).not.toContain('"type":"api_error"');
       }),
       { numRuns: 1000 },
