@@ -2,7 +2,6 @@ import {
   EngineOverloadedError,
   EngineUnavailableError,
   PromptTooLongError,
-  UnsupportedRequestError,
 } from "../engine/engine-errors.js";
 import { ToolSchemaError } from "../engine/tool-schema/tool-schema-error.js";
 import { ApiError, InvalidRequestError, NotFoundError, OverloadedError, RequestTooLargeError, ServerError } from "./server-error.js";
@@ -22,7 +21,6 @@ interface FastifyLikeError {
 export function toServerError(error: unknown): ServerError {
   if (error instanceof ServerError) return error;
   if (error instanceof PromptTooLongError) return new InvalidRequestError(error.message);
-  if (error instanceof UnsupportedRequestError) return new InvalidRequestError(error.message);
   if (error instanceof ToolSchemaError) return new InvalidRequestError(error.message);
   if (error instanceof EngineOverloadedError) return new OverloadedError(error.message, error.retryAfterSeconds);
   if (error instanceof EngineUnavailableError) return new ApiError(error.message, 503);

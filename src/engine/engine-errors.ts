@@ -16,12 +16,6 @@ export class PromptTooLongError extends EngineError {
 /** The model is not loaded (still loading, or its load failed). */
 export class EngineUnavailableError extends EngineError {
   override readonly name = "EngineUnavailableError";
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
 }
 
 /** Every sequence is busy and the wait queue is full. */
@@ -33,9 +27,4 @@ export class EngineOverloadedError extends EngineError {
   ) {
     super(message);
   }
-}
-
-/** The request is well-formed for the wire but cannot be served by this model (for example images). */
-export class UnsupportedRequestError extends EngineError {
-  override readonly name = "UnsupportedRequestError";
 }

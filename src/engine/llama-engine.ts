@@ -206,7 +206,14 @@ export class LlamaEngine implements Engine {
     const sampling = request.sampling;
     const deadline = AbortSignal.timeout(this.options.maxGenerationMs ?? 30 * 60_000);
     const stop = AbortSignal.any([signal, deadline, this.shutdown.signal]);
-    const timedOutOnly = (): boolean => (deadline.aborted || this.shutdown.signal.aborted) && !signal.aborted;
+    // A client that left gets nothing more; a deadline or a shutdown ends the reply cleanly, as if cut short.
+    const abortedStopReason = (): StopReason => (signal.aborted ? "end-turn" : "max-tokens");
+    const finish = (stopReason: StopReason, stopSequence: string | null): void => {
+      const outputTokens = sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
+      this.countFinished(stopReason === "end-turn" && signal.aborted, promptUsage, outputTokens);
+      channel.push({ type: "finish", stopReason, stopSequence, usage: { ...promptUsage, outputTokens } });
+      channel.close();
+    };
 
     const generation = chat
       .generateResponse(prompt.history, {
@@ -243,33 +250,13 @@ export class LlamaEngine implements Engine {
             if (problems.length > 0) this.options.log?.("warn", `tool call ${call.functionName}: ${problems.join("; ")}`);
             channel.push({ type: "tool-call", id: createId("toolu"), name: call.functionName, input });
           }
-          const used = sequence.tokenMeter.diff(meterBefore);
           const metadata = result.metadata;
-          const timedOut = metadata.stopReason === "abort" && timedOutOnly();
-          this.countFinished(metadata.stopReason === "abort" && !timedOut, promptUsage, used.usedOutputTokens);
-          const stopSequence = metadata.stopReason === "customStopTrigger" ? joinTrigger(metadata.customStopTrigger) : null;
-          channel.push({
-            type: "finish",
-            stopReason: timedOut ? "max-tokens" : toStopReason(metadata.stopReason, clampedByContext),
-            stopSequence,
-            usage: { ...promptUsage, outputTokens: used.usedOutputTokens },
-          });
-          channel.close();
+          if (metadata.stopReason === "abort") finish(abortedStopReason(), null);
+          else if (metadata.stopReason === "customStopTrigger") finish("stop-sequence", joinTrigger(metadata.customStopTrigger));
+          else finish(toStopReason(metadata.stopReason, clampedByContext), null);
         },
-        (error: unknown) => {
-          // An abort while the prompt is still being evaluated rejects instead of returning: the client is
-          // gone, so end quietly like any other abort.
-          if (stop.aborted) {
-            this.countFinished(!timedOutOnly(), promptUsage, sequence.tokenMeter.diff(meterBefore).usedOutputTokens);
-            channel.push({
-              type: "finish",
-              stopReason: timedOutOnly() ? "max-tokens" : "end-turn",
-              stopSequence: null,
-              usage: { ...promptUsage, outputTokens: sequence.tokenMeter.diff(meterBefore).usedOutputTokens },
-            });
-            channel.close();
-          } else channel.fail(error);
-        },
+        // An abort while the prompt is still being evaluated rejects instead of returning: end it like any abort.
+        (error: unknown) => (stop.aborted ? finish(abortedStopReason(), null) : channel.fail(error)),
       );
 
     try {
@@ -337,7 +324,6 @@ export class LlamaEngine implements Engine {
     if (model === null || this.currentStatus.state !== "ready") {
       throw new EngineUnavailableError(
         this.currentStatus.state === "failed" ? `the model is not available: ${this.currentStatus.reason}` : "the model is still loading",
-        false,
       );
     }
     return model;
@@ -477,20 +463,14 @@ function sharedPrefixLength(sequence: LlamaContextSequence, tokens: Token[]): nu
   return sequence.compareContextTokens(tokens).firstDifferentIndex;
 }
 
-function toStopReason(
-  reason: "eogToken" | "stopGenerationTrigger" | "functionCalls" | "maxTokens" | "abort" | "customStopTrigger",
-  clampedByContext: boolean,
-): StopReason {
+function toStopReason(reason: "eogToken" | "stopGenerationTrigger" | "functionCalls" | "maxTokens", clampedByContext: boolean): StopReason {
   switch (reason) {
     case "functionCalls":
       return "tool-use";
     case "maxTokens":
       return clampedByContext ? "context-window-exceeded" : "max-tokens";
-    case "customStopTrigger":
-      return "stop-sequence";
     case "eogToken":
     case "stopGenerationTrigger":
-    case "abort":
       return "end-turn";
   }
 }
@@ -500,6 +480,6 @@ function joinTrigger(trigger: readonly (string | Token)[]): string {
 }
 
 /** `/models/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf` → `qwen2.5-0.5b-instruct-q4_k_m`. */
-export function modelIdFromPath(modelPath: string): string {
+function modelIdFromPath(modelPath: string): string {
   return path.basename(modelPath).replace(/\.gguf$/i, "").toLowerCase();
 }

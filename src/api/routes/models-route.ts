@@ -3,7 +3,7 @@ import type { Engine, ModelDescription } from "../../engine/engine.js";
 import { ApiError, NotFoundError } from "../server-error.js";
 
 /** Claude Code and apps ask for Anthropic model names; every `claude-*` name is served by the local model. */
-export function isAnthropicModelName(name: string): boolean {
+function isAnthropicModelName(name: string): boolean {
   return name.startsWith("claude-");
 }
 

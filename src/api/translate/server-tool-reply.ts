@@ -4,27 +4,20 @@ import type { MessageStreamEvent, ServerToolResultBlock } from "../wire/message-
 
 type ToolParam = NonNullable<MessagesRequest["tools"]>[number];
 
-const unavailableResults: Readonly<Record<string, ServerToolResultBlock["type"]>> = {
-  web_search: "web_search_tool_result",
-  web_fetch: "web_fetch_tool_result",
-};
-
 /**
  * The server tool a request is entirely about, if any: Claude Code's WebSearch and WebFetch send a request
  * whose only tool is the server tool. Such a request is answered without the model.
  */
 export function soleServerTool(body: MessagesRequest): { name: string; resultType: ServerToolResultBlock["type"] } | null {
-  const tools = body.tools ?? [];
-  if (tools.length === 0 || tools.some((tool) => !isSearchOrFetch(tool))) return null;
-  const tool = tools[0];
-  if (tool === undefined) return null;
-  const name = tool.type?.startsWith("web_fetch_") === true ? "web_fetch" : "web_search";
-  const resultType = unavailableResults[name];
-  return resultType === undefined ? null : { name, resultType };
+  const [tool, ...others] = body.tools ?? [];
+  if (tool === undefined || [tool, ...others].some((each) => serverToolKind(each) === null)) return null;
+  return serverToolKind(tool);
 }
 
-function isSearchOrFetch(tool: ToolParam): boolean {
-  return tool.type?.startsWith("web_search_") === true || tool.type?.startsWith("web_fetch_") === true;
+function serverToolKind(tool: ToolParam): { name: string; resultType: ServerToolResultBlock["type"] } | null {
+  if (tool.type?.startsWith("web_search_") === true) return { name: "web_search", resultType: "web_search_tool_result" };
+  if (tool.type?.startsWith("web_fetch_") === true) return { name: "web_fetch", resultType: "web_fetch_tool_result" };
+  return null;
 }
 
 /**

@@ -233,7 +233,7 @@ function appendMerged(turns: ConversationTurn[], turn: ConversationTurn): void {
 type ToolParam = NonNullable<CountTokensRequest["tools"]>[number];
 
 /** Server tools carry a dated `type` (`web_search_20250305`); they are never offered to the model. */
-export function isServerTool(tool: ToolParam): boolean {
+function isServerTool(tool: ToolParam): boolean {
   return tool.type !== undefined && tool.type !== "custom";
 }
 

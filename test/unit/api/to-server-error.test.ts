@@ -5,7 +5,6 @@ import {
   EngineOverloadedError,
   EngineUnavailableError,
   PromptTooLongError,
-  UnsupportedRequestError,
 } from "../../../src/engine/engine-errors.js";
 import { ToolSchemaError } from "../../../src/engine/tool-schema/tool-schema-error.js";
 
@@ -26,14 +25,13 @@ describe("toServerError", () => {
       type: "invalid_request_error",
       message: "prompt is too long: 5000 tokens > 4094 maximum",
     });
-    expect(answer(new UnsupportedRequestError("images are not supported"))).toMatchObject({ status: 400, type: "invalid_request_error" });
     expect(answer(new EngineOverloadedError("busy", 7))).toEqual({
       status: 529,
       type: "overloaded_error",
       message: "busy",
       headers: { "retry-after": "7", "x-should-retry": "true" },
     });
-    expect(answer(new EngineUnavailableError("the model is still loading", true))).toMatchObject({ status: 503, type: "api_error" });
+    expect(answer(new EngineUnavailableError("the model is still loading"))).toMatchObject({ status: 503, type: "api_error" });
   });
 
   it("reports a tool schema it cannot compile as the client's error", () => {

@@ -131,7 +131,7 @@ describe("POST /v1/messages (in process, scripted engine)", () => {
 
   it("maps a failed model to 503 and hides unexpected internals behind a generic 500", async () => {
     const failed = new ScriptedEngine(async function* () {
-      throw new EngineUnavailableError("the model is not available: bad file", false);
+      throw new EngineUnavailableError("the model is not available: bad file");
     });
     expect((await appWith(failed).inject({ method: "POST", url: "/v1/messages", payload: body })).statusCode).toBe(503);
     const broken = new ScriptedEngine(async function* () {
