@@ -1,66 +1,16 @@
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { registerStartCommand } from "../../../src/cli/commands/start-command.js";
 import { generatorVersion } from "../../../src/models/generator/make-model.js";
+import { startInProcess, startProgram } from "../../helpers/start-in-process.js";
 import { testModelPath } from "../../helpers/test-models.js";
-
-/**
- * `pensieve start` in process, so its lines count for coverage (a spawned CLI does not): it loads the tiny
- * generated model (milliseconds), listens on a free port, and is stopped through the signal handler it
- * installs, called directly with `process.exit` stubbed. The SIGTERM test on the real process is
- * test/integration/shutdown.test.ts.
- */
-function program() {
-  const output = { out: "", err: "" };
-  const root = new Command()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => (output.out += text), writeErr: (text) => (output.err += text) });
-  registerStartCommand(root);
-  return { root, output };
-}
-
-interface Started {
-  readonly banner: string;
-  readonly baseUrl: string | undefined;
-  /** Calls the SIGTERM handler `count` times and waits for the exit codes it asks for. */
-  signal(count?: number): Promise<number[]>;
-}
 
 let home: string;
 const exitCodes: number[] = [];
 
-async function start(argv: string[]): Promise<Started> {
-  const listenersBefore = new Set(process.listeners("SIGTERM"));
-  const interruptsBefore = new Set(process.listeners("SIGINT"));
-  let banner = "";
-  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    banner += String(chunk);
-    return true;
-  });
-  try {
-    await program().root.parseAsync(["start", "--log-level", "silent", "--port", "0", ...argv], { from: "user" });
-  } finally {
-    write.mockRestore();
-  }
-  const handler = process.listeners("SIGTERM").find((listener) => !listenersBefore.has(listener));
-  const interrupt = process.listeners("SIGINT").find((listener) => !interruptsBefore.has(listener));
-  if (handler === undefined || interrupt === undefined) throw new Error("start installed no signal handlers");
-  return {
-    banner,
-    baseUrl: /on (http:\/\/\S+)$/m.exec(banner)?.[1],
-    async signal(count = 1) {
-      const before = exitCodes.length;
-      for (let index = 0; index < count; index += 1) handler("SIGTERM");
-      await expect.poll(() => exitCodes.slice(before), { timeout: 30_000 }).toContain(0);
-      process.removeListener("SIGTERM", handler);
-      process.removeListener("SIGINT", interrupt);
-      return exitCodes.slice(before);
-    },
-  };
-}
+const start = (argv: readonly string[]) => startInProcess(argv, exitCodes);
 
 describe("pensieve start (in process)", () => {
   beforeAll(async () => {
@@ -123,7 +73,7 @@ describe("pensieve start (in process)", () => {
   });
 
   it("lists its options in --help", async () => {
-    const { root, output } = program();
+    const { root, output } = startProgram();
     await expect(root.parseAsync(["start", "--help"], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
     for (const option of ["--model", "--port", "--ctx-size", "--threads", "--parallel", "--max-queue", "--gpu", "--shutdown-grace"]) {
       expect(output.out).toContain(option);
@@ -138,7 +88,7 @@ describe("pensieve start (in process)", () => {
     [["--max-queue", "-1"], "expected a whole number, 0 or more"],
     [["--gpu", "cuda"], "cuda"],
   ])("refuses %j", async (argv, message) => {
-    const { root, output } = program();
+    const { root, output } = startProgram();
     await expect(root.parseAsync(["start", ...argv], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
     expect(output.err).toContain(message);
   });

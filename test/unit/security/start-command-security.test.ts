@@ -2,21 +2,12 @@ import http from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Command, CommanderError } from "commander";
+import { CommanderError } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { registerStartCommand } from "../../../src/cli/commands/start-command.js";
+import { startInProcess, startProgram } from "../../helpers/start-in-process.js";
 import { testModelPath } from "../../helpers/test-models.js";
 
-/** `pensieve start`'s security flags, in process (see test/unit/cli/start-command.test.ts for the harness). */
-function program() {
-  const output = { out: "", err: "" };
-  const root = new Command()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => (output.out += text), writeErr: (text) => (output.err += text) });
-  registerStartCommand(root);
-  return { root, output };
-}
-
+/** `pensieve start`'s security flags, in process (harness: test/helpers/start-in-process.ts). */
 let home: string;
 const exitCodes: number[] = [];
 
@@ -35,37 +26,19 @@ afterAll(async () => {
 });
 
 async function refused(argv: readonly string[]): Promise<string> {
-  const { root, output } = program();
+  const { root, output } = startProgram();
   await expect(root.parseAsync(["start", "--log-level", "silent", "--port", "0", ...argv], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
   return output.err;
 }
 
-/** Starts the server, returns its banner and port, and a stop function that runs the SIGTERM handler. */
+/** Starts the server with a small CPU-only setup; `stop` runs the SIGTERM handler. */
 async function started(argv: readonly string[]): Promise<{ banner: string; port: number; stop(): Promise<void> }> {
-  const listenersBefore = new Set(process.listeners("SIGTERM"));
-  const interruptsBefore = new Set(process.listeners("SIGINT"));
-  let banner = "";
-  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    banner += String(chunk);
-    return true;
-  });
-  try {
-    await program().root.parseAsync(["start", "--log-level", "silent", "--port", "0", "--gpu", "cpu", "--threads", "1", "--ctx-size", "512", "--no-prompt-cache", ...argv], { from: "user" });
-  } finally {
-    write.mockRestore();
-  }
-  const handler = process.listeners("SIGTERM").find((listener) => !listenersBefore.has(listener));
-  const interrupt = process.listeners("SIGINT").find((listener) => !interruptsBefore.has(listener));
-  if (handler === undefined || interrupt === undefined) throw new Error("start installed no signal handlers");
+  const server = await startInProcess(["--gpu", "cpu", "--threads", "1", "--ctx-size", "512", "--no-prompt-cache", ...argv], exitCodes);
   return {
-    banner,
-    port: Number(/:(\d+)$/m.exec(banner)?.[1] ?? 0),
-    async stop() {
-      const before = exitCodes.length;
-      handler("SIGTERM");
-      await expect.poll(() => exitCodes.slice(before), { timeout: 30_000 }).toContain(0);
-      process.removeListener("SIGTERM", handler);
-      process.removeListener("SIGINT", interrupt);
+    banner: server.banner,
+    port: server.port,
+    stop: async () => {
+      await server.signal();
     },
   };
 }
@@ -108,7 +81,7 @@ describe("pensieve start: security flags", () => {
   });
 
   it("lists the flags in --help", async () => {
-    const { root, output } = program();
+    const { root, output } = startProgram();
     await expect(root.parseAsync(["start", "--help"], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
     for (const option of ["--api-key", "--allowed-host", "--cors-origin"]) expect(output.out).toContain(option);
   });
