@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -46,6 +47,11 @@ export interface LlamaEngineOptions {
   readonly maxQueueWaitMs?: number;
   /** A generation running longer than this is ended cleanly with `max-tokens`. Defaults to 30 minutes. */
   readonly maxGenerationMs?: number;
+  /**
+   * Sampling seed for every generation, for reproducible output. When omitted each generation draws its own:
+   * node-llama-cpp's default is the epoch second, which gives two same-second requests the same reply.
+   */
+  readonly seed?: number;
   /** `false` for CPU only, `"auto"` to use a GPU where one works. Defaults to `"auto"`. */
   readonly gpu?: false | "auto";
   readonly log?: (level: "info" | "warn" | "error", message: string) => void;
@@ -222,6 +228,7 @@ export class LlamaEngine implements Engine {
         stopOnAbortSignal: true,
         // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
         repeatPenalty: false,
+        seed: this.options.seed ?? randomInt(2 ** 32),
         ...thoughtBudget(request.thinking),
         ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),

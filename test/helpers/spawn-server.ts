@@ -16,7 +16,7 @@ export interface SpawnedServer {
 export async function spawnServer(modelPath: string, flags: readonly string[] = []): Promise<SpawnedServer> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts"), "start", "--model", modelPath, "--port", "0", "--no-prompt-cache", "--log-level", "warn", ...flags],
+    ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts"), "start", "--model", modelPath, "--port", "0", "--no-prompt-cache", "--log-level", "warn", "--seed", "1", ...flags],
     { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] },
   );
   let output = "";

@@ -33,7 +33,7 @@ export async function startInProcess(argv: readonly string[], exitCodes: number[
     return true;
   });
   try {
-    await startProgram().root.parseAsync(["start", "--log-level", "silent", "--port", "0", ...argv], { from: "user" });
+    await startProgram().root.parseAsync(["start", "--log-level", "silent", "--port", "0", "--seed", "1", ...argv], { from: "user" });
   } finally {
     write.mockRestore();
   }

@@ -20,7 +20,9 @@ export async function startTestServer(
   const { pingIntervalMs, logger, security, ...engineOptions } = options;
   // One thread: Vitest runs two test files at once on this 2-core machine, and llama.cpp threads that must
   // meet at a barrier every token stall badly when another process holds the other core.
-  const engine = LlamaEngine.start({ threads: 1, gpu: false, contextSize: 2048, ...engineOptions, modelPath });
+  // A fixed seed: random-weight models write noise, and with a seed per request a rare draw (an end of turn
+  // as the very first token) would fail a test now and then.
+  const engine = LlamaEngine.start({ threads: 1, gpu: false, contextSize: 2048, seed: 1, ...engineOptions, modelPath });
   const status = await engine.whenSettled();
   if (status.state !== "ready") throw new Error(`test model did not load: ${JSON.stringify(status)}`);
   const app = createApp({

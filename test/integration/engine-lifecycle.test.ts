@@ -6,8 +6,11 @@ import { createApp } from "../../src/api/create-app.js";
 import { LlamaEngine } from "../../src/engine/llama-engine.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { testModelPath } from "../helpers/test-models.js";
+import type { GenerationEvent } from "../../src/engine/generation-event.js";
 
-
+function textOf(events: readonly GenerationEvent[]): string {
+  return events.map((event) => (event.type === "text-delta" ? event.text : "")).join("");
+}
 
 describe("LlamaEngine on a generated tiny model", () => {
   let engine: LlamaEngine;
@@ -60,12 +63,34 @@ describe("LlamaEngine on a generated tiny model", () => {
     expect(secondStart.usage.inputTokens + secondStart.usage.cachedInputTokens).toBe(total);
   });
 
+  it("draws a new seed for each request: the same prompt in the same second gives different noise", async () => {
+    const request = textRequest("Say something random", 16);
+    const replies = new Set<string>();
+    for (let index = 0; index < 3; index += 1) replies.add(textOf(await collectEvents(engine.generate(request, new AbortController().signal))));
+    expect(replies.size).toBeGreaterThan(1);
+  });
+
   it("counts exactly the tokens it evaluates for a fresh prompt", async () => {
     const request = textRequest(`A prompt never seen before: ${Math.random()}`, 1);
     const counted = await engine.countTokens(request);
     const [start] = await collectEvents(engine.generate(request, new AbortController().signal));
     if (start?.type !== "start") throw new Error("no start event");
     expect(start.usage.inputTokens + start.usage.cachedInputTokens).toBe(counted);
+  });
+});
+
+describe("LlamaEngine with a fixed seed", () => {
+  it("gives the same reply to the same prompt", async () => {
+    const engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024, seed: 7 });
+    try {
+      const request = textRequest("Say something random", 16);
+      const replies: string[] = [];
+      for (let index = 0; index < 3; index += 1) replies.push(textOf(await collectEvents(engine.generate(request, new AbortController().signal))));
+      expect(replies[0]).not.toBe("");
+      expect(new Set(replies).size).toBe(1);
+    } finally {
+      await engine.dispose();
+    }
   });
 });
 

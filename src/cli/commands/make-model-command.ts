@@ -1,7 +1,8 @@
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import { makeModel, makeScriptedModel, type MadeModel } from "../../models/generator/make-model.js";
 import { modelShapeNames, type ModelShapeName } from "../../models/generator/model-shapes.js";
 import { modelWeightTypes, type ModelWeightType } from "../../models/generator/model-weight-type.js";
+import { parseSeed } from "./parse-seed.js";
 
 interface MakeModelFlags {
   shape: ModelShapeName;
@@ -50,12 +51,6 @@ function makeRandom(flags: MakeModelFlags): Promise<MadeModel> {
     ...(flags.vocab === undefined ? {} : { vocabularyPath: flags.vocab }),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
   });
-}
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidArgumentError("expected an integer from 0 to 4294967295");
-  return seed;
 }
 
 function formatBytes(bytes: number): string {

@@ -11,6 +11,7 @@ import { PerformanceMonitor } from "../../util/performance-monitor.js";
 import { chooseModel } from "../choose-model.js";
 import { pensieveHome } from "../pensieve-home.js";
 import { failCommand } from "./fail-command.js";
+import { parseSeed } from "./parse-seed.js";
 
 interface StartFlags {
   model?: string;
@@ -26,6 +27,7 @@ interface StartFlags {
   promptCacheSize: number;
   shutdownGrace: number;
   chatFormat: string;
+  seed?: number;
   memoryLimit: string;
   gpu: "auto" | "cpu";
   logLevel: string;
@@ -52,6 +54,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running requests may finish").default(30).argParser(parseCount))
     .option("--memory-limit <GiB>", "refuse (or, with no --ctx-size, shrink the context) past this much memory; auto: 90% of available; off", "auto")
     .option("--chat-format <name>", "chat format when the model's own is misdetected: auto, jinja, qwen, qwen3.5, llama3.1, chatML, …", "auto")
+    .addOption(new Option("--seed <number>", "sampling seed for reproducible replies (default: a new one each request)").argParser(parseSeed))
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info").env("PENSIEVE_LOG_LEVEL"))
     .addOption(new Option("--api-key <key>", "key clients must send (x-api-key or Authorization: Bearer); required to listen beyond loopback").env("PENSIEVE_API_KEY"))
@@ -95,6 +98,7 @@ async function start(flags: StartFlags, apiKey: string | undefined): Promise<voi
     parallel: flags.parallel,
     maxQueue: flags.maxQueue,
     chatFormat: flags.chatFormat,
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...memoryLimit(flags.memoryLimit),
     ...(flags.promptCache
       ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
