@@ -8,7 +8,7 @@ import { registerHealthRoutes } from "./routes/health-route.js";
 import { registerMessagesRoute } from "./routes/messages-route.js";
 import { registerMetricsRoute } from "./routes/metrics-route.js";
 import { registerModelsRoutes } from "./routes/models-route.js";
-import { generationSummary } from "./routes/request-log.js";
+import { generationSummary, promptAndReply } from "./routes/request-log.js";
 import { hardenedServerOptions } from "./security/hardened-server-options.js";
 import { registerSecurity } from "./security/register-security.js";
 import type { SecurityOptions } from "./security/security-options.js";
@@ -27,6 +27,8 @@ export interface AppOptions {
   readonly monitor?: PerformanceReadings;
   /** API key, allowed hosts and origins, request timeouts. Defaults to loopback names only, no origins, no key. */
   readonly security?: SecurityOptions;
+  /** Put each request's prompt and the model's reply in its access-log line. Off by default: they are private. */
+  readonly logPrompts?: boolean;
 }
 
 /** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
@@ -60,6 +62,7 @@ export function createApp(options: AppOptions): FastifyInstance {
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime),
         ...generationSummary(request),
+        ...(options.logPrompts === true ? promptAndReply(request) : {}),
       },
       "request",
     );
@@ -80,6 +83,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     engine: options.engine,
     generateId,
     requestMetrics: metrics.requests,
+    logPrompts: options.logPrompts === true,
     ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
   });
   registerCountTokensRoute(app, options.engine);

@@ -20,6 +20,8 @@ export interface MessagesRouteOptions {
   readonly pingIntervalMs?: number;
   /** Sees every generation event, for the time to first token. Defaults to none. */
   readonly requestMetrics?: RequestMetrics;
+  /** Keep the reply for the access log (`--log-prompts`). Defaults to `false`. */
+  readonly logPrompts?: boolean;
 }
 
 /** `POST /v1/messages`, streaming (SSE) and not, both built from the same event stream. */
@@ -56,7 +58,7 @@ async function* replyEvents(
   const generationRequest: GenerationRequest = toGenerationRequest(body);
   const translator = new AnthropicEventTranslator(messageId, body.model);
   for await (const event of options.engine.generate(generationRequest, signal)) {
-    recordUsage(request, event);
+    recordUsage(request, event, options.logPrompts === true);
     options.requestMetrics?.observeGenerationEvent(request, event);
     yield* translator.translate(event);
   }

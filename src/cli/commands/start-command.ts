@@ -31,6 +31,7 @@ interface StartFlags {
   memoryLimit: string;
   gpu: "auto" | "cpu";
   logLevel: string;
+  logPrompts?: boolean;
   apiKey?: string;
   allowedHost: string[];
   corsOrigin: string[];
@@ -57,6 +58,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("--seed <number>", "sampling seed for reproducible replies (default: a new one each request)").argParser(parseSeed))
     .addOption(new Option("--gpu <mode>", "use a GPU when one works, or CPU only").choices(["auto", "cpu"]).default("auto"))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info").env("PENSIEVE_LOG_LEVEL"))
+    .option("--log-prompts", "also log each request's prompt and the model's reply (private data: for debugging only)")
     .addOption(new Option("--api-key <key>", "key clients must send (x-api-key or Authorization: Bearer); required to listen beyond loopback").env("PENSIEVE_API_KEY"))
     .addOption(
       new Option("--allowed-host <name>", "another name clients use in the Host header, besides localhost and the bind address (repeatable)")
@@ -115,8 +117,10 @@ async function start(flags: StartFlags, apiKey: string | undefined): Promise<voi
     engine,
     logger,
     monitor,
+    logPrompts: flags.logPrompts === true,
     security: { bindHost: flags.host, allowedHosts: flags.allowedHost, corsOrigins: flags.corsOrigin, ...(apiKey !== undefined ? { apiKey } : {}) },
   });
+  if (flags.logPrompts === true) logger.warn({ component: "server" }, "--log-prompts: every prompt and reply goes into the log");
   await app.listen({ host: flags.host, port: flags.port });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : flags.port;

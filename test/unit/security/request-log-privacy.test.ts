@@ -28,7 +28,7 @@ const body = {
   tools: [{ name: "read", description: toolText, input_schema: { type: "object" } }],
 };
 
-function loggedApp(engine: ScriptedEngine) {
+function loggedApp(engine: ScriptedEngine, logPrompts = false) {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -36,7 +36,7 @@ function loggedApp(engine: ScriptedEngine) {
       done();
     },
   });
-  const app = createApp({ engine, logger: pino({ level: "trace" }, destination) });
+  const app = createApp({ engine, logger: pino({ level: "trace" }, destination), logPrompts });
   return { app, lines };
 }
 
@@ -60,6 +60,19 @@ describe("the request log (in process)", () => {
       const requestLines = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry["msg"] === "request");
       expect(requestLines).toHaveLength(5);
       for (const entry of requestLines) expect(Object.keys(entry)).not.toContain("body");
+      expect(requestLines.slice(0, 4).map((entry) => entry["model"])).toEqual(["claude-sonnet-5", "claude-sonnet-5", "claude-sonnet-5", "claude-sonnet-5"]);
+    }
+  });
+
+  it("with --log-prompts, puts the system prompt, the messages and the reply in the request's line", async () => {
+    const { app, lines } = loggedApp(ScriptedEngine.replaying(events), true);
+    await app.inject({ method: "POST", url: "/v1/messages", payload: body });
+    await app.inject({ method: "POST", url: "/v1/messages", payload: { ...body, stream: true } });
+    const requestLines = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry["msg"] === "request");
+    expect(requestLines).toHaveLength(2);
+    for (const entry of requestLines) {
+      expect(entry["prompt"]).toEqual({ system: systemText, messages: body.messages });
+      expect(entry["reply"]).toBe(answerText);
     }
   });
 
