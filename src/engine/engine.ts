@@ -43,4 +43,6 @@ export interface EngineStats {
   readonly promptTokensEvaluated: number;
   readonly promptTokensCached: number;
   readonly outputTokens: number;
+  /** Prompt tokens that running generations have still to evaluate: what a long prefill has left. */
+  readonly promptTokensPending: number;
 }

@@ -23,6 +23,7 @@ import type { Engine, EngineStats, EngineStatus, ModelDescription } from "./engi
 import { EngineOverloadedError, EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
 import type { GenerationEvent, PromptUsage, StopReason } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
+import { GenerationWatch } from "./generation-watch.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
 import { SequencePool } from "./sequence-pool.js";
@@ -47,6 +48,15 @@ export interface LlamaEngineOptions {
   readonly maxQueueWaitMs?: number;
   /** A generation running longer than this is ended cleanly with `max-tokens`. Defaults to 30 minutes. */
   readonly maxGenerationMs?: number;
+  /**
+   * A generation that evaluates or generates no token for this long is ended cleanly with `max-tokens`;
+   * `0` turns the watchdog off. Defaults to 2 minutes, far more than one prompt batch takes on any CPU.
+   */
+  readonly stallTimeoutMs?: number;
+  /** How often a long prompt evaluation logs its progress. Defaults to 10 s. */
+  readonly progressLogIntervalMs?: number;
+  /** How often running generations are checked for progress. Defaults to 1 s. */
+  readonly watchIntervalMs?: number;
   /**
    * Sampling seed for every generation, for reproducible output. When omitted each generation draws its own:
    * node-llama-cpp's default is the epoch second, which gives two same-second requests the same reply.
@@ -87,6 +97,8 @@ export class LlamaEngine implements Engine {
   /** Aborted when a shutdown's grace period ends: every running generation then finishes at once. */
   private readonly shutdown = new AbortController();
   private draining = false;
+  /** One per running generation: prompt progress and the stall watchdog. */
+  private readonly watches = new Set<GenerationWatch>();
   private readonly counters = {
     completedGenerations: 0,
     abortedGenerations: 0,
@@ -134,6 +146,7 @@ export class LlamaEngine implements Engine {
       sequences,
       busySequences: pool === undefined ? 0 : sequences - pool.freeCount,
       queuedRequests: pool?.queueDepth ?? 0,
+      promptTokensPending: [...this.watches].reduce((sum, watch) => sum + watch.promptTokensPending, 0),
     };
   }
 
@@ -162,12 +175,34 @@ export class LlamaEngine implements Engine {
 
       const roomLeft = model.description.contextSize - promptTokens - 1;
       const maxTokens = Math.min(request.maxTokens, roomLeft);
-      if (maxTokens <= 0) {
-        this.countFinished(false, promptUsage, 0);
-        yield { type: "finish", stopReason: "max-tokens", stopSequence: null, usage: { ...promptUsage, outputTokens: 0 } };
-        return;
+      const meterBefore = sequence.tokenMeter.getState();
+      const watch = new GenerationWatch({
+        promptTokens: promptUsage.inputTokens,
+        tokensProcessed: () => {
+          const used = sequence.tokenMeter.diff(meterBefore);
+          return used.usedInputTokens + used.usedOutputTokens;
+        },
+        stallMs: this.options.stallTimeoutMs ?? 120_000,
+        logIntervalMs: this.options.progressLogIntervalMs ?? 10_000,
+        ...(this.options.log !== undefined ? { log: this.options.log } : {}),
+      }).start(this.options.watchIntervalMs ?? 1000);
+      this.watches.add(watch);
+      const deadline = AbortSignal.timeout(this.options.maxGenerationMs ?? 30 * 60_000);
+      const stop = AbortSignal.any([signal, deadline, this.shutdown.signal, watch.stalled]);
+      try {
+        if (maxTokens > 0) await evaluatePromptInChunks(sequence, prompt.tokens, stop);
+        if (maxTokens <= 0 || stop.aborted) {
+          // Nothing to generate, or ended while the prompt was evaluated: what was evaluated stays in the sequence.
+          const stopReason: StopReason = maxTokens > 0 && signal.aborted ? "end-turn" : "max-tokens";
+          this.countFinished(maxTokens > 0 && signal.aborted, promptUsage, 0);
+          yield { type: "finish", stopReason, stopSequence: null, usage: { ...promptUsage, outputTokens: 0 } };
+          return;
+        }
+        yield* this.runChat(sequence, prompt, request, maxTokens, maxTokens < request.maxTokens, promptUsage, signal, stop);
+      } finally {
+        watch.dispose();
+        this.watches.delete(watch);
       }
-      yield* this.runChat(sequence, prompt, request, maxTokens, maxTokens < request.maxTokens, promptUsage, signal);
       if (!signal.aborted) await this.saveToDisk(model, sequence, prompt.tokens);
     } finally {
       lease.release();
@@ -205,14 +240,13 @@ export class LlamaEngine implements Engine {
     clampedByContext: boolean,
     promptUsage: PromptUsage,
     signal: AbortSignal,
+    stop: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
     const channel = new AsyncChannel<GenerationEvent>();
     const meterBefore = sequence.tokenMeter.getState();
     const sampling = request.sampling;
-    const deadline = AbortSignal.timeout(this.options.maxGenerationMs ?? 30 * 60_000);
-    const stop = AbortSignal.any([signal, deadline, this.shutdown.signal]);
-    // A client that left gets nothing more; a deadline or a shutdown ends the reply cleanly, as if cut short.
+    // A client that left gets nothing more; a deadline, a stall or a shutdown ends the reply cleanly, as if cut short.
     const abortedStopReason = (): StopReason => (signal.aborted ? "end-turn" : "max-tokens");
     const finish = (stopReason: StopReason, stopSequence: string | null): void => {
       const outputTokens = sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
@@ -453,6 +487,21 @@ function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { t
       return { budgets: { thoughtTokens: 0 } };
     case "enabled":
       return { budgets: { thoughtTokens: thinking.budgetTokens } };
+  }
+}
+
+/**
+ * Evaluates all but the prompt's last token in batch-sized chunks, checking `stop` between them. LlamaChat
+ * would evaluate the same tokens in one call that no abort can interrupt; done here, a client that leaves
+ * frees its sequence within one batch, and the tokens already evaluated stay cached for its retry. LlamaChat
+ * then finds them in the sequence and evaluates only the last token.
+ */
+async function evaluatePromptInChunks(sequence: LlamaContextSequence, tokens: Token[], stop: AbortSignal): Promise<void> {
+  const shared = sharedPrefixLength(sequence, tokens);
+  if (sequence.nextTokenIndex > shared) await sequence.eraseContextTokenRanges([{ start: shared, end: sequence.nextTokenIndex }]);
+  const chunkSize = sequence.context.batchSize;
+  for (let start = shared; start < tokens.length - 1 && !stop.aborted; start += chunkSize) {
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, Math.min(start + chunkSize, tokens.length - 1)));
   }
 }
 

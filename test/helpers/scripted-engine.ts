@@ -42,6 +42,7 @@ export class ScriptedEngine implements Engine {
       sequences: 1,
       busySequences: 0,
       queuedRequests: 0,
+      promptTokensPending: 0,
       completedGenerations: this.requests.length,
       abortedGenerations: 0,
       promptTokensEvaluated: 0,

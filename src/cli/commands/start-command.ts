@@ -26,6 +26,7 @@ interface StartFlags {
   promptCacheDir?: string;
   promptCacheSize: number;
   shutdownGrace: number;
+  stallTimeout: number;
   chatFormat: string;
   seed?: number;
   memoryLimit: string;
@@ -53,6 +54,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("--prompt-cache-size <MiB>", "disk budget of the prompt cache").default(4096).argParser(parsePositive))
     .option("--no-prompt-cache", "do not keep prompt states on disk")
     .addOption(new Option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running requests may finish").default(30).argParser(parseCount))
+    .addOption(new Option("--stall-timeout <seconds>", "end a generation that evaluates or generates nothing for this long; 0: never").default(120).argParser(parseCount))
     .option("--memory-limit <GiB>", "refuse (or, with no --ctx-size, shrink the context) past this much memory; auto: 90% of available; off", "auto")
     .option("--chat-format <name>", "chat format when the model's own is misdetected: auto, jinja, qwen, qwen3.5, llama3.1, chatML, …", "auto")
     .addOption(new Option("--seed <number>", "sampling seed for reproducible replies (default: a new one each request)").argParser(parseSeed))
@@ -99,6 +101,7 @@ async function start(flags: StartFlags, apiKey: string | undefined): Promise<voi
     threads: flags.threads ?? os.availableParallelism(),
     parallel: flags.parallel,
     maxQueue: flags.maxQueue,
+    stallTimeoutMs: flags.stallTimeout * 1000,
     chatFormat: flags.chatFormat,
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...memoryLimit(flags.memoryLimit),

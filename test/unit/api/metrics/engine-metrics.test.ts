@@ -16,6 +16,7 @@ class StatsEngine extends ScriptedEngine {
     promptTokensEvaluated: 1_000,
     promptTokensCached: 4_000,
     outputTokens: 250,
+    promptTokensPending: 1_500,
   };
 
   constructor() {
@@ -45,6 +46,7 @@ describe("registerEngineMetrics", () => {
     expect(sampleValue(samples, "pensieve_sequences")).toBe(2);
     expect(sampleValue(samples, "pensieve_sequences_busy")).toBe(1);
     expect(sampleValue(samples, "pensieve_queue_depth")).toBe(3);
+    expect(sampleValue(samples, "pensieve_prompt_tokens_pending")).toBe(1_500);
     expect(sampleValue(samples, "pensieve_model_ready")).toBe(1);
   });
 
