@@ -1,3 +1,4 @@
+import type { ModelAlias } from "../engine/routed-engine.js";
 import { ModelDownloadError } from "../models/download/download-errors.js";
 import { ModelNotDownloadedError } from "../models/model-not-downloaded-error.js";
 import { defaultPresetName } from "../models/presets.js";
@@ -7,15 +8,18 @@ import { ensureDemoModel } from "./demo-model.js";
 
 export interface ChosenModel {
   readonly modelPath: string;
+  /** The config's aliases, each with the path of its model file. */
+  readonly aliases: readonly ModelAlias[];
   readonly demo: boolean;
   /** A paragraph for the user when the choice was not the one they would expect (offline fallback). */
   readonly notice: string | null;
 }
 
 /**
- * Which model `pensieve start` serves: `--demo`; else `--model` / `PENSIEVE_MODEL` (a path, preset, `hf:` spec or
- * URL, pulled first when not cached); else the default preset, pulled with a progress bar the first time. When
- * that pull fails (offline, say) the demo model is served so the server still works, and the notice says why.
+ * Which models `pensieve start` serves. The default one: `--demo`; else `--model` / `PENSIEVE_MODEL` / the config
+ * file's `model` (a path, preset, `hf:` spec or URL, pulled first when not cached); else the default preset,
+ * pulled with a progress bar the first time. When that pull fails (offline, say) the demo model is served so
+ * the server still works, and the notice says why. Aliases' models are pulled like `--model`.
  */
 export async function chooseModel(options: {
   readonly model: string | undefined;
@@ -23,7 +27,16 @@ export async function chooseModel(options: {
   readonly home: string;
   readonly env: NodeJS.ProcessEnv;
   readonly stderr: NodeJS.WriteStream;
+  readonly aliases?: readonly ModelAlias[];
 }): Promise<ChosenModel> {
+  const aliases: ModelAlias[] = [];
+  for (const alias of options.aliases ?? []) {
+    aliases.push({ pattern: alias.pattern, model: await resolveModelPath(alias.model, { home: options.home, pull: pullOptions(alias.model, options) }) });
+  }
+  return { ...(await chooseDefaultModel(options)), aliases };
+}
+
+async function chooseDefaultModel(options: Parameters<typeof chooseModel>[0]): Promise<Omit<ChosenModel, "aliases">> {
   const { home } = options;
   if (options.demo) return { modelPath: await ensureDemoModel(home), demo: true, notice: null };
   if (options.model !== undefined) {

@@ -11,9 +11,21 @@ export interface Engine {
   generate(request: GenerationRequest, signal: AbortSignal): AsyncIterable<GenerationEvent>;
   /** Exactly the number of prompt tokens `generate` would report for the same prompt on a cold cache. */
   countTokens(request: PromptRequest): Promise<number>;
+  /** Every model served, once loaded: the default one first. */
+  models(): readonly ModelDescription[];
+  /** The loaded model that serves requests naming `name` (a model id or an alias), or `null` while loading. */
+  modelFor(name: string): ModelDescription | null;
   /** Counters and gauges for metrics and tests; cheap to call. */
   stats(): EngineStats;
   dispose(): Promise<void>;
+}
+
+/** An engine the CLI runs: it can be awaited while loading and drained for a shutdown. */
+export interface ServingEngine extends Engine {
+  /** Resolves once loading has finished, whether it succeeded or not. */
+  whenSettled(): Promise<EngineStatus>;
+  /** Stops taking work; running generations may finish within `graceMs`. */
+  drain(graceMs: number): Promise<void>;
 }
 
 export type EngineStatus =

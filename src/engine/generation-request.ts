@@ -3,6 +3,8 @@
  * this, and the engine renders it through the model's own chat template.
  */
 export interface GenerationRequest {
+  /** The model name the client asked for: chooses among the served models where aliases are configured. */
+  readonly model?: string;
   /** The system prompt, already folded from every system source. Empty when there is none. */
   readonly system: string;
   /** Alternating turns, oldest first; consecutive same-role turns are already merged. */
@@ -17,7 +19,7 @@ export interface GenerationRequest {
 }
 
 /** The part of a request that decides the prompt; all that token counting needs. */
-export type PromptRequest = Pick<GenerationRequest, "system" | "turns" | "tools" | "toolChoice" | "thinking">;
+export type PromptRequest = Pick<GenerationRequest, "model" | "system" | "turns" | "tools" | "toolChoice" | "thinking">;
 
 /**
  * Reasoning for models whose chat format has thought segments (Qwen3, DeepSeek-R1 style): the model's own

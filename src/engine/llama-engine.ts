@@ -19,7 +19,7 @@ import { inspectGguf } from "../models/inspect-gguf.js";
 import { AsyncChannel } from "../util/async-channel.js";
 import { createId } from "../util/create-id.js";
 import { toChatHistory } from "./chat-history.js";
-import type { Engine, EngineStats, EngineStatus, ModelDescription } from "./engine.js";
+import type { EngineStats, EngineStatus, ModelDescription, ServingEngine } from "./engine.js";
 import { EngineOverloadedError, EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
 import type { GenerationEvent, PromptUsage, StopReason } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
@@ -91,7 +91,7 @@ export interface LlamaEngineOptions {
 const defaultContextSize = { min: 2048, max: 32768 } as const;
 
 /** Loads a GGUF model once and keeps it, serving generations from a pool of context sequences. */
-export class LlamaEngine implements Engine {
+export class LlamaEngine implements ServingEngine {
   private currentStatus: EngineStatus = { state: "loading", model: null };
   private loadedModel: LoadedModel | null = null;
   /** Aborted when a shutdown's grace period ends: every running generation then finishes at once. */
@@ -136,6 +136,14 @@ export class LlamaEngine implements Engine {
   async whenSettled(): Promise<EngineStatus> {
     await this.loaded;
     return this.currentStatus;
+  }
+
+  models(): readonly ModelDescription[] {
+    return this.currentStatus.model === null ? [] : [this.currentStatus.model];
+  }
+
+  modelFor(): ModelDescription | null {
+    return this.currentStatus.model;
   }
 
   stats(): EngineStats {

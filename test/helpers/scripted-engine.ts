@@ -37,6 +37,14 @@ export class ScriptedEngine implements Engine {
     return request.system.length + request.turns.length;
   }
 
+  models(): readonly ModelDescription[] {
+    return this.status.model === null ? [] : [this.status.model];
+  }
+
+  modelFor(): ModelDescription | null {
+    return this.status.model;
+  }
+
   stats(): EngineStats {
     return {
       sequences: 1,

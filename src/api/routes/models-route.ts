@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Engine, ModelDescription } from "../../engine/engine.js";
 import { ApiError, NotFoundError } from "../server-error.js";
 
-/** Claude Code and apps ask for Anthropic model names; every `claude-*` name is served by the local model. */
+/** Claude Code and apps ask for Anthropic model names; every `claude-*` name is served by a local model. */
 function isAnthropicModelName(name: string): boolean {
   return name.startsWith("claude-");
 }
@@ -10,23 +10,21 @@ function isAnthropicModelName(name: string): boolean {
 /** `GET /v1/models` and `GET /v1/models/{id}` in Anthropic's shape. */
 export function registerModelsRoutes(app: FastifyInstance, engine: Engine): void {
   app.get("/v1/models", async () => {
-    const model = describedModel(engine);
-    const entry = toModelObject(model, model.id);
-    return { data: [entry], has_more: false, first_id: entry.id, last_id: entry.id };
+    const entries = engine.models().map((model) => toModelObject(model, model.id));
+    if (entries.length === 0) throw new ApiError("the model is still loading", 503);
+    return { data: entries, has_more: false, first_id: entries[0]?.id ?? null, last_id: entries.at(-1)?.id ?? null };
   });
 
   app.get<{ Params: { id: string } }>("/v1/models/:id", async (request) => {
-    const model = describedModel(engine);
     const id = request.params.id;
-    if (id !== model.id && !isAnthropicModelName(id)) throw new NotFoundError(`model: ${id}`);
+    const served = engine.models().find((model) => model.id === id);
+    if (served !== undefined) return toModelObject(served, id);
+    if (!isAnthropicModelName(id)) throw new NotFoundError(`model: ${id}`);
+    // The model this name is served by, under the name the client asked for.
+    const model = engine.modelFor(id);
+    if (model === null) throw new ApiError("the model is still loading", 503);
     return toModelObject(model, id);
   });
-}
-
-function describedModel(engine: Engine): ModelDescription {
-  const model = engine.status.model;
-  if (model === null) throw new ApiError("the model is still loading", 503);
-  return model;
 }
 
 function toModelObject(model: ModelDescription, id: string) {

@@ -69,6 +69,7 @@ export function toPromptRequest(body: CountTokensRequest): PromptRequest {
     tools: clientTools(body.tools ?? []),
     toolChoice: toToolChoice(body.tool_choice, body.tools ?? []),
     thinking: toThinkingSetting(body.thinking),
+    ...(typeof body.model === "string" ? { model: body.model } : {}),
   };
 }
 

@@ -6,15 +6,19 @@ import { createApp } from "../../api/create-app.js";
 import { hostNameOf } from "../../api/security/host-name-of.js";
 import { isLoopbackHost } from "../../api/security/is-loopback-host.js";
 import { originOf } from "../../api/security/origin-of.js";
+import type { EngineStatus } from "../../engine/engine.js";
 import { LlamaEngine } from "../../engine/llama-engine.js";
+import { RoutedEngine, type ModelAlias } from "../../engine/routed-engine.js";
 import { PerformanceMonitor } from "../../util/performance-monitor.js";
 import { chooseModel } from "../choose-model.js";
+import { readPensieveConfig } from "../pensieve-config.js";
 import { pensieveHome } from "../pensieve-home.js";
 import { failCommand } from "./fail-command.js";
 import { parseSeed } from "./parse-seed.js";
 
 interface StartFlags {
   model?: string;
+  config?: string;
   demo?: boolean;
   host: string;
   port: number;
@@ -43,6 +47,7 @@ export function registerStartCommand(program: Command): void {
     .command("start", { isDefault: true })
     .description("Load a model and serve Anthropic's Messages API.")
     .addOption(new Option("-m, --model <path>", "model to serve: a GGUF path, a preset (pensieve models --presets), hf:owner/repo:quant or an https URL; pulled first if needed").env("PENSIEVE_MODEL"))
+    .addOption(new Option("--config <file>", "config file with the default model and model-name aliases (default: $PENSIEVE_HOME/config.json when present)").env("PENSIEVE_CONFIG"))
     .option("--demo", "serve the small generated demo model (it answers one fixed sentence)")
     .addOption(new Option("--host <address>", "address to bind").default("127.0.0.1").env("PENSIEVE_HOST"))
     .addOption(new Option("-p, --port <number>", "port to listen on").default(8080).argParser(parsePort).env("PENSIEVE_PORT"))
@@ -86,32 +91,29 @@ export function registerStartCommand(program: Command): void {
           ),
         );
       }
-      await start(flags, apiKey);
+      await start(flags, apiKey, command);
     });
 }
 
-async function start(flags: StartFlags, apiKey: string | undefined): Promise<void> {
+async function start(flags: StartFlags, apiKey: string | undefined, command: Command): Promise<void> {
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
   const home = pensieveHome(process.env);
-  const { modelPath, demo, notice } = await chooseModel({ model: flags.model, demo: flags.demo === true, home, env: process.env, stderr: process.stderr });
+  const config = await readPensieveConfig(flags.config, home).catch((error: unknown) => failCommand(command, error));
+  const { modelPath, demo, notice, aliases } = await chooseModel({
+    model: flags.model ?? config.model,
+    demo: flags.demo === true,
+    aliases: config.aliases,
+    home,
+    env: process.env,
+    stderr: process.stderr,
+  });
   if (notice !== null) process.stderr.write(`\n${notice}\n\n`);
 
-  const engine = LlamaEngine.start({
-    modelPath,
-    threads: flags.threads ?? os.availableParallelism(),
-    parallel: flags.parallel,
-    maxQueue: flags.maxQueue,
-    stallTimeoutMs: flags.stallTimeout * 1000,
-    chatFormat: flags.chatFormat,
-    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...memoryLimit(flags.memoryLimit),
-    ...(flags.promptCache
-      ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
-      : {}),
-    gpu: flags.gpu === "cpu" ? false : "auto",
-    // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
-    ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : demo ? { contextSize: 65536 } : {}),
-    log: (level, message) => logger[level]({ component: "engine" }, message),
+  // One engine per distinct model, loaded one after another: each load's memory check sees the ones before.
+  const engine = RoutedEngine.start({
+    defaultModel: modelPath,
+    aliases,
+    startEngine: (path: string) => startLlamaEngine(flags, path, demo && path === modelPath, logger),
   });
   // Samples CPU and memory 10 times a second for /metrics; unref'd, so it never holds the process open.
   const monitor = new PerformanceMonitor();
@@ -132,7 +134,7 @@ async function start(flags: StartFlags, apiKey: string | undefined): Promise<voi
   const baseUrl = `http://${clientHost.includes(":") ? `[${clientHost}]` : clientHost}:${port}`;
 
   const status = await engine.whenSettled();
-  printBanner({ baseUrl, demo, modelPath, status, apiKeySet: apiKey !== undefined });
+  printBanner({ baseUrl, demo, modelPath, status, aliases, apiKeySet: apiKey !== undefined });
   stopOnSignals(async () => {
     logger.info({ component: "server" }, "shutting down: finishing running requests");
     // New connections get 503 from Fastify while it closes; queued requests get 529 from the engine.
@@ -142,11 +144,34 @@ async function start(flags: StartFlags, apiKey: string | undefined): Promise<voi
   });
 }
 
+/** One model's engine, with the server's settings; the memory limit is worked out when its load begins. */
+function startLlamaEngine(flags: StartFlags, modelPath: string, demo: boolean, logger: pino.Logger): LlamaEngine {
+  const home = pensieveHome(process.env);
+  return LlamaEngine.start({
+    modelPath,
+    threads: flags.threads ?? os.availableParallelism(),
+    parallel: flags.parallel,
+    maxQueue: flags.maxQueue,
+    stallTimeoutMs: flags.stallTimeout * 1000,
+    chatFormat: flags.chatFormat,
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...memoryLimit(flags.memoryLimit),
+    ...(flags.promptCache
+      ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
+      : {}),
+    gpu: flags.gpu === "cpu" ? false : "auto",
+    // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
+    ...(flags.ctxSize !== undefined ? { contextSize: flags.ctxSize } : demo ? { contextSize: 65536 } : {}),
+    log: (level, message) => logger[level]({ component: "engine", model: path.basename(modelPath) }, message),
+  });
+}
+
 function printBanner(details: {
   baseUrl: string;
   demo: boolean;
   modelPath: string;
-  status: LlamaEngine["status"];
+  status: EngineStatus;
+  aliases: readonly ModelAlias[];
   apiKeySet: boolean;
 }): void {
   const lines: string[] = [];
@@ -160,6 +185,7 @@ function printBanner(details: {
   const model = details.status.model;
   lines.push(`Pensieve is serving ${model.id} on ${details.baseUrl}`);
   lines.push(`  context: ${model.contextSize} tokens, chat format: ${model.chatWrapper}`);
+  for (const alias of details.aliases) lines.push(`  requests for ${alias.pattern} go to ${path.basename(alias.model)}`);
   if (details.demo) {
     lines.push("");
     lines.push("  This is the built-in DEMO model: generated weights that answer one fixed sentence, not a real model.");

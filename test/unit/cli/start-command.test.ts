@@ -1,9 +1,10 @@
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
 import { CommanderError } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { generatorVersion } from "../../../src/models/generator/make-model.js";
+import { generatorVersion, scriptedSentence } from "../../../src/models/generator/make-model.js";
 import { startInProcess, startProgram } from "../../helpers/start-in-process.js";
 import { testModelPath } from "../../helpers/test-models.js";
 
@@ -70,6 +71,36 @@ describe("pensieve start (in process)", () => {
     const started = await start(["--gpu", "cpu", "--ctx-size", "512", "--no-prompt-cache"]);
     expect(started.banner).toMatch(/serving tiny-q8_0/);
     await started.signal();
+  });
+
+  it("serves the config file's model, and its aliases' models to the names they match", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    vi.stubEnv("PENSIEVE_MODEL", undefined);
+    const configPath = path.join(home, "aliases.json");
+    await writeFile(configPath, JSON.stringify({ model: await testModelPath("tiny"), aliases: { "claude-*haiku*": await testModelPath("scripted") } }));
+    const started = await start(["--config", configPath, "--gpu", "cpu", "--threads", "1", "--ctx-size", "1024", "--no-prompt-cache"]);
+    expect(started.banner).toMatch(/serving tiny-q8_0/);
+    expect(started.banner).toMatch(/requests for claude-\*haiku\* go to scripted-g\d+-\w+\.gguf/);
+    const client = new Anthropic({ baseURL: started.baseUrl ?? "", apiKey: "test", maxRetries: 0 });
+    const ask = async (model: string) => {
+      const message = await client.messages.create({ model, max_tokens: 40, messages: [{ role: "user", content: "Hi" }] });
+      return message.content.map((block) => (block.type === "text" ? block.text : "")).join("");
+    };
+    expect(await ask("claude-haiku-4-5")).toBe(scriptedSentence);
+    expect(await ask("claude-sonnet-4-5")).not.toBe(scriptedSentence);
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id)).toEqual([expect.stringMatching(/^tiny-q8_0/), expect.stringMatching(/^scripted-/)]);
+    expect(models.data.every((model) => (model as unknown as { max_input_tokens: number }).max_input_tokens === 1022)).toBe(true);
+    expect((await client.models.retrieve("claude-haiku-4-5")).display_name).toMatch(/^scripted-/);
+    await started.signal();
+  });
+
+  it("refuses a config file it cannot use, saying what is wrong", async () => {
+    const configPath = path.join(home, "broken.json");
+    await writeFile(configPath, JSON.stringify({ modle: "typo" }));
+    const { root, output } = startProgram();
+    await expect(root.parseAsync(["start", "--config", configPath], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
+    expect(output.err).toContain(`error: config file ${configPath}: unknown setting "modle" (known: model, aliases)`);
   });
 
   it("lists its options in --help", async () => {
