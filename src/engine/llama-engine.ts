@@ -23,6 +23,7 @@ import type { EngineStats, EngineStatus, ModelDescription, ServingEngine } from 
 import { EngineOverloadedError, EngineUnavailableError, PromptTooLongError } from "./engine-errors.js";
 import type { GenerationEvent, PromptUsage, StopReason } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
+import { useFewerDecodeThreads } from "./decode-threads.js";
 import { GenerationWatch } from "./generation-watch.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
@@ -40,6 +41,11 @@ export interface LlamaEngineOptions {
   readonly contextSize?: number;
   /** CPU threads. Pass the machine's parallelism: node-llama-cpp's own default oversubscribes small machines. */
   readonly threads: number;
+  /**
+   * Threads for token-by-token decoding; prompt evaluation uses `threads`. Defaults to one fewer than
+   * `threads` (at least one), leaving a core to the event loop: see `useFewerDecodeThreads`.
+   */
+  readonly decodeThreads?: number;
   /** Concurrent sequences in the one context. Defaults to `1`. */
   readonly parallel?: number;
   /** Requests allowed to wait for a sequence before new ones are refused. Defaults to `16`. */
@@ -400,6 +406,10 @@ export class LlamaEngine implements ServingEngine {
     const useMmap = this.options.useMmap ?? (llama.gpu === false ? false : undefined);
     const llamaModel = await llama.loadModel({ modelPath, ...(useMmap !== undefined ? { useMmap } : {}) });
     const context = await llamaModel.createContext({ contextSize, sequences: parallel, threads });
+    const decodeThreads = this.options.decodeThreads ?? Math.max(1, threads - 1);
+    if (decodeThreads < threads && !useFewerDecodeThreads(context, { prompt: threads, decode: decodeThreads })) {
+      this.options.log?.("warn", `cannot give decoding ${decodeThreads} threads on this node-llama-cpp: it uses ${threads}`);
+    }
     const sequences = Array.from({ length: parallel }, () => context.getSequence());
     const chatWrapper = resolveChatFormat(llamaModel, this.options.chatFormat ?? "auto");
     const file = await stat(modelPath);

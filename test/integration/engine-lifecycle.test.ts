@@ -79,6 +79,27 @@ describe("LlamaEngine on a generated tiny model", () => {
   });
 });
 
+describe("LlamaEngine with two threads", () => {
+  it("gives a lone sequence's decoding one thread on the real native context, and generates", async () => {
+    const logLines: string[] = [];
+    const engine = LlamaEngine.start({
+      modelPath: await testModelPath("tiny"),
+      threads: 2,
+      gpu: false,
+      contextSize: 1024,
+      log: (level, message) => logLines.push(`${level}: ${message}`),
+    });
+    try {
+      expect((await engine.whenSettled()).state).toBe("ready");
+      const events = await collectEvents(engine.generate(textRequest("Hello", 8), new AbortController().signal));
+      expect(events.at(-1)).toMatchObject({ type: "finish" });
+      expect(logLines.filter((line) => line.includes("cannot give decoding"))).toEqual([]);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
 describe("LlamaEngine with a fixed seed", () => {
   it("gives the same reply to the same prompt", async () => {
     const engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024, seed: 7 });

@@ -24,6 +24,7 @@ interface StartFlags {
   port: number;
   ctxSize?: number;
   threads?: number;
+  decodeThreads?: number;
   parallel: number;
   maxQueue: number;
   promptCache: boolean;
@@ -53,6 +54,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("-p, --port <number>", "port to listen on").default(8080).argParser(parsePort).env("PENSIEVE_PORT"))
     .addOption(new Option("-c, --ctx-size <tokens>", "context size per sequence (default: what memory allows, at most 32768)").argParser(parsePositive))
     .addOption(new Option("-t, --threads <count>", "CPU threads (default: all cores)").argParser(parsePositive))
+    .addOption(new Option("--decode-threads <count>", "threads for one sequence's token-by-token decoding (default: --threads minus one, at least 1)").argParser(parsePositive))
     .addOption(new Option("--parallel <count>", "requests decoded at once").default(1).argParser(parsePositive))
     .addOption(new Option("--max-queue <count>", "requests that may wait for a free sequence; past it: 529").default(16).argParser(parseCount))
     .option("--prompt-cache-dir <folder>", "where long prompts' KV states are kept across restarts (default: $PENSIEVE_HOME/prompt-cache)")
@@ -150,6 +152,7 @@ function startLlamaEngine(flags: StartFlags, modelPath: string, demo: boolean, l
   return LlamaEngine.start({
     modelPath,
     threads: flags.threads ?? os.availableParallelism(),
+    ...(flags.decodeThreads !== undefined ? { decodeThreads: flags.decodeThreads } : {}),
     parallel: flags.parallel,
     maxQueue: flags.maxQueue,
     stallTimeoutMs: flags.stallTimeout * 1000,
