@@ -48,6 +48,8 @@ export interface ModelDescription {
 export interface EngineStats {
   readonly sequences: number;
   readonly busySequences: number;
+  /** Busy sequences whose client has left: each is finishing its current batch. */
+  readonly abandonedSequences: number;
   readonly queuedRequests: number;
   readonly completedGenerations: number;
   /** Generations ended early because their client went away. */

@@ -159,6 +159,7 @@ export class LlamaEngine implements ServingEngine {
       ...this.counters,
       sequences,
       busySequences: pool === undefined ? 0 : sequences - pool.freeCount,
+      abandonedSequences: pool?.closingCount ?? 0,
       queuedRequests: pool?.queueDepth ?? 0,
       promptTokensPending: [...this.watches].reduce((sum, watch) => sum + watch.promptTokensPending, 0),
     };
@@ -179,6 +180,9 @@ export class LlamaEngine implements ServingEngine {
     }
 
     const lease = await model.pool.acquire((sequence) => sequenceScore(sequence, prompt.tokens), signal);
+    // Once the client has left, the sequence frees within a batch: a retry may wait for it (see SequencePool).
+    const abandoned = (): void => lease.closing();
+    signal.addEventListener("abort", abandoned, { once: true });
     try {
       const sequence = lease.sequence;
       await this.restoreFromDisk(model, sequence, prompt.tokens);
@@ -219,6 +223,7 @@ export class LlamaEngine implements ServingEngine {
       }
       if (!signal.aborted) await this.saveToDisk(model, sequence, prompt.tokens);
     } finally {
+      signal.removeEventListener("abort", abandoned);
       lease.release();
     }
   }
@@ -422,7 +427,8 @@ export class LlamaEngine implements ServingEngine {
       architecture: llamaModel.fileInfo.metadata.general.architecture ?? "unknown",
       chatWrapper: chatWrapper.wrapperName,
     };
-    const pool = new SequencePool(sequences, this.options.maxQueue ?? 16, this.options.maxQueueWaitMs);
+    // Waiting for an abandoned sequence costs at most one batch: worth it when it saves more than a batch.
+    const pool = new SequencePool(sequences, this.options.maxQueue ?? 16, this.options.maxQueueWaitMs, context.batchSize);
     const cacheOptions = this.options.promptCache;
     const promptCache =
       cacheOptions === undefined
@@ -518,10 +524,22 @@ async function evaluatePromptInChunks(sequence: LlamaContextSequence, tokens: To
   const shared = sharedPrefixLength(sequence, tokens);
   if (sequence.nextTokenIndex > shared) await sequence.eraseContextTokenRanges([{ start: shared, end: sequence.nextTokenIndex }]);
   const chunkSize = sequence.context.batchSize;
-  for (let start = shared; start < tokens.length - 1 && !stop.aborted; start += chunkSize) {
-    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, Math.min(start + chunkSize, tokens.length - 1)));
+  try {
+    for (let start = shared; start < tokens.length - 1 && !stop.aborted; start += chunkSize) {
+      const end = Math.min(start + chunkSize, tokens.length - 1);
+      heldAfterCurrentBatch.set(sequence, tokens.slice(0, end));
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, end));
+    }
+  } finally {
+    heldAfterCurrentBatch.delete(sequence);
   }
 }
+
+/**
+ * What a sequence evaluating a prompt will hold once its batch in flight is done: node-llama-cpp shows the
+ * batch's tokens only after it, and a retry choosing a sequence must see the work that will be there.
+ */
+const heldAfterCurrentBatch = new WeakMap<LlamaContextSequence, readonly Token[]>();
 
 /**
  * Tokens the prompt can reuse minus cached tokens it would throw away: a long shared prefix wins, and a short
@@ -529,8 +547,14 @@ async function evaluatePromptInChunks(sequence: LlamaContextSequence, tokens: To
  * than evicting a long conversation's cached prefix.
  */
 function sequenceScore(sequence: LlamaContextSequence, tokens: Token[]): number {
-  const shared = sharedPrefixLength(sequence, tokens);
-  return shared - (sequence.nextTokenIndex - shared);
+  const held = heldAfterCurrentBatch.get(sequence);
+  if (held === undefined) {
+    const shared = sharedPrefixLength(sequence, tokens);
+    return shared - (sequence.nextTokenIndex - shared);
+  }
+  let shared = 0;
+  while (shared < held.length && shared < tokens.length && held[shared] === tokens[shared]) shared += 1;
+  return shared - (held.length - shared);
 }
 
 function sharedPrefixLength(sequence: LlamaContextSequence, tokens: Token[]): number {

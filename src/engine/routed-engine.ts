@@ -80,6 +80,7 @@ export class RoutedEngine implements ServingEngine {
     return {
       sequences: sum("sequences"),
       busySequences: sum("busySequences"),
+      abandonedSequences: sum("abandonedSequences"),
       queuedRequests: sum("queuedRequests"),
       completedGenerations: sum("completedGenerations"),
       abortedGenerations: sum("abortedGenerations"),

@@ -4,10 +4,17 @@ import { EngineOverloadedError } from "./engine-errors.js";
 export interface SequenceLease<Sequence> {
   readonly sequence: Sequence;
   release(): void;
+  /**
+   * Says the request holding the sequence was abandoned and will release it shortly (within one batch): a
+   * new request that would reuse much more of this sequence's cache than of any free one waits for it.
+   */
+  closing(): void;
 }
 
 interface Waiter<Sequence> {
   readonly score: (sequence: Sequence) => number;
+  /** A closing sequence this waiter takes when it is released, rather than any free one. */
+  readonly preferred: Sequence | null;
   readonly resolve: (lease: SequenceLease<Sequence>) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -15,10 +22,13 @@ interface Waiter<Sequence> {
 /**
  * Hands out a fixed set of sequences, one request each. A request takes the free sequence that scores best
  * for it (the longest shared prompt prefix, so cached work is reused); with none free it waits in a bounded
- * FIFO queue, and past the bound it is refused at once so that clients can back off and retry.
+ * FIFO queue, and past the bound it is refused at once so that clients can back off and retry. A request
+ * also waits, rather than start from a cold sequence, for an abandoned one that holds much more of its
+ * prompt: Claude Code re-sends the same request when it gives up on a slow first token.
  */
 export class SequencePool<Sequence> {
   private readonly free: Sequence[];
+  private readonly closingSequences = new Set<Sequence>();
   private readonly waiters: Waiter<Sequence>[] = [];
 
   constructor(
@@ -26,6 +36,8 @@ export class SequencePool<Sequence> {
     private readonly maxQueue: number,
     /** How long a request may wait for a sequence before it is refused. */
     private readonly maxWaitMs: number = 10 * 60_000,
+    /** How much better a closing sequence must score than the best free one to be worth waiting for. */
+    private readonly worthWaitingFor: number = 512,
   ) {
     this.free = [...sequences];
   }
@@ -38,9 +50,18 @@ export class SequencePool<Sequence> {
     return this.free.length;
   }
 
+  /** Sequences still held by requests whose clients left. */
+  get closingCount(): number {
+    return this.closingSequences.size;
+  }
+
   acquire(score: (sequence: Sequence) => number, signal: AbortSignal): Promise<SequenceLease<Sequence>> {
     signal.throwIfAborted();
-    if (this.free.length > 0 && this.waiters.length === 0) return Promise.resolve(this.lease(this.takeBest(score)));
+    // A full queue takes no one who could start at once elsewhere.
+    const preferred = this.waiters.length < this.maxQueue ? this.closingWorthWaitingFor(score) : null;
+    if (preferred === null && this.free.length > 0 && this.waiters.every((waiter) => waiter.preferred !== null)) {
+      return Promise.resolve(this.lease(this.takeBest(score)));
+    }
     if (this.waiters.length >= this.maxQueue) {
       return Promise.reject(
         new EngineOverloadedError(`all sequences are busy and ${this.maxQueue} requests are already waiting`, 1),
@@ -56,6 +77,7 @@ export class SequencePool<Sequence> {
       };
       const waiter: Waiter<Sequence> = {
         score,
+        preferred,
         resolve: (lease) => {
           clearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
@@ -88,17 +110,46 @@ export class SequencePool<Sequence> {
       release: () => {
         if (released) return;
         released = true;
+        this.closingSequences.delete(sequence);
         this.free.push(sequence);
         this.dispatch();
+      },
+      closing: () => {
+        if (!released) this.closingSequences.add(sequence);
       },
     };
   }
 
+  /** The closing sequence to wait for, when it scores clearly better than every free one (and is not claimed). */
+  private closingWorthWaitingFor(score: (sequence: Sequence) => number): Sequence | null {
+    const bestFree = Math.max(-Infinity, ...this.free.map(score));
+    let best: Sequence | null = null;
+    let bestScore = bestFree + this.worthWaitingFor;
+    for (const sequence of this.closingSequences) {
+      if (this.waiters.some((waiter) => waiter.preferred === sequence)) continue;
+      const value = score(sequence);
+      if (value >= bestScore) {
+        best = sequence;
+        bestScore = value;
+      }
+    }
+    return best;
+  }
+
   private dispatch(): void {
+    // A waiter that waited for a particular sequence gets it first; the rest go in order to whatever is free.
+    for (const waiter of this.waiters.filter((candidate) => candidate.preferred !== null)) {
+      const index = waiter.preferred === null ? -1 : this.free.indexOf(waiter.preferred);
+      if (index === -1) continue;
+      this.free.splice(index, 1);
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve(this.lease(waiter.preferred as Sequence));
+    }
     while (this.free.length > 0) {
-      const waiter = this.waiters.shift();
-      if (waiter === undefined) return;
-      waiter.resolve(this.lease(this.takeBest(waiter.score)));
+      const index = this.waiters.findIndex((waiter) => waiter.preferred === null);
+      if (index === -1) return;
+      const [waiter] = this.waiters.splice(index, 1);
+      waiter?.resolve(this.lease(this.takeBest(waiter.score)));
     }
   }
 

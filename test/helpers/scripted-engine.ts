@@ -49,6 +49,7 @@ export class ScriptedEngine implements Engine {
     return {
       sequences: 1,
       busySequences: 0,
+      abandonedSequences: 0,
       queuedRequests: 0,
       promptTokensPending: 0,
       completedGenerations: this.requests.length,

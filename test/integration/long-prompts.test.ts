@@ -12,13 +12,14 @@ import { testModelPath } from "../helpers/test-models.js";
 const longText = Array.from({ length: 140 }, (_, index) => `word${index % 97} topic${index % 13}`).join(" ");
 const body = { model: "claude-sonnet-5", messages: [{ role: "user" as const, content: longText }] };
 
-describe("long prompts: progress, a client that leaves mid-prompt, and its retry", () => {
+// With two sequences the retry could start cold on the free one; it must wait for the abandoned one instead.
+describe.each([1, 2])("long prompts with %i sequence(s): progress, a client that leaves mid-prompt, and its retry", (parallel) => {
   let server: TestServer;
   const logLines: string[] = [];
   beforeAll(async () => {
     server = await startTestServer(await testModelPath("qwen2.5-0.5b-q4_0"), {
       contextSize: 4096,
-      parallel: 1,
+      parallel,
       progressLogIntervalMs: 200,
       watchIntervalMs: 50,
       log: (level, message) => logLines.push(`${level}: ${message}`),
@@ -41,6 +42,8 @@ describe("long prompts: progress, a client that leaves mid-prompt, and its retry
     await expect.poll(() => server.engine.stats().promptTokensPending, { timeout: 30_000 }).toBeLessThan(total);
     controller.abort();
     await iterator.return?.();
+    // Claude Code retries after a pause; by then the server has seen the client leave.
+    await expect.poll(() => server.engine.stats().abandonedSequences, { timeout: 30_000 }).toBe(1);
 
     const retry = await server.client.messages.create({ ...body, max_tokens: 1 });
     // The first request stopped between batches rather than evaluating its whole prompt for nobody…

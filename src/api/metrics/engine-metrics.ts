@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type { Engine, EngineStats } from "../../engine/engine.js";
 
 type CountedStat = "completedGenerations" | "abortedGenerations" | "promptTokensEvaluated" | "promptTokensCached" | "outputTokens";
-type GaugedStat = "sequences" | "busySequences" | "queuedRequests" | "promptTokensPending";
+type GaugedStat = "sequences" | "busySequences" | "abandonedSequences" | "queuedRequests" | "promptTokensPending";
 
 const counters: readonly { readonly name: string; readonly help: string; readonly stat: CountedStat }[] = [
   { name: "pensieve_generations_completed_total", help: "Generations that ran to their end.", stat: "completedGenerations" },
@@ -15,6 +15,7 @@ const counters: readonly { readonly name: string; readonly help: string; readonl
 const gauges: readonly { readonly name: string; readonly help: string; readonly stat: GaugedStat }[] = [
   { name: "pensieve_sequences", help: "Context sequences the engine decodes in parallel.", stat: "sequences" },
   { name: "pensieve_sequences_busy", help: "Sequences serving a generation now.", stat: "busySequences" },
+  { name: "pensieve_sequences_abandoned", help: "Busy sequences whose client left, finishing their current batch.", stat: "abandonedSequences" },
   { name: "pensieve_queue_depth", help: "Requests waiting for a free sequence.", stat: "queuedRequests" },
   { name: "pensieve_prompt_tokens_pending", help: "Prompt tokens running generations have still to evaluate.", stat: "promptTokensPending" },
 ];

@@ -81,4 +81,56 @@ describe("SequencePool", () => {
     pool.rejectWaiting(new Error("shutting down"));
     await expect(waiting).rejects.toThrow("shutting down");
   });
+
+  describe("an abandoned sequence that holds much more of a prompt", () => {
+    /** Scores are what each sequence would reuse of the prompt: the retry shares 2000 tokens with "warm". */
+    const reuse = (sequence: string): number => (sequence === "warm" ? 2000 : 0);
+
+    it("is waited for by a request that would reuse it, while a free cold sequence stays free", async () => {
+      const pool = new SequencePool(["warm", "cold"], 4, 60_000, 512);
+      const abandoned = await pool.acquire(reuse, never);
+      expect(abandoned.sequence).toBe("warm");
+      abandoned.closing();
+      let retry: string | undefined;
+      const retried = pool.acquire(reuse, never).then((lease) => {
+        retry = lease.sequence;
+        return lease;
+      });
+      await Promise.resolve();
+      expect(retry).toBeUndefined();
+      expect(pool.queueDepth).toBe(1);
+      // Another request meanwhile takes the free sequence at once: the waiter only wants its own.
+      const other = await pool.acquire(() => 0, never);
+      expect(other.sequence).toBe("cold");
+      abandoned.release();
+      expect((await retried).sequence).toBe("warm");
+    });
+
+    it("is not waited for while it is still in use, or when it is not worth a batch more than a free one", async () => {
+      const running = new SequencePool(["warm", "cold"], 4, 60_000, 512);
+      await running.acquire(reuse, never);
+      expect((await running.acquire(reuse, never)).sequence).toBe("cold");
+
+      const close = new SequencePool(["warm", "cold"], 4, 60_000, 512);
+      const abandoned = await close.acquire(reuse, never);
+      abandoned.closing();
+      expect((await close.acquire((sequence) => (sequence === "warm" ? 500 : 0), never)).sequence).toBe("cold");
+    });
+
+    it("is not waited for when the queue is full, and one waiter claims it", async () => {
+      const full = new SequencePool(["warm", "cold"], 0, 60_000, 512);
+      const abandoned = await full.acquire(reuse, never);
+      abandoned.closing();
+      expect((await full.acquire(reuse, never)).sequence).toBe("cold");
+
+      const pool = new SequencePool(["warm", "cold", "spare"], 4, 60_000, 512);
+      const first = await pool.acquire(reuse, never);
+      first.closing();
+      const waiting = pool.acquire(reuse, never);
+      // The second identical retry does not queue behind the first for the same sequence.
+      expect((await pool.acquire(reuse, never)).sequence).not.toBe("warm");
+      first.release();
+      expect((await waiting).sequence).toBe("warm");
+    });
+  });
 });

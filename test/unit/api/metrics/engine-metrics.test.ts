@@ -10,6 +10,7 @@ class StatsEngine extends ScriptedEngine {
   current: EngineStats = {
     sequences: 2,
     busySequences: 1,
+    abandonedSequences: 1,
     queuedRequests: 3,
     completedGenerations: 10,
     abortedGenerations: 2,
@@ -45,6 +46,7 @@ describe("registerEngineMetrics", () => {
     expect(sampleValue(samples, "pensieve_generations_aborted_total")).toBe(2);
     expect(sampleValue(samples, "pensieve_sequences")).toBe(2);
     expect(sampleValue(samples, "pensieve_sequences_busy")).toBe(1);
+    expect(sampleValue(samples, "pensieve_sequences_abandoned")).toBe(1);
     expect(sampleValue(samples, "pensieve_queue_depth")).toBe(3);
     expect(sampleValue(samples, "pensieve_prompt_tokens_pending")).toBe(1_500);
     expect(sampleValue(samples, "pensieve_model_ready")).toBe(1);
