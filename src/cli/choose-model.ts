@@ -29,11 +29,20 @@ export async function chooseModel(options: {
   readonly stderr: NodeJS.WriteStream;
   readonly aliases?: readonly ModelAlias[];
 }): Promise<ChosenModel> {
+  const chosen = await chooseDefaultModel(options);
   const aliases: ModelAlias[] = [];
+  const skipped: string[] = [];
   for (const alias of options.aliases ?? []) {
-    aliases.push({ pattern: alias.pattern, model: await resolveModelPath(alias.model, { home: options.home, pull: pullOptions(alias.model, options) }) });
+    try {
+      aliases.push({ pattern: alias.pattern, model: await resolveModelPath(alias.model, { home: options.home, pull: pullOptions(alias.model, options) }) });
+    } catch (error) {
+      // Like the default model: offline, the server still starts, and says which names fall back.
+      if (!(error instanceof ModelDownloadError)) throw error;
+      skipped.push(`Could not download ${alias.model} for ${alias.pattern} (${error.message}): those requests go to the default model.`);
+    }
   }
-  return { ...(await chooseDefaultModel(options)), aliases };
+  const notice = [chosen.notice, ...skipped].filter((line) => line !== null).join("\n");
+  return { ...chosen, aliases, notice: notice === "" ? null : notice };
 }
 
 async function chooseDefaultModel(options: Parameters<typeof chooseModel>[0]): Promise<Omit<ChosenModel, "aliases">> {

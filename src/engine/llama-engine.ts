@@ -2,9 +2,7 @@ import { randomInt } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
-  getLlama,
   LlamaChat,
-  LlamaLogLevel,
   resolveChatWrapper,
   specializedChatWrapperTypeNames,
   type ChatHistoryItem,
@@ -24,6 +22,7 @@ import { EngineOverloadedError, EngineUnavailableError, PromptTooLongError } fro
 import type { GenerationEvent, PromptUsage, StopReason } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
 import { useFewerDecodeThreads } from "./decode-threads.js";
+import { acquireLlama, type RuntimeLease } from "./llama-runtime.js";
 import { GenerationWatch } from "./generation-watch.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
@@ -42,8 +41,9 @@ export interface LlamaEngineOptions {
   /** CPU threads. Pass the machine's parallelism: node-llama-cpp's own default oversubscribes small machines. */
   readonly threads: number;
   /**
-   * Threads for token-by-token decoding; prompt evaluation uses `threads`. Defaults to one fewer than
-   * `threads` (at least one), leaving a core to the event loop: see `useFewerDecodeThreads`.
+   * Threads for a lone sequence's token-by-token decoding, at most `threads`; prompts and batched decoding
+   * use `threads`. Defaults to one fewer (at least one), leaving a core to the event loop: see
+   * `useFewerDecodeThreads`.
    */
   readonly decodeThreads?: number;
   /** Concurrent sequences in the one context. Defaults to `1`. */
@@ -55,8 +55,9 @@ export interface LlamaEngineOptions {
   /** A generation running longer than this is ended cleanly with `max-tokens`. Defaults to 30 minutes. */
   readonly maxGenerationMs?: number;
   /**
-   * A generation that evaluates or generates no token for this long is ended cleanly with `max-tokens`;
-   * `0` turns the watchdog off. Defaults to 2 minutes, far more than one prompt batch takes on any CPU.
+   * A generation that finishes no prompt batch and generates no token for this long is ended cleanly with
+   * `max-tokens` at its next batch or token; `0` turns the watchdog off. Defaults to 10 minutes: one prompt
+   * batch of a large model on a slow CPU can take minutes.
    */
   readonly stallTimeoutMs?: number;
   /** How often a long prompt evaluation logs its progress. Defaults to 10 s. */
@@ -183,6 +184,7 @@ export class LlamaEngine implements ServingEngine {
     // Once the client has left, the sequence frees within a batch: a retry may wait for it (see SequencePool).
     const abandoned = (): void => lease.closing();
     signal.addEventListener("abort", abandoned, { once: true });
+    if (signal.aborted) abandoned();
     try {
       const sequence = lease.sequence;
       await this.restoreFromDisk(model, sequence, prompt.tokens);
@@ -194,13 +196,12 @@ export class LlamaEngine implements ServingEngine {
       const roomLeft = model.description.contextSize - promptTokens - 1;
       const maxTokens = Math.min(request.maxTokens, roomLeft);
       const meterBefore = sequence.tokenMeter.getState();
+      // Prompt tokens count once their batch is done; node-llama-cpp's meter counts them when queued.
+      let promptTokensDone = 0;
       const watch = new GenerationWatch({
         promptTokens: promptUsage.inputTokens,
-        tokensProcessed: () => {
-          const used = sequence.tokenMeter.diff(meterBefore);
-          return used.usedInputTokens + used.usedOutputTokens;
-        },
-        stallMs: this.options.stallTimeoutMs ?? 120_000,
+        tokensProcessed: () => promptTokensDone + sequence.tokenMeter.diff(meterBefore).usedOutputTokens,
+        stallMs: this.options.stallTimeoutMs ?? 600_000,
         logIntervalMs: this.options.progressLogIntervalMs ?? 10_000,
         ...(this.options.log !== undefined ? { log: this.options.log } : {}),
       }).start(this.options.watchIntervalMs ?? 1000);
@@ -208,7 +209,9 @@ export class LlamaEngine implements ServingEngine {
       const deadline = AbortSignal.timeout(this.options.maxGenerationMs ?? 30 * 60_000);
       const stop = AbortSignal.any([signal, deadline, this.shutdown.signal, watch.stalled]);
       try {
-        if (maxTokens > 0) await evaluatePromptInChunks(sequence, prompt.tokens, stop);
+        if (maxTokens > 0) {
+          await evaluatePromptInChunks(sequence, prompt.tokens, stop, (tokens) => (promptTokensDone += tokens));
+        }
         if (maxTokens <= 0 || stop.aborted) {
           // Nothing to generate, or ended while the prompt was evaluated: what was evaluated stays in the sequence.
           const stopReason: StopReason = maxTokens > 0 && signal.aborted ? "end-turn" : "max-tokens";
@@ -390,18 +393,19 @@ export class LlamaEngine implements ServingEngine {
   }
 
   private async load(): Promise<LoadedModel> {
-    const { modelPath, threads } = this.options;
     const started = performance.now();
-    const llama = await getLlama({
-      gpu: this.options.gpu ?? "auto",
-      build: "never",
-      logLevel: LlamaLogLevel.warn,
-      logger: (level, message) => {
-        const text = message.trim();
-        if (text === "") return;
-        this.options.log?.(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? "error" : "warn", text);
-      },
-    });
+    const runtime = await acquireLlama(this.options.gpu ?? "auto", this.options.log);
+    try {
+      return await this.loadWith(runtime, started);
+    } catch (error) {
+      await runtime.release();
+      throw error;
+    }
+  }
+
+  private async loadWith(runtime: RuntimeLease, started: number): Promise<LoadedModel> {
+    const { modelPath, threads } = this.options;
+    const llama = runtime.llama;
     // Before the native loader sees the file: a damaged or hostile GGUF is refused here, with a reason.
     await inspectGguf(modelPath);
     const parallel = this.options.parallel ?? 1;
@@ -411,9 +415,8 @@ export class LlamaEngine implements ServingEngine {
     const useMmap = this.options.useMmap ?? (llama.gpu === false ? false : undefined);
     const llamaModel = await llama.loadModel({ modelPath, ...(useMmap !== undefined ? { useMmap } : {}) });
     const context = await llamaModel.createContext({ contextSize, sequences: parallel, threads });
-    const decodeThreads = this.options.decodeThreads ?? Math.max(1, threads - 1);
-    if (decodeThreads < threads && !useFewerDecodeThreads(context, { prompt: threads, decode: decodeThreads })) {
-      this.options.log?.("warn", `cannot give decoding ${decodeThreads} threads on this node-llama-cpp: it uses ${threads}`);
+    if (!useFewerDecodeThreads(context, this.options.decodeThreads)) {
+      this.options.log?.("warn", "cannot give decoding fewer threads on this node-llama-cpp: every batch uses them all");
     }
     const sequences = Array.from({ length: parallel }, () => context.getSequence());
     const chatWrapper = resolveChatFormat(llamaModel, this.options.chatFormat ?? "auto");
@@ -441,7 +444,7 @@ export class LlamaEngine implements ServingEngine {
             maxBytes: cacheOptions.maxBytes ?? 4 * 1024 ** 3,
             compatibilityKey: `${llama.llamaCppRelease.release}|${context.kvCacheKeyType}|${context.kvCacheValueType}`,
           });
-    const loaded = new LoadedModel(llama, llamaModel, context, chatWrapper, pool, sequences.length, description, promptCache);
+    const loaded = new LoadedModel(runtime, llamaModel, context, chatWrapper, pool, sequences.length, description, promptCache);
     this.loadedModel = loaded;
     this.currentStatus = { state: "ready", model: description };
     this.options.log?.(
@@ -460,7 +463,7 @@ interface RenderedPrompt {
 
 class LoadedModel {
   constructor(
-    private readonly llama: Llama,
+    private readonly runtime: RuntimeLease,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly chatWrapper: ChatWrapper,
@@ -486,7 +489,7 @@ class LoadedModel {
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
-    await this.llama.dispose();
+    await this.runtime.release();
   }
 }
 
@@ -520,7 +523,12 @@ function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { t
  * frees its sequence within one batch, and the tokens already evaluated stay cached for its retry. LlamaChat
  * then finds them in the sequence and evaluates only the last token.
  */
-async function evaluatePromptInChunks(sequence: LlamaContextSequence, tokens: Token[], stop: AbortSignal): Promise<void> {
+async function evaluatePromptInChunks(
+  sequence: LlamaContextSequence,
+  tokens: Token[],
+  stop: AbortSignal,
+  onEvaluated: (tokens: number) => void,
+): Promise<void> {
   const shared = sharedPrefixLength(sequence, tokens);
   if (sequence.nextTokenIndex > shared) await sequence.eraseContextTokenRanges([{ start: shared, end: sequence.nextTokenIndex }]);
   const chunkSize = sequence.context.batchSize;
@@ -529,6 +537,7 @@ async function evaluatePromptInChunks(sequence: LlamaContextSequence, tokens: To
       const end = Math.min(start + chunkSize, tokens.length - 1);
       heldAfterCurrentBatch.set(sequence, tokens.slice(0, end));
       await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, end));
+      onEvaluated(end - start);
     }
   } finally {
     heldAfterCurrentBatch.delete(sequence);

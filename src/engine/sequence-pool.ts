@@ -57,9 +57,11 @@ export class SequencePool<Sequence> {
 
   acquire(score: (sequence: Sequence) => number, signal: AbortSignal): Promise<SequenceLease<Sequence>> {
     signal.throwIfAborted();
-    // A full queue takes no one who could start at once elsewhere.
-    const preferred = this.waiters.length < this.maxQueue ? this.closingWorthWaitingFor(score) : null;
-    if (preferred === null && this.free.length > 0 && this.waiters.every((waiter) => waiter.preferred !== null)) {
+    // Waiting for a particular sequence never jumps the queue (with plain waiters ahead the request queues
+    // like them), and a full queue takes no one who could start at once elsewhere.
+    const queueAhead = this.waiters.some((waiter) => waiter.preferred === null);
+    const preferred = !queueAhead && this.waiters.length < this.maxQueue ? this.closingWorthWaitingFor(score) : null;
+    if (preferred === null && this.free.length > 0 && !queueAhead) {
       return Promise.resolve(this.lease(this.takeBest(score)));
     }
     if (this.waiters.length >= this.maxQueue) {
@@ -122,7 +124,8 @@ export class SequencePool<Sequence> {
 
   /** The closing sequence to wait for, when it scores clearly better than every free one (and is not claimed). */
   private closingWorthWaitingFor(score: (sequence: Sequence) => number): Sequence | null {
-    const bestFree = Math.max(-Infinity, ...this.free.map(score));
+    // With nothing free, an empty sequence is what the request would get: the closing one must beat that.
+    const bestFree = this.free.length === 0 ? 0 : Math.max(...this.free.map(score));
     let best: Sequence | null = null;
     let bestScore = bestFree + this.worthWaitingFor;
     for (const sequence of this.closingSequences) {

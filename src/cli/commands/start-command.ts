@@ -61,7 +61,7 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option("--prompt-cache-size <MiB>", "disk budget of the prompt cache").default(4096).argParser(parsePositive))
     .option("--no-prompt-cache", "do not keep prompt states on disk")
     .addOption(new Option("--shutdown-grace <seconds>", "on SIGTERM/SIGINT, how long running requests may finish").default(30).argParser(parseCount))
-    .addOption(new Option("--stall-timeout <seconds>", "end a generation that evaluates or generates nothing for this long; 0: never").default(120).argParser(parseCount))
+    .addOption(new Option("--stall-timeout <seconds>", "end a generation that finishes no prompt batch and generates no token for this long; 0: never").default(600).argParser(parseCount))
     .option("--memory-limit <GiB>", "refuse (or, with no --ctx-size, shrink the context) past this much memory; auto: 90% of available; off", "auto")
     .option("--chat-format <name>", "chat format when the model's own is misdetected: auto, jinja, qwen, qwen3.5, llama3.1, chatML, …", "auto")
     .addOption(new Option("--seed <number>", "sampling seed for reproducible replies (default: a new one each request)").argParser(parseSeed))
@@ -101,6 +101,13 @@ async function start(flags: StartFlags, apiKey: string | undefined, command: Com
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
   const home = pensieveHome(process.env);
   const config = await readPensieveConfig(flags.config, home).catch((error: unknown) => failCommand(command, error));
+  const limitFor = ((): ReturnType<typeof memoryLimit> => {
+    try {
+      return memoryLimit(flags.memoryLimit);
+    } catch (error) {
+      return failCommand(command, error);
+    }
+  })();
   const { modelPath, demo, notice, aliases } = await chooseModel({
     model: flags.model ?? config.model,
     demo: flags.demo === true,
@@ -112,10 +119,12 @@ async function start(flags: StartFlags, apiKey: string | undefined, command: Com
   if (notice !== null) process.stderr.write(`\n${notice}\n\n`);
 
   // One engine per distinct model, loaded one after another: each load's memory check sees the ones before.
+  const rssBeforeModels = process.memoryUsage().rss;
   const engine = RoutedEngine.start({
     defaultModel: modelPath,
     aliases,
-    startEngine: (path: string) => startLlamaEngine(flags, path, demo && path === modelPath, logger),
+    startEngine: (path: string) =>
+      startLlamaEngine(flags, path, demo && path === modelPath, logger, limitFor(process.memoryUsage().rss - rssBeforeModels)),
   });
   // Samples CPU and memory 10 times a second for /metrics; unref'd, so it never holds the process open.
   const monitor = new PerformanceMonitor();
@@ -147,7 +156,13 @@ async function start(flags: StartFlags, apiKey: string | undefined, command: Com
 }
 
 /** One model's engine, with the server's settings; the memory limit is worked out when its load begins. */
-function startLlamaEngine(flags: StartFlags, modelPath: string, demo: boolean, logger: pino.Logger): LlamaEngine {
+function startLlamaEngine(
+  flags: StartFlags,
+  modelPath: string,
+  demo: boolean,
+  logger: pino.Logger,
+  limit: { memoryLimitBytes?: number },
+): LlamaEngine {
   const home = pensieveHome(process.env);
   return LlamaEngine.start({
     modelPath,
@@ -158,7 +173,7 @@ function startLlamaEngine(flags: StartFlags, modelPath: string, demo: boolean, l
     stallTimeoutMs: flags.stallTimeout * 1000,
     chatFormat: flags.chatFormat,
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...memoryLimit(flags.memoryLimit),
+    ...limit,
     ...(flags.promptCache
       ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
       : {}),
@@ -246,13 +261,18 @@ function parsePositive(value: string): number {
   return parsed;
 }
 
-/** `auto` leaves room for the rest of the machine; `off` skips the check. */
-function memoryLimit(value: string): { memoryLimitBytes?: number } {
-  if (value === "off") return {};
-  if (value === "auto") return { memoryLimitBytes: Math.floor(os.freemem() * 0.9) };
+/**
+ * The memory limit for each model's load, worked out as it begins: `auto` leaves room for the rest of the
+ * machine (so it sees the models loaded before); a number of GiB is the limit for all models together, less
+ * what the ones before took; `off` skips the check.
+ */
+function memoryLimit(value: string): (usedByEarlierModels: number) => { memoryLimitBytes?: number } {
+  if (value === "off") return () => ({});
+  if (value === "auto") return () => ({ memoryLimitBytes: Math.floor(os.freemem() * 0.9) });
   const gib = Number(value);
   if (!Number.isFinite(gib) || gib <= 0) throw new InvalidArgumentError("--memory-limit takes a number of GiB, auto or off");
-  return { memoryLimitBytes: Math.floor(gib * 1024 ** 3) };
+  const total = Math.floor(gib * 1024 ** 3);
+  return (used) => ({ memoryLimitBytes: Math.max(1, total - used) });
 }
 
 function parseCount(value: string): number {

@@ -95,6 +95,36 @@ describe("pensieve start (in process)", () => {
     await started.signal();
   });
 
+  it("starts without an alias whose model cannot be downloaded, and says so", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    // Nothing listens on port 9: the hub is unreachable, as offline.
+    vi.stubEnv("HF_ENDPOINT", "http://127.0.0.1:9");
+    const configPath = path.join(home, "offline-alias.json");
+    await writeFile(configPath, JSON.stringify({ aliases: { "claude-*haiku*": "hf:nobody/Missing-GGUF:Q4_0" } }));
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      const started = await start(["--config", configPath, "--model", await testModelPath("tiny"), "--gpu", "cpu", "--threads", "1", "--ctx-size", "512", "--no-prompt-cache"]);
+      expect(started.banner).toMatch(/serving tiny-q8_0/);
+      expect(started.banner).not.toContain("requests for");
+      expect(stderr).toContain("Could not download hf:nobody/Missing-GGUF:Q4_0 for claude-*haiku*");
+      expect(stderr).toContain("those requests go to the default model.");
+      await started.signal();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("refuses a --memory-limit it cannot read", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    const { root, output } = startProgram();
+    await expect(root.parseAsync(["start", "--memory-limit", "lots"], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
+    expect(output.err).toContain("error: --memory-limit takes a number of GiB, auto or off");
+  });
+
   it("refuses a config file it cannot use, saying what is wrong", async () => {
     const configPath = path.join(home, "broken.json");
     await writeFile(configPath, JSON.stringify({ modle: "typo" }));

@@ -16,29 +16,52 @@ for (const name of ["initBatch", "decodeBatch", "setThreads"] as const) {
   });
 }
 
-function contextWith(native: unknown): LlamaContext {
-  return { _ctx: native } as unknown as LlamaContext;
+type Native = FakeNativeContext & { initBatch(size: number): void; decodeBatch(): Promise<void>; setThreads(threads: number): void };
+
+function contextWith(native: unknown, currentThreads = 8): LlamaContext {
+  return { _ctx: native, currentThreads } as unknown as LlamaContext;
+}
+
+/** One batch as node-llama-cpp dispatches it: init, its thread allotment, decode. */
+async function dispatch(native: Native, size: number, allotment: number): Promise<void> {
+  native.initBatch(size);
+  native.setThreads(allotment);
+  await native.decodeBatch();
 }
 
 describe("useFewerDecodeThreads", () => {
-  it("decodes a lone token with the decode threads and every other batch with the prompt threads", async () => {
-    const native = new FakeNativeContext() as FakeNativeContext & { initBatch(size: number): void; decodeBatch(): Promise<void> };
-    expect(useFewerDecodeThreads(contextWith(native), { prompt: 8, decode: 7 })).toBe(true);
-    for (const size of [512, 1, 4, 1]) {
-      native.initBatch(size);
-      await native.decodeBatch();
-    }
-    expect(native.calls).toEqual([
-      "initBatch(512)", "setThreads(8)", "decodeBatch",
-      "initBatch(1)", "setThreads(7)", "decodeBatch",
-      "initBatch(4)", "setThreads(8)", "decodeBatch",
-      "initBatch(1)", "setThreads(7)", "decodeBatch",
+  it("decodes a lone token with one thread fewer than allotted, and every other batch with the allotment", async () => {
+    const native = new FakeNativeContext() as Native;
+    expect(useFewerDecodeThreads(contextWith(native))).toBe(true);
+    await dispatch(native, 512, 8);
+    await dispatch(native, 1, 8);
+    await dispatch(native, 4, 8);
+    // The thread splitter gave this context fewer threads: that is the ceiling.
+    await dispatch(native, 1, 4);
+    expect(native.calls.filter((call) => call.startsWith("setThreads")).filter((_, index) => index % 2 === 1)).toEqual([
+      "setThreads(8)",
+      "setThreads(7)",
+      "setThreads(8)",
+      "setThreads(3)",
     ]);
   });
 
+  it("uses the decode threads asked for, never more than allotted and never fewer than one", async () => {
+    const native = new FakeNativeContext() as Native;
+    useFewerDecodeThreads(contextWith(native), 2);
+    await dispatch(native, 1, 8);
+    await dispatch(native, 1, 1);
+    const tooMany = new FakeNativeContext() as Native;
+    useFewerDecodeThreads(contextWith(tooMany), 16);
+    await dispatch(tooMany, 1, 4);
+    const decodes = (calls: string[]) => calls.filter((call) => call.startsWith("setThreads")).filter((_, index) => index % 2 === 1);
+    expect(decodes(native.calls)).toEqual(["setThreads(2)", "setThreads(1)"]);
+    expect(decodes(tooMany.calls)).toEqual(["setThreads(4)"]);
+  });
+
   it("leaves a context it does not recognise alone", () => {
-    expect(useFewerDecodeThreads(contextWith(undefined), { prompt: 2, decode: 1 })).toBe(false);
-    expect(useFewerDecodeThreads(contextWith({ initBatch() {} }), { prompt: 2, decode: 1 })).toBe(false);
-    expect(useFewerDecodeThreads(contextWith(Object.freeze(new FakeNativeContext())), { prompt: 2, decode: 1 })).toBe(false);
+    expect(useFewerDecodeThreads(contextWith(undefined))).toBe(false);
+    expect(useFewerDecodeThreads(contextWith({ initBatch() {} }))).toBe(false);
+    expect(useFewerDecodeThreads(contextWith(Object.freeze(new FakeNativeContext())))).toBe(false);
   });
 });

@@ -117,6 +117,35 @@ describe("SequencePool", () => {
       expect((await close.acquire((sequence) => (sequence === "warm" ? 500 : 0), never)).sequence).toBe("cold");
     });
 
+    it("never lets a request jump the queue: with all busy, an unrelated request or a retry behind waiters queues in order", async () => {
+      const pool = new SequencePool(["warm"], 4, 60_000, 512);
+      const abandoned = await pool.acquire(reuse, never);
+      abandoned.closing();
+      const order: string[] = [];
+      const queued = pool.acquire(() => 0, never).then((lease) => {
+        order.push("queued first");
+        return lease;
+      });
+      const retry = pool.acquire(reuse, never).then((lease) => {
+        order.push("retry");
+        return lease;
+      });
+      abandoned.release();
+      (await queued).release();
+      (await retry).release();
+      expect(order).toEqual(["queued first", "retry"]);
+
+      // An unrelated request that would reuse nothing does not claim a closing sequence over an empty one.
+      const alone = new SequencePool(["warm"], 4, 60_000, 512);
+      const held = await alone.acquire(reuse, never);
+      held.closing();
+      const unrelated = alone.acquire(() => -100, never);
+      const laterRetry = alone.acquire(reuse, never);
+      held.release();
+      expect((await unrelated).sequence).toBe("warm");
+      void laterRetry.then((lease) => lease.release());
+    });
+
     it("is not waited for when the queue is full, and one waiter claims it", async () => {
       const full = new SequencePool(["warm", "cold"], 0, 60_000, 512);
       const abandoned = await full.acquire(reuse, never);
