@@ -4,24 +4,39 @@ import { GgufFormatError } from "./gguf-format-error.js";
 const defaultWindowSize = 1024 * 1024;
 
 /**
- * Reads a file front to back through a window, so a header can be parsed without reading the tensor data.
- * Callers `await ensure(n)` (only when `has(n)` is false, to keep the hot path synchronous), then read.
- * Every read past the end of the file fails with a `GgufFormatError`.
+ * Reads a GGUF file front to back through a window, so a header can be parsed without reading the tensor data,
+ * and skips forward without reading, so a hostile length never becomes an allocation: the window only grows
+ * for values the caller chose to keep, whose size it has already checked. Callers `await ensure(n)` (only
+ * when `has(n)` is false, to keep the hot path synchronous) and then read, or use the async `uint32`, `uint64`,
+ * `utf8` and `bytes`. Every read past the end of the file fails with a `GgufFormatError`.
  */
 export class GgufFileCursor {
-  private window: Uint8Array = new Uint8Array(defaultWindowSize);
-  private view = new DataView(this.window.buffer);
+  private window: Uint8Array;
+  private view: DataView;
+  /** File position of `window[0]`. */
   private windowStart = 0;
   private windowLength = 0;
   private offset = 0;
-  // ignoreBOM: a token may well start with U+FEFF, and dropping it would change the token.
-  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  private readonly decoder: InstanceType<typeof TextDecoder>;
 
   constructor(
     private readonly file: FileHandle,
     readonly fileSize: number,
     readonly filePath: string,
-  ) {}
+    options: {
+      /**
+       * `strict` refuses invalid UTF-8 (the generator copies tokens, which must stay exact); `lenient` does as
+       * llama.cpp, which does not check it either. Defaults to `strict`.
+       */
+      readonly utf8?: "strict" | "lenient";
+      readonly windowSize?: number;
+    } = {},
+  ) {
+    this.window = new Uint8Array(options.windowSize ?? defaultWindowSize);
+    this.view = new DataView(this.window.buffer);
+    // ignoreBOM: a token may well start with U+FEFF, and dropping it would change the token.
+    this.decoder = new TextDecoder("utf-8", { fatal: options.utf8 !== "lenient", ignoreBOM: true });
+  }
 
   /** Absolute position in the file. */
   get position(): number {
@@ -39,12 +54,7 @@ export class GgufFileCursor {
   /** Makes the next `byteCount` bytes readable; `what` names them in the error if the file ends first. */
   async ensure(byteCount: number, what: string): Promise<void> {
     if (this.has(byteCount)) return;
-    if (byteCount > this.remaining) {
-      throw new GgufFormatError(
-        `${what} needs ${byteCount} bytes at offset ${this.position}, but the file ends after ${this.remaining}`,
-        this.filePath,
-      );
-    }
+    if (byteCount > this.remaining) throw this.pastEnd(byteCount, what);
     const kept = this.window.subarray(this.offset, this.windowLength);
     if (byteCount > this.window.length) {
       const grown = new Uint8Array(Math.max(byteCount, this.window.length * 2));
@@ -66,11 +76,53 @@ export class GgufFileCursor {
         fillTo - this.windowLength,
         this.windowStart + this.windowLength,
       );
-      if (bytesRead === 0) {
-        throw new GgufFormatError(`the file ended early at offset ${this.windowStart + this.windowLength}`, this.filePath);
-      }
+      // The file shrank while it was read: as bad as a truncated file.
+      if (bytesRead === 0) throw this.pastEnd(byteCount, what);
       this.windowLength += bytesRead;
     }
+  }
+
+  /** Moves forward without reading; refuses to move past the end of the file. */
+  skip(byteCount: number | bigint, what: string): void {
+    if (BigInt(byteCount) > BigInt(this.remaining)) throw this.pastEnd(byteCount, what);
+    const count = Number(byteCount);
+    if (this.windowLength - this.offset >= count) {
+      this.offset += count;
+      return;
+    }
+    this.windowStart = this.position + count;
+    this.windowLength = 0;
+    this.offset = 0;
+  }
+
+  pastEnd(byteCount: number | bigint, what: string): GgufFormatError {
+    return new GgufFormatError(
+      `${what} needs ${byteCount} bytes at offset ${this.position}, past the end of the file (${this.remaining} bytes left)`,
+      this.filePath,
+    );
+  }
+
+  async uint32(what: string): Promise<number> {
+    await this.ensure(4, what);
+    return this.readUint32();
+  }
+
+  async uint64(what: string): Promise<bigint> {
+    await this.ensure(8, what);
+    return this.readUint64();
+  }
+
+  /** Reads `byteCount` bytes, which the caller has capped, as UTF-8. */
+  async utf8(byteCount: number, what: string): Promise<string> {
+    await this.ensure(byteCount, what);
+    return this.readUtf8(byteCount, what);
+  }
+
+  /** A `DataView` over the next `byteCount` bytes (already capped by the caller), consumed. */
+  async bytes(byteCount: number, what: string): Promise<DataView> {
+    await this.ensure(byteCount, what);
+    const start = this.advance(byteCount);
+    return new DataView(this.window.buffer, this.window.byteOffset + start, byteCount);
   }
 
   readUint8(): number {

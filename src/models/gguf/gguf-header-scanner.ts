@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { ggmlTypeTraits } from "./ggml-type-traits.js";
 import { GgufFormatError } from "./gguf-format-error.js";
-import { GgufHeaderReader } from "./gguf-header-reader.js";
+import { GgufFileCursor } from "./gguf-file-cursor.js";
 import { ggufFixedValueSize, ggufValueTypeName, type GgufScalarValue, type GgufValueTypeName } from "./gguf-value.js";
 
 /** Caps on what a header may claim. Each defaults to a value far above any real model's. */
@@ -58,7 +58,7 @@ export async function scanGgufHeader(filePath: string, limits: GgufHeaderLimits 
   const file = await open(filePath, "r");
   try {
     const { size } = await file.stat();
-    const reader = new GgufHeaderReader(file, size, filePath);
+    const reader = new GgufFileCursor(file, size, filePath, { utf8: "lenient", windowSize: 64 * 1024 });
     const fail = (message: string): GgufFormatError => new GgufFormatError(message, filePath);
 
     if (size < 4) throw fail(`not a GGUF file: only ${size} bytes`);
@@ -120,7 +120,7 @@ function checkCount(count: bigint, what: string, limit: number, fail: Fail): num
   return Number(count);
 }
 
-async function readKey(reader: GgufHeaderReader, index: number, fail: Fail): Promise<string> {
+async function readKey(reader: GgufFileCursor, index: number, fail: Fail): Promise<string> {
   const what = `key of metadata entry ${index}`;
   const length = await reader.uint64(`length of the ${what}`);
   if (length === 0n) throw fail(`the ${what} is empty`);
@@ -130,7 +130,7 @@ async function readKey(reader: GgufHeaderReader, index: number, fail: Fail): Pro
   return reader.utf8(Number(length), `the ${what}`);
 }
 
-async function readValueType(reader: GgufHeaderReader, key: string, fail: Fail): Promise<GgufValueTypeName> {
+async function readValueType(reader: GgufFileCursor, key: string, fail: Fail): Promise<GgufValueTypeName> {
   const id = await reader.uint32(`value type of ${key}`);
   const type = ggufValueTypeName(id);
   if (type === undefined) throw fail(`${key} has unknown value type ${id}`);
@@ -138,7 +138,7 @@ async function readValueType(reader: GgufHeaderReader, key: string, fail: Fail):
 }
 
 async function readScalar(
-  reader: GgufHeaderReader,
+  reader: GgufFileCursor,
   type: Exclude<GgufValueTypeName, "array">,
   key: string,
   maxKeptStringBytes: number,
@@ -180,7 +180,7 @@ async function readScalar(
 }
 
 async function skipArray(
-  reader: GgufHeaderReader,
+  reader: GgufFileCursor,
   key: string,
   maxArrayLength: number,
   fail: Fail,
@@ -199,7 +199,7 @@ async function skipArray(
   if (length * 8 > reader.remaining) throw reader.pastEnd(length * 8, `the ${length} strings of ${key}`);
   for (let index = 0; index < length; index++) {
     // Synchronous when the window holds the length: a vocabulary has a few hundred thousand of these.
-    const stringLength = reader.has(8) ? reader.uint64Now() : await reader.uint64(`length of ${key}[${index}]`);
+    const stringLength = reader.has(8) ? reader.readUint64() : await reader.uint64(`length of ${key}[${index}]`);
     reader.skip(stringLength, `${key}[${index}]`);
   }
   return { elementType, length };
@@ -218,7 +218,7 @@ function readAlignment(
   return entry.value;
 }
 
-async function readTensorInfo(reader: GgufHeaderReader, index: number, fail: Fail): Promise<ScannedTensor> {
+async function readTensorInfo(reader: GgufFileCursor, index: number, fail: Fail): Promise<ScannedTensor> {
   const nameLength = await reader.uint64(`name length of tensor ${index}`);
   if (nameLength > BigInt(maxTensorNameBytes)) {
     throw fail(`the name of tensor ${index} claims ${nameLength} bytes; ggml allows at most ${maxTensorNameBytes}`);
