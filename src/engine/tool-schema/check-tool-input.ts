@@ -1,4 +1,4 @@
-import { isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
+import { hasJsonType, isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
 import { resolveSchemaReference } from "./resolve-schema-reference.js";
 
 /** Data nesting plus `$ref` hops a check follows before it gives up on a branch (and says so). */
@@ -53,7 +53,7 @@ export class ToolInputChecker {
     const declared = schema["type"];
     if (declared === undefined) return;
     const types = (Array.isArray(declared) ? (declared as readonly unknown[]) : [declared]).filter((type) => typeof type === "string");
-    if (types.length === 0 || types.some((type) => hasType(value, type))) return;
+    if (types.length === 0 || types.some((type) => hasJsonType(value, type))) return;
     if (value === null && schema["nullable"] === true) return;
     errors.push(`${path}: must be of type ${types.join(" or ")}`);
   }
@@ -167,26 +167,6 @@ export class ToolInputChecker {
   }
 }
 
-function hasType(value: unknown, type: string): boolean {
-  switch (type) {
-    case "null":
-      return value === null;
-    case "boolean":
-      return typeof value === "boolean";
-    case "string":
-      return typeof value === "string";
-    case "number":
-      return typeof value === "number" && Number.isFinite(value);
-    case "integer":
-      return Number.isInteger(value);
-    case "array":
-      return Array.isArray(value);
-    case "object":
-      return isJsonSchemaObject(value);
-    default:
-      return true; // an unknown type name restricts nothing we can check
-  }
-}
 
 function isMultipleOf(value: number, divisor: number): boolean {
   const quotient = value / divisor;

@@ -9,3 +9,25 @@ export function isJsonSchemaObject(value: unknown): value is JsonSchemaObject {
 export function setOwnProperty(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/** Whether a JSON value is of a JSON Schema `type`: a number must be finite, and an unknown type name restricts nothing. */
+export function hasJsonType(value: unknown, type: string): boolean {
+  switch (type) {
+    case "null":
+      return value === null;
+    case "boolean":
+      return typeof value === "boolean";
+    case "string":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "integer":
+      return Number.isInteger(value);
+    case "array":
+      return Array.isArray(value);
+    case "object":
+      return isJsonSchemaObject(value);
+    default:
+      return true; // an unknown type name restricts nothing we can check
+  }
+}

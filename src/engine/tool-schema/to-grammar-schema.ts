@@ -1,5 +1,5 @@
 import type { GbnfJsonSchema, GbnfJsonSchemaImmutableType } from "node-llama-cpp";
-import { isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
+import { hasJsonType, isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
 import { mergeSchemas } from "./merge-schemas.js";
 import { resolveSchemaReference } from "./resolve-schema-reference.js";
 import { ToolSchemaError } from "./tool-schema-error.js";
@@ -131,7 +131,7 @@ class GrammarSchemaConverter {
     const types = typesOf(schema);
     const enumValues = schema["enum"];
     if (Array.isArray(enumValues)) {
-      const allowed = (enumValues as readonly unknown[]).filter((value) => types === undefined || valueHasType(value, types));
+      const allowed = (enumValues as readonly unknown[]).filter((value) => types === undefined || types.some((type) => hasJsonType(value, type)));
       if (allowed.length > 0) return withDescription(this.convertEnum(allowed, depth), descriptionOf(schema, []));
     }
     if (types === undefined) return withDescription(anyValue, descriptionOf(schema, []));
@@ -276,26 +276,6 @@ function inferTypes(schema: JsonSchemaObject): JsonType[] {
   return types;
 }
 
-function valueHasType(value: unknown, types: readonly JsonType[]): boolean {
-  return types.some((type) => {
-    switch (type) {
-      case "null":
-        return value === null;
-      case "boolean":
-        return typeof value === "boolean";
-      case "string":
-        return typeof value === "string";
-      case "number":
-        return typeof value === "number";
-      case "integer":
-        return Number.isInteger(value);
-      case "array":
-        return Array.isArray(value);
-      case "object":
-        return isJsonSchemaObject(value);
-    }
-  });
-}
 
 /** A string schema with what the grammar enforces, or `undefined` for a plain string. */
 function convertString(schema: JsonSchemaObject, hints: string[]): GbnfJsonSchema | undefined {
