@@ -1,11 +1,11 @@
 import { Command } from "commander";
-import { expect, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, vi } from "vitest";
 import { registerStartCommand } from "../../src/cli/commands/start-command.js";
 
 /**
  * `pensieve start` in process, so its lines count for coverage (a spawned CLI does not). `process.exit` must
- * be stubbed by the caller to push into `exitCodes`; the server is stopped through the signal handler that
- * start installs, called directly.
+ * be stubbed to push into `exitCodes` (`recordExitCodes`); the server is stopped through the signal handler
+ * that start installs, called directly.
  */
 export function startProgram(): { root: Command; output: { out: string; err: string } } {
   const output = { out: "", err: "" };
@@ -14,6 +14,26 @@ export function startProgram(): { root: Command; output: { out: string; err: str
     .configureOutput({ writeOut: (text) => (output.out += text), writeErr: (text) => (output.err += text) });
   registerStartCommand(root);
   return { root, output };
+}
+
+/**
+ * Hooks for a test file that runs `pensieve start` in process: `process.exit` records its code instead of
+ * exiting, and environment stubs are undone after each test. Returns the recorded codes.
+ */
+export function recordExitCodes(): number[] {
+  const exitCodes: number[] = [];
+  beforeAll(() => {
+    vi.spyOn(process, "exit").mockImplementation(((code?: number) => {
+      exitCodes.push(code ?? 0);
+    }) as typeof process.exit);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  afterAll(() => {
+    vi.restoreAllMocks();
+  });
+  return exitCodes;
 }
 
 export interface StartedInProcess {

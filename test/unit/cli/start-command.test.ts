@@ -3,13 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { CommanderError } from "commander";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generatorVersion, scriptedSentence } from "../../../src/models/generator/make-model.js";
-import { startInProcess, startProgram } from "../../helpers/start-in-process.js";
+import { recordExitCodes, startInProcess, startProgram } from "../../helpers/start-in-process.js";
 import { testModelPath } from "../../helpers/test-models.js";
 
 let home: string;
-const exitCodes: number[] = [];
+const exitCodes = recordExitCodes();
 
 const start = (argv: readonly string[]) => startInProcess(argv, exitCodes);
 
@@ -19,15 +19,8 @@ describe("pensieve start (in process)", () => {
     // The demo model is the scripted test model under the name start looks for: nothing to generate.
     await mkdir(path.join(home, "models"), { recursive: true });
     await copyFile(await testModelPath("scripted"), path.join(home, "models", `pensieve-demo-g${generatorVersion}.gguf`));
-    vi.spyOn(process, "exit").mockImplementation(((code?: number) => {
-      exitCodes.push(code ?? 0);
-    }) as typeof process.exit);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
   });
   afterAll(async () => {
-    vi.restoreAllMocks();
     await rm(home, { recursive: true, force: true });
   });
 

@@ -3,25 +3,18 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CommanderError } from "commander";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startInProcess, startProgram } from "../../helpers/start-in-process.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { recordExitCodes, startInProcess, startProgram } from "../../helpers/start-in-process.js";
 import { testModelPath } from "../../helpers/test-models.js";
 
 /** `pensieve start`'s security flags, in process (harness: test/helpers/start-in-process.ts). */
 let home: string;
-const exitCodes: number[] = [];
+const exitCodes = recordExitCodes();
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), "pensieve-start-security-"));
-  vi.spyOn(process, "exit").mockImplementation(((code?: number) => {
-    exitCodes.push(code ?? 0);
-  }) as typeof process.exit);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
 });
 afterAll(async () => {
-  vi.restoreAllMocks();
   await rm(home, { recursive: true, force: true });
 });
 
