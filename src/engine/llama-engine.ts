@@ -189,7 +189,8 @@ export class LlamaEngine implements ServingEngine {
       const sequence = lease.sequence;
       await this.restoreFromDisk(model, sequence, prompt.tokens);
       // The last prompt token is always evaluated again to get fresh logits, so it never counts as cached.
-      const cachedInputTokens = Math.min(sharedPrefixLength(sequence, prompt.tokens), promptTokens - 1);
+      const sharedTokens = sharedPrefixLength(sequence, prompt.tokens);
+      const cachedInputTokens = Math.min(sharedTokens, promptTokens - 1);
       const promptUsage = { inputTokens: promptTokens - cachedInputTokens, cachedInputTokens };
       yield { type: "start", usage: promptUsage };
 
@@ -210,7 +211,7 @@ export class LlamaEngine implements ServingEngine {
       const stop = AbortSignal.any([signal, deadline, this.shutdown.signal, watch.stalled]);
       try {
         if (maxTokens > 0) {
-          await evaluatePromptInChunks(sequence, prompt.tokens, stop, (tokens) => (promptTokensDone += tokens));
+          await evaluatePromptInChunks(sequence, prompt.tokens, sharedTokens, stop, (tokens) => (promptTokensDone += tokens));
         }
         if (maxTokens <= 0 || stop.aborted) {
           // Nothing to generate, or ended while the prompt was evaluated: what was evaluated stays in the sequence.
@@ -526,16 +527,17 @@ function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { t
 async function evaluatePromptInChunks(
   sequence: LlamaContextSequence,
   tokens: Token[],
+  /** How many of `tokens` the sequence already holds. */
+  shared: number,
   stop: AbortSignal,
   onEvaluated: (tokens: number) => void,
 ): Promise<void> {
-  const shared = sharedPrefixLength(sequence, tokens);
   if (sequence.nextTokenIndex > shared) await sequence.eraseContextTokenRanges([{ start: shared, end: sequence.nextTokenIndex }]);
   const chunkSize = sequence.context.batchSize;
   try {
     for (let start = shared; start < tokens.length - 1 && !stop.aborted; start += chunkSize) {
       const end = Math.min(start + chunkSize, tokens.length - 1);
-      heldAfterCurrentBatch.set(sequence, tokens.slice(0, end));
+      heldAfterCurrentBatch.set(sequence, { tokens, length: end });
       await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, end));
       onEvaluated(end - start);
     }
@@ -548,7 +550,7 @@ async function evaluatePromptInChunks(
  * What a sequence evaluating a prompt will hold once its batch in flight is done: node-llama-cpp shows the
  * batch's tokens only after it, and a retry choosing a sequence must see the work that will be there.
  */
-const heldAfterCurrentBatch = new WeakMap<LlamaContextSequence, readonly Token[]>();
+const heldAfterCurrentBatch = new WeakMap<LlamaContextSequence, { readonly tokens: readonly Token[]; readonly length: number }>();
 
 /**
  * Tokens the prompt can reuse minus cached tokens it would throw away: a long shared prefix wins, and a short
@@ -562,7 +564,7 @@ function sequenceScore(sequence: LlamaContextSequence, tokens: Token[]): number 
     return shared - (sequence.nextTokenIndex - shared);
   }
   let shared = 0;
-  while (shared < held.length && shared < tokens.length && held[shared] === tokens[shared]) shared += 1;
+  while (shared < held.length && shared < tokens.length && held.tokens[shared] === tokens[shared]) shared += 1;
   return shared - (held.length - shared);
 }
 
