@@ -7,7 +7,7 @@ import { ToolSchemaError } from "./tool-schema-error.js";
 /** Deeper schemas are refused: real tools nest a few levels, and the check keeps conversion off the stack limit. */
 export const maxSchemaDepth = 64;
 /** Subschemas (after `$ref` expansion) one tool may have: bounds conversion and grammar compile time. */
-export const maxSchemaNodes = 10_000;
+const maxSchemaNodes = 10_000;
 /** `minItems` / `maxItems` above this are dropped: llama.cpp expands each repetition into its own rule. */
 const maxGrammarRepetitions = 256;
 

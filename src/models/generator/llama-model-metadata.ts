@@ -11,7 +11,7 @@ export interface LlamaModelMetadataOptions {
 }
 
 /** The data alignment written to every generated file: the GGUF default, stated explicitly. */
-export const generatedModelAlignment = 32;
+const generatedModelAlignment = 32;
 
 /** The `general.*`, `llama.*` and `tokenizer.*` metadata of a generated llama-architecture model. */
 export function llamaModelMetadata(options: LlamaModelMetadataOptions): Map<string, GgufValue> {

@@ -3,7 +3,7 @@ import { float32ToFloat16Bits } from "./float16.js";
 import { XorshiftRandom } from "./xorshift-random.js";
 
 /** Weight spread of the generated matrices: the usual initialisation scale of transformer weights. */
-export const randomWeightStandardDeviation = 0.02;
+const randomWeightStandardDeviation = 0.02;
 
 const chunkTargetBytes = 4 * 1024 * 1024;
 const gaussianTableSize = 65536;
