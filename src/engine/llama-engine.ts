@@ -210,16 +210,12 @@ export class LlamaEngine implements ServingEngine {
       const deadline = AbortSignal.timeout(this.options.maxGenerationMs ?? 30 * 60_000);
       const stop = AbortSignal.any([signal, deadline, this.shutdown.signal, watch.stalled]);
       try {
-        if (maxTokens > 0) {
-          await evaluatePromptInChunks(sequence, prompt.tokens, sharedTokens, stop, (tokens) => (promptTokensDone += tokens));
-        }
-        if (maxTokens <= 0 || stop.aborted) {
-          // Nothing to generate, or ended while the prompt was evaluated: what was evaluated stays in the sequence.
-          const stopReason: StopReason = maxTokens > 0 && signal.aborted ? "end-turn" : "max-tokens";
-          this.countFinished(maxTokens > 0 && signal.aborted, promptUsage, 0);
-          yield { type: "finish", stopReason, stopSequence: null, usage: { ...promptUsage, outputTokens: 0 } };
+        if (maxTokens <= 0) {
+          this.countFinished(false, promptUsage, 0);
+          yield { type: "finish", stopReason: "max-tokens", stopSequence: null, usage: { ...promptUsage, outputTokens: 0 } };
           return;
         }
+        await evaluatePromptInChunks(sequence, prompt.tokens, sharedTokens, stop, (tokens) => (promptTokensDone += tokens));
         yield* this.runChat(sequence, prompt, request, maxTokens, maxTokens < request.maxTokens, promptUsage, signal, stop);
       } finally {
         watch.dispose();
@@ -265,7 +261,6 @@ export class LlamaEngine implements ServingEngine {
     signal: AbortSignal,
     stop: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
     const channel = new AsyncChannel<GenerationEvent>();
     const meterBefore = sequence.tokenMeter.getState();
     const sampling = request.sampling;
@@ -278,6 +273,14 @@ export class LlamaEngine implements ServingEngine {
       channel.close();
     };
 
+    // Ended while the prompt was evaluated: nothing to generate, and what was evaluated stays in the sequence.
+    if (stop.aborted) {
+      finish(abortedStopReason(), null);
+      yield* channel;
+      return;
+    }
+
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
     const generation = chat
       .generateResponse(prompt.history, {
         maxTokens,
