@@ -13,7 +13,7 @@ import { Command } from "commander";
 import { getLlama } from "node-llama-cpp";
 import { createApp } from "../src/api/create-app.js";
 import { LlamaEngine } from "../src/engine/llama-engine.js";
-import { makeModel } from "../src/models/generator/make-model.js";
+import { generatorVersion, makeModel } from "../src/models/generator/make-model.js";
 import { PerformanceMonitor } from "../src/util/performance-monitor.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -123,7 +123,7 @@ const options = program.opts<{ check?: boolean; updateBaseline?: boolean; thread
 const sharedVocabulary = path.resolve(repoRoot, "../shared/vocab/ggml-vocab-qwen2.gguf");
 const vocabulary = existsSync(sharedVocabulary) ? "qwen2" : "builtin";
 const baselinePath = path.join(repoRoot, "bench", "baselines", `regression-${vocabulary}.json`);
-const modelPath = path.join(repoRoot, ".cache", "bench-models", `regression-qwen2.5-0.5b-q4_0-${vocabulary}.gguf`);
+const modelPath = path.join(repoRoot, ".cache", "bench-models", `regression-qwen2.5-0.5b-q4_0-${vocabulary}-g${generatorVersion}.gguf`);
 if (!existsSync(modelPath)) {
   await makeModel({ shape: "qwen2.5-0.5b", type: "q4_0", outputPath: modelPath, ...(vocabulary === "qwen2" ? { vocabularyPath: sharedVocabulary } : {}) });
 }

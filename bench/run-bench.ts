@@ -6,7 +6,7 @@
  * noisy machine: both sides run in the same process, one after the other, with the same threads.
  */
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,9 @@ import { Command, Option } from "commander";
 import { getLlama, type Token } from "node-llama-cpp";
 import { createApp } from "../src/api/create-app.js";
 import { LlamaEngine } from "../src/engine/llama-engine.js";
-import { makeModel } from "../src/models/generator/make-model.js";
+import { generatorVersion, makeModel } from "../src/models/generator/make-model.js";
+import { modelShapes } from "../src/models/generator/model-shapes.js";
+import { spawnServer } from "../test/helpers/spawn-server.js";
 import { claudeCodeLikeRequest } from "./claude-code-like-request.js";
 import type { ModelShapeName } from "../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../src/models/generator/model-weight-type.js";
@@ -42,7 +44,7 @@ const median = (values: readonly number[]): number => {
 async function benchModel(options: BenchOptions): Promise<string> {
   const vocabularyPath = path.resolve(repoRoot, "../shared/vocab/ggml-vocab-qwen2.gguf");
   const useVocabulary = options.shape === "qwen2.5-0.5b" && existsSync(vocabularyPath);
-  const modelPath = path.join(repoRoot, ".cache", "bench-models", `${options.shape}-${options.type}${useVocabulary ? "-qwen2vocab" : ""}.gguf`);
+  const modelPath = path.join(repoRoot, ".cache", "bench-models", `${options.shape}-${options.type}${useVocabulary ? "-qwen2vocab" : ""}-g${generatorVersion}.gguf`);
   if (!existsSync(modelPath)) {
     await makeModel({ shape: options.shape, type: options.type, outputPath: modelPath, ...(useVocabulary ? { vocabularyPath } : {}) });
   }
@@ -215,6 +217,45 @@ async function measureConcurrency(modelPath: string, options: BenchOptions) {
   return results;
 }
 
+/**
+ * Peak RSS of the server as users run it (the built CLI, in its own process, relaunched with its memory settings
+ * where that applies), 4 sequences × 1024 tokens, 4 concurrent requests with long prompts; against the scheduler
+ * issue's bound, model file + KV cache of all sequences + 250 MB.
+ */
+async function measureServerMemory(modelPath: string, options: BenchOptions) {
+  const parallel = 4;
+  const contextPerSequence = 1024;
+  const cli = path.join(repoRoot, "dist", "cli", "main.js");
+  const server = await spawnServer(modelPath, ["--threads", String(options.threads), "--ctx-size", String(contextPerSequence), "--parallel", String(parallel)], process.env, cli);
+  try {
+    const client = new Anthropic({ baseURL: server.baseUrl, apiKey: "bench", maxRetries: 0 });
+    let peakRssBytes = (await server.memory()).rssBytes;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peakRssBytes = Math.max(peakRssBytes, (await server.memory()).rssBytes);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const prompt = (index: number) => `${index} ${"Tell me a long story about the sea and the ships that sail on it. ".repeat(40)}`;
+    await Promise.all(
+      Array.from({ length: parallel }, (_, index) =>
+        client.messages.create({ model: "claude-bench", max_tokens: options.decodeTokens, messages: [{ role: "user", content: prompt(index) }] }),
+      ),
+    );
+    sampling = false;
+    await sampler;
+    const { blockCount, embeddingLength, headCount, headCountKv } = modelShapes[options.shape];
+    const kvCacheBytes = blockCount * 2 * (embeddingLength / headCount) * headCountKv * 2 * contextPerSequence * parallel;
+    const fileBytes = (await stat(modelPath)).size;
+    const boundBytes = fileBytes + kvCacheBytes + 250_000_000;
+    const mb = (bytes: number) => Math.round(bytes / 1_000_000);
+    return { parallel, contextPerSequence, peakRssMb: mb(peakRssBytes), fileMb: mb(fileBytes), kvCacheMb: mb(kvCacheBytes), boundMb: mb(boundBytes), withinBound: peakRssBytes <= boundBytes };
+  } finally {
+    await server.stop();
+  }
+}
+
 /** node-llama-cpp alone: 4 sequences of one context generating at once (its own batching). */
 async function measureRawBatched(modelPath: string, options: BenchOptions, sequences: number) {
   const llama = await getLlama({ gpu: false, build: "never" });
@@ -248,7 +289,7 @@ const program = new Command()
   .option("--decode-tokens <n>", "tokens to generate per decode run", (value) => Number(value), 64)
   .option("--prompt-tokens <n>", "prompt length for prefill runs", (value) => Number(value), 512)
   .option("--json", "print only the JSON")
-  .option("--scenarios <list>", "comma-separated: basic, claude-code, concurrency", "basic,claude-code,concurrency");
+  .option("--scenarios <list>", "comma-separated: basic, claude-code, concurrency, memory", "basic,claude-code,concurrency,memory");
 program.parse();
 const options = program.opts<BenchOptions>();
 
@@ -258,6 +299,7 @@ const raw = await measureRaw(modelPath, options);
 const http = await measureHttp(modelPath, options);
 const claudeCode = scenarios.has("claude-code") ? await measureClaudeCode(modelPath, options) : null;
 const concurrency = scenarios.has("concurrency") ? await measureConcurrency(modelPath, options) : null;
+const serverMemory = scenarios.has("memory") ? await measureServerMemory(modelPath, options) : null;
 const rawBatched4 = scenarios.has("concurrency") ? await measureRawBatched(modelPath, options, 4) : null;
 const rawBatched1 = scenarios.has("concurrency") ? await measureRawBatched(modelPath, options, 1) : null;
 const result = {
@@ -269,6 +311,7 @@ const result = {
   http,
   claudeCode,
   concurrency,
+  serverMemory,
   rawBatched: rawBatched4 === null ? null : { sequences1TokensPerSecond: rawBatched1, sequences4TokensPerSecond: rawBatched4 },
   ratios: {
     decode: http.decodeTokensPerSecond / raw.decodeTokensPerSecond,
@@ -303,5 +346,10 @@ if (options.json) {
       console.log(`  ${String(entry.concurrency).padStart(3)}  ${entry.aggregateTokensPerSecond.toFixed(1).padStart(8)}   (${entry.peakRssMb} MB)`);
     }
     console.log(`  raw node-llama-cpp batched: 1 sequence ${rawBatched1?.toFixed(1)}, 4 sequences ${rawBatched4?.toFixed(1)} tokens/s`);
+  }
+  if (serverMemory !== null) {
+    const { parallel, contextPerSequence, peakRssMb, fileMb, kvCacheMb, boundMb, withinBound } = serverMemory;
+    console.log(`\nserver process, ${parallel} × ${contextPerSequence} tokens, ${parallel} concurrent: peak RSS ${peakRssMb} MB`);
+    console.log(`  bound: file ${fileMb} + KV cache ${kvCacheMb} + 250 = ${boundMb} MB: ${withinBound ? "within" : "OVER"}`);
   }
 }

@@ -1,20 +1,11 @@
 #!/usr/bin/env node
-import { Command } from "commander";
-import { registerMakeModelCommand } from "./commands/make-model-command.js";
-import { registerModelsCommand } from "./commands/models-command.js";
-import { registerPullCommand } from "./commands/pull-command.js";
-import { registerRmCommand } from "./commands/rm-command.js";
-import { registerStartCommand } from "./commands/start-command.js";
+import { keepYoungGenerationSmall } from "./keep-young-generation-small.js";
+import { relaunchWithMemorySettings } from "./relaunch-with-memory-settings.js";
 
-const program = new Command()
-  .name("pensieve")
-  .description("A local LLM server that speaks Anthropic's Messages API.")
-  .showHelpAfterError();
-
-registerStartCommand(program);
-registerMakeModelCommand(program);
-registerPullCommand(program);
-registerModelsCommand(program);
-registerRmCommand(program);
-
-await program.parseAsync(process.argv);
+// Both decided before the CLI itself is imported: importing it already grows V8's young generation, and a
+// launcher that only forwards signals stays small.
+if (!relaunchWithMemorySettings()) {
+  keepYoungGenerationSmall();
+  const { runPensieve } = await import("./pensieve-program.js");
+  await runPensieve(process.argv);
+}

@@ -7,17 +7,28 @@ import { repoRoot } from "./test-models.js";
 export interface SpawnedServer {
   readonly baseUrl: string;
   readonly process: ChildProcessWithoutNullStreams;
-  /** Resident memory of the server process, from /proc: total and anonymous (heap, KV cache; not the mapped model). */
+  /**
+   * Resident memory of the process that serves, from /proc: total and anonymous (heap, KV cache; not the mapped
+   * model). On glibc that is the launcher's child (`relaunchWithMemorySettings`); the launcher is `process`.
+   */
   memory(): Promise<{ rssBytes: number; rssAnonBytes: number }>;
+  /** The pid of the process that serves. */
+  servingPid(): Promise<number>;
   stop(): Promise<number | null>;
 }
 
 /** The real CLI in its own process, so its memory can be measured apart from the test's. */
-export async function spawnServer(modelPath: string, flags: readonly string[] = []): Promise<SpawnedServer> {
+export async function spawnServer(
+  modelPath: string,
+  flags: readonly string[] = [],
+  environment: NodeJS.ProcessEnv = process.env,
+  /** The CLI to run: the TypeScript source by default, or a built `dist/cli/main.js`. */
+  cli = path.join(repoRoot, "src/cli/main.ts"),
+): Promise<SpawnedServer> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts"), "start", "--model", modelPath, "--port", "0", "--no-prompt-cache", "--log-level", "warn", "--seed", "1", ...flags],
-    { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] },
+    [...(cli.endsWith(".ts") ? ["--import", "tsx"] : []), cli, "start", "--model", modelPath, "--port", "0", "--no-prompt-cache", "--log-level", "warn", "--seed", "1", ...flags],
+    { cwd: repoRoot, env: environment, stdio: ["pipe", "pipe", "pipe"] },
   );
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
@@ -36,7 +47,8 @@ export async function spawnServer(modelPath: string, flags: readonly string[] = 
   return {
     baseUrl,
     process: child,
-    memory: async () => processMemory(child.pid ?? 0),
+    memory: async () => processMemory(await servingPid(child.pid ?? 0)),
+    servingPid: async () => servingPid(child.pid ?? 0),
     stop: async () => {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");
@@ -50,4 +62,11 @@ export async function processMemory(pid: number): Promise<{ rssBytes: number; rs
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
   return { rssBytes: field("VmRSS"), rssAnonBytes: field("RssAnon") };
+}
+
+/** The launcher's child when `pid` relaunched the server with glibc's memory settings, or `pid` itself. */
+export async function servingPid(pid: number): Promise<number> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
+  const child = Number(children.trim().split(/\s+/)[0]);
+  return Number.isInteger(child) && child > 0 ? child : pid;
 }

@@ -40,7 +40,7 @@ export interface StartedInProcess {
   readonly banner: string;
   readonly baseUrl: string | undefined;
   readonly port: number;
-  /** Calls the SIGTERM handler `count` times and returns the exit codes it asked for once one was 0. */
+  /** Calls the SIGTERM handler `count` times, a second apart, and returns the exit codes it asked for once one was 0. */
   signal(count?: number): Promise<number[]>;
 }
 
@@ -67,7 +67,12 @@ export async function startInProcess(argv: readonly string[], exitCodes: number[
     port: Number(/:(\d+)$/m.exec(banner)?.[1] ?? 0),
     async signal(count = 1) {
       const before = exitCodes.length;
-      for (let index = 0; index < count; index += 1) handler("SIGTERM");
+      // Each signal a second after the last (a mocked clock): closer ones count as one stop delivered twice.
+      for (let index = 0; index < count; index += 1) {
+        if (index > 0) vi.setSystemTime(Date.now() + 1000);
+        handler("SIGTERM");
+      }
+      vi.useRealTimers();
       await expect.poll(() => exitCodes.slice(before), { timeout: 30_000 }).toContain(0);
       process.removeListener("SIGTERM", handler);
       process.removeListener("SIGINT", interrupt);

@@ -1,11 +1,18 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { modelShapes } from "../../src/models/generator/model-shapes.js";
 import { processMemory, spawnServer, type SpawnedServer } from "../helpers/spawn-server.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 const megabyte = 1024 * 1024;
+// The scheduler issue's bound: model file + KV cache of all sequences + 250 MB (decimal: the stricter reading).
+const boundOverheadBytes = 250_000_000;
+const { blockCount, embeddingLength, headCount, headCountKv } = modelShapes["qwen2.5-0.5b"];
+// F16 keys and values, for every layer and every token of every sequence's context.
+const kvBytesPerToken = blockCount * 2 * (embeddingLength / headCount) * headCountKv * 2;
 const results: Record<string, unknown> = {};
 
 afterAll(() => {
@@ -48,7 +55,7 @@ describe("memory under concurrency (qwen2.5-0.5b shape, Q4_0)", () => {
   });
 
   for (const concurrency of [1, 2, 4, 8, 16]) {
-    it(`${concurrency} concurrent: every request completes or gets a clean 529; peak RSS within baseline + 512 MB × ${concurrency}`, async () => {
+    it(`${concurrency} concurrent: every request completes or gets a clean 529; peak RSS within baseline + 512 MB × ${concurrency} and file + KV + 250 MB`, async () => {
       const parallel = Math.min(concurrency, 4);
       const server = await spawnServer(modelPath, ["--threads", "2", "--ctx-size", "1024", "--parallel", String(parallel), "--max-queue", "4"]);
       try {
@@ -67,9 +74,12 @@ describe("memory under concurrency (qwen2.5-0.5b shape, Q4_0)", () => {
         expect(statuses.every((status) => status === 200 || status === 529)).toBe(true);
         expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
         expect(peak).toBeLessThanOrEqual(baseline + 512 * megabyte * concurrency);
+        const bound = (await stat(modelPath)).size + kvBytesPerToken * 1024 * parallel + boundOverheadBytes;
+        expect(peak).toBeLessThanOrEqual(bound);
         results[`concurrency-${concurrency}`] = {
           baselineMb: Math.round(baseline / megabyte),
           peakMb: Math.round(peak / megabyte),
+          boundMb: Math.round(bound / megabyte),
           ok: statuses.filter((status) => status === 200).length,
           overloaded: statuses.filter((status) => status === 529).length,
         };

@@ -219,12 +219,20 @@ function printBanner(details: {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-/** First SIGINT/SIGTERM: stop accepting, finish, dispose, exit 0. A second one exits at once. */
+/**
+ * First SIGINT/SIGTERM: stop accepting, finish, dispose, exit 0. A later one exits at once, unless it comes within
+ * half a second: one stop often arrives twice (a supervisor signals the whole process group and a launcher
+ * forwards it too). A server relaunched with an IPC channel (`relaunchWithMemorySettings`) also stops when its
+ * launcher dies.
+ */
 function stopOnSignals(shutdown: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (): void => {
-    if (stopping) process.exit(130);
-    stopping = true;
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < duplicateSignalMs) return;
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
     shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -235,7 +243,13 @@ function stopOnSignals(shutdown: () => Promise<void>): void {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  if (process.channel !== undefined) {
+    process.channel.unref();
+    process.once("disconnect", onSignal);
+  }
 }
+
+const duplicateSignalMs = 500;
 
 /** A repeatable option: each use (or each comma-separated item of its environment variable) adds to the list. */
 function collect(parse: (value: string) => string): (value: string, previous: string[]) => string[] {

@@ -5,8 +5,11 @@ export interface LlamaTensorSlot {
   readonly name: string;
   /** ne0 (the input dimension) first, as ggml stores it. */
   readonly dimensions: readonly number[];
-  /** Norm weights are F32 vectors; matrices take the model's weight type. */
-  readonly role: "norm" | "matrix";
+  /**
+   * Norm weights are F32 vectors; matrices take the model's weight type; the output projection (the tied token
+   * embedding when there is no `output.weight`) takes the type llama.cpp's quantizer gives it.
+   */
+  readonly role: "norm" | "matrix" | "output-projection";
 }
 
 /** The tensors llama.cpp's llama architecture loads for a shape, in writing order. */
@@ -14,7 +17,9 @@ export function llamaTensorLayout(shape: ModelShape, vocabularySize: number): Ll
   const embedding = shape.embeddingLength;
   const headDimension = embedding / shape.headCount;
   const keyValueWidth = headDimension * shape.headCountKv;
-  const slots: LlamaTensorSlot[] = [{ name: "token_embd.weight", dimensions: [embedding, vocabularySize], role: "matrix" }];
+  const slots: LlamaTensorSlot[] = [
+    { name: "token_embd.weight", dimensions: [embedding, vocabularySize], role: shape.tiedEmbeddings ? "output-projection" : "matrix" },
+  ];
   for (let block = 0; block < shape.blockCount; block++) {
     const prefix = `blk.${block}`;
     slots.push(
@@ -31,6 +36,6 @@ export function llamaTensorLayout(shape: ModelShape, vocabularySize: number): Ll
   }
   slots.push({ name: "output_norm.weight", dimensions: [embedding], role: "norm" });
   // Without output.weight, llama.cpp projects with the token embedding: the tied-embedding layout.
-  if (!shape.tiedEmbeddings) slots.push({ name: "output.weight", dimensions: [embedding, vocabularySize], role: "matrix" });
+  if (!shape.tiedEmbeddings) slots.push({ name: "output.weight", dimensions: [embedding, vocabularySize], role: "output-projection" });
   return slots;
 }

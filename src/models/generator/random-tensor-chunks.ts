@@ -11,12 +11,17 @@ const gaussianTableSize = 65536;
 // Standard deviation of the quantized values when every int8 or nibble is equally likely.
 const uniformInt8StandardDeviation = Math.sqrt((256 * 256 - 1) / 12);
 const uniformNibbleStandardDeviation = Math.sqrt((16 * 16 - 1) / 12);
+const uniformSixBitStandardDeviation = Math.sqrt((64 * 64 - 1) / 12);
+// Q6_K's sub-block scales are fixed rather than random, so the block scale stays a normal f16.
+const q6kSubBlockScale = 16;
+const q6kScalesOffset = 192;
+const q6kBlockScaleOffset = 208;
 
 let gaussianTables: { float32: Float32Array; float16: Uint16Array } | undefined;
 
 /**
  * Random weights with standard deviation 0.02, as tensor bytes, in chunks of about 4 MB. Quantized blocks are
- * made directly (random int8s or nibbles under a fixed scale) and float weights are looked up in a table of
+ * made directly (random int8s, nibbles or 6-bit values under fixed scales) and float weights are looked up in a table of
  * gaussian values by random index: both run at memory speed, which generating floats and quantizing would not.
  * The same seed and label always give the same bytes. The chunk buffer is reused between chunks.
  */
@@ -58,6 +63,13 @@ export function* randomTensorChunks(type: GgmlTensorType, elementCount: number, 
           bytes[offset + 1] = scale >>> 8;
         }
         break;
+      case "q6_k":
+        for (let offset = 0; offset < chunkBytes; offset += bytesPerBlock) {
+          bytes.fill(q6kSubBlockScale, offset + q6kScalesOffset, offset + q6kBlockScaleOffset);
+          bytes[offset + q6kBlockScaleOffset] = scale & 0xff;
+          bytes[offset + q6kBlockScaleOffset + 1] = scale >>> 8;
+        }
+        break;
     }
     yield bytes.subarray(0, chunkBytes);
   }
@@ -69,6 +81,8 @@ function quantizedScaleBits(type: GgmlTensorType): number {
       return float32ToFloat16Bits(randomWeightStandardDeviation / uniformInt8StandardDeviation);
     case "q4_0":
       return float32ToFloat16Bits(randomWeightStandardDeviation / uniformNibbleStandardDeviation);
+    case "q6_k":
+      return float32ToFloat16Bits(randomWeightStandardDeviation / (q6kSubBlockScale * uniformSixBitStandardDeviation));
     default:
       return 0;
   }

@@ -1,5 +1,5 @@
 /** The ggml tensor types the generator writes. */
-export type GgmlTensorType = "f32" | "f16" | "q4_0" | "q8_0";
+export type GgmlTensorType = "f32" | "f16" | "q4_0" | "q8_0" | "q6_k";
 
 interface TensorTypeLayout {
   /** The id ggml stores in a tensor info. */
@@ -16,6 +16,8 @@ export const ggmlTensorTypes: Readonly<Record<GgmlTensorType, TensorTypeLayout>>
   q4_0: { id: 2, blockSize: 32, bytesPerBlock: 18 },
   // f16 scale + 32 int8 weights.
   q8_0: { id: 8, blockSize: 32, bytesPerBlock: 34 },
+  // 128 bytes of low 4 bits + 64 of high 2 bits, 16 int8 sub-block scales, then the f16 block scale.
+  q6_k: { id: 14, blockSize: 256, bytesPerBlock: 210 },
 };
 
 /** Bytes of data for a tensor of `type` with the given dimensions (ne0 first). */

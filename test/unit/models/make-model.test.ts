@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readGgufMetadata } from "../../../src/models/gguf/gguf-metadata-reader.js";
 import { makeModel, makeScriptedModel } from "../../../src/models/generator/make-model.js";
+import { outputProjectionType } from "../../../src/models/generator/output-projection-type.js";
 
 let folder: string;
 beforeAll(async () => {
@@ -39,7 +40,16 @@ describe("makeModel", () => {
     expect(byName.get("blk.1.ffn_down.weight")?.dimensions).toEqual([128, 64]);
     expect(byName.get("blk.0.ffn_norm.weight")?.typeId).toBe(0);
     expect(byName.get("blk.0.ffn_up.weight")?.typeId).toBe(2);
-    expect(byName.has("output.weight")).toBe(true);
+    // Rows of 64 are not whole Q6_K blocks, so llama.cpp's quantizer would give the projection Q8_0.
+    expect(byName.get("output.weight")?.typeId).toBe(8);
+    expect(byName.get("token_embd.weight")?.typeId).toBe(2);
+  });
+
+  it("types the output projection as llama.cpp's quantizer does", () => {
+    expect(outputProjectionType("q4_0", 3072)).toBe("q6_k");
+    expect(outputProjectionType("q4_0", 896)).toBe("q8_0");
+    expect(outputProjectionType("q8_0", 3072)).toBe("q8_0");
+    expect(outputProjectionType("f16", 3072)).toBe("f16");
   });
 
   it("is deterministic for a seed", async () => {

@@ -39,6 +39,20 @@ function decode(type: GgmlTensorType, bytes: Uint8Array): Float64Array {
         const nibble = position < 16 ? byte & 0x0f : byte >> 4;
         return float16BitsToFloat32(view.getUint16(block, true)) * (nibble - 8);
       });
+    case "q6_k":
+      return Float64Array.from({ length: (bytes.length / 210) * 256 }, (_, index) => {
+        const block = Math.floor(index / 256) * 210;
+        const position = index % 256;
+        // ggml's dequantize_row_q6_K: two halves of 128; in each, 32 columns l of four rows of 32 weights.
+        const half = Math.floor(position / 128);
+        const row = Math.floor((position % 128) / 32);
+        const column = position % 32;
+        const lowByte = view.getUint8(block + half * 64 + column + (row % 2) * 32);
+        const low = row < 2 ? lowByte & 0x0f : lowByte >> 4;
+        const high = (view.getUint8(block + 128 + half * 32 + column) >> (2 * row)) & 3;
+        const scale = view.getInt8(block + 192 + half * 8 + Math.floor(column / 16) + 2 * row);
+        return float16BitsToFloat32(view.getUint16(block + 208, true)) * scale * ((low | (high << 4)) - 32);
+      });
   }
 }
 
@@ -50,7 +64,7 @@ function standardDeviation(values: Float64Array): number {
 describe("randomTensorChunks", () => {
   const elementCount = 64 * 1024;
 
-  it.each(["f32", "f16", "q8_0", "q4_0"] as const)("%s: right size, standard deviation about 0.02", (type) => {
+  it.each(["f32", "f16", "q8_0", "q4_0", "q6_k"] as const)("%s: right size, standard deviation about 0.02", (type) => {
     const bytes = concatenate(randomTensorChunks(type, elementCount, 1, "blk.0.attn_q.weight"));
     expect(bytes.length).toBe(ggmlTensorByteSize(type, [elementCount]));
     const deviation = standardDeviation(decode(type, bytes));
