@@ -201,7 +201,11 @@ export class LlamaEngine implements ServingEngine {
       let promptTokensDone = 0;
       const watch = new GenerationWatch({
         promptTokens: promptUsage.inputTokens,
-        tokensProcessed: () => promptTokensDone + sequence.tokenMeter.diff(meterBefore).usedOutputTokens,
+        tokensProcessed: () => {
+          // LlamaChat evaluates the prompt's last batch itself: once it has produced a token, that batch is done.
+          const outputTokens = sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
+          return (outputTokens > 0 ? promptUsage.inputTokens : promptTokensDone) + outputTokens;
+        },
         stallMs: this.options.stallTimeoutMs ?? 600_000,
         logIntervalMs: this.options.progressLogIntervalMs ?? 10_000,
         ...(this.options.log !== undefined ? { log: this.options.log } : {}),

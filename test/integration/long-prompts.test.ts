@@ -57,6 +57,22 @@ describe.each([1, 2])("long prompts with %i sequence(s): progress, a client that
 });
 
 describe("the stall watchdog", () => {
+  it("counts a prompt as evaluated once its first token is out, though LlamaChat evaluated its last batch", async () => {
+    const engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024 });
+    try {
+      await engine.whenSettled();
+      const pendingAtTokens: number[] = [];
+      // Greedy: the tiny model's path is fixed and does not end its turn within these tokens.
+      for await (const event of engine.generate(textRequest("a prompt that fits one batch", 8, 0), new AbortController().signal)) {
+        if (event.type === "text-delta") pendingAtTokens.push(engine.stats().promptTokensPending);
+      }
+      expect(pendingAtTokens.length).toBeGreaterThan(0);
+      expect(pendingAtTokens.every((pending) => pending === 0)).toBe(true);
+    } finally {
+      await engine.dispose();
+    }
+  }, 60_000);
+
   it("ends a generation that makes no progress within the stall time, cleanly, with max-tokens", async () => {
     const logLines: string[] = [];
     // A stall time far below one batch's evaluation: every long prompt looks stalled.

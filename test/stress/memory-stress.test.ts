@@ -4,15 +4,14 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { modelShapes } from "../../src/models/generator/model-shapes.js";
+import { kvCacheBytes } from "../helpers/kv-cache-bytes.js";
 import { processMemory, spawnServer, type SpawnedServer } from "../helpers/spawn-server.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 const megabyte = 1024 * 1024;
 // The scheduler issue's bound: model file + KV cache of all sequences + 250 MB (decimal: the stricter reading).
 const boundOverheadBytes = 250_000_000;
-const { blockCount, embeddingLength, headCount, headCountKv } = modelShapes["qwen2.5-0.5b"];
-// F16 keys and values, for every layer and every token of every sequence's context.
-const kvBytesPerToken = blockCount * 2 * (embeddingLength / headCount) * headCountKv * 2;
+
 const results: Record<string, unknown> = {};
 
 afterAll(() => {
@@ -74,7 +73,7 @@ describe("memory under concurrency (qwen2.5-0.5b shape, Q4_0)", () => {
         expect(statuses.every((status) => status === 200 || status === 529)).toBe(true);
         expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
         expect(peak).toBeLessThanOrEqual(baseline + 512 * megabyte * concurrency);
-        const bound = (await stat(modelPath)).size + kvBytesPerToken * 1024 * parallel + boundOverheadBytes;
+        const bound = (await stat(modelPath)).size + kvCacheBytes(modelShapes["qwen2.5-0.5b"], 1024 * parallel) + boundOverheadBytes;
         expect(peak).toBeLessThanOrEqual(bound);
         results[`concurrency-${concurrency}`] = {
           baselineMb: Math.round(baseline / megabyte),

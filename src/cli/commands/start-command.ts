@@ -12,6 +12,7 @@ import { RoutedEngine, type ModelAlias } from "../../engine/routed-engine.js";
 import { PerformanceMonitor } from "../../util/performance-monitor.js";
 import { chooseModel } from "../choose-model.js";
 import { readPensieveConfig } from "../pensieve-config.js";
+import { watchLauncher } from "../watch-launcher.js";
 import { pensieveHome } from "../pensieve-home.js";
 import { failCommand } from "./fail-command.js";
 import { parseSeed } from "./parse-seed.js";
@@ -98,6 +99,7 @@ export function registerStartCommand(program: Command): void {
 }
 
 async function start(flags: StartFlags, apiKey: string | undefined, command: Command): Promise<void> {
+  watchLauncher();
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
   const home = pensieveHome(process.env);
   const config = await readPensieveConfig(flags.config, home).catch((error: unknown) => failCommand(command, error));
@@ -219,11 +221,12 @@ function printBanner(details: {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+const duplicateSignalMs = 500;
+
 /**
  * First SIGINT/SIGTERM: stop accepting, finish, dispose, exit 0. A later one exits at once, unless it comes within
  * half a second: one stop often arrives twice (a supervisor signals the whole process group and a launcher
- * forwards it too). A server relaunched with an IPC channel (`relaunchWithMemorySettings`) also stops when its
- * launcher dies.
+ * forwards it too).
  */
 function stopOnSignals(shutdown: () => Promise<void>): void {
   let stoppingSince: number | undefined;
@@ -243,13 +246,7 @@ function stopOnSignals(shutdown: () => Promise<void>): void {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  if (process.channel !== undefined) {
-    process.channel.unref();
-    process.once("disconnect", onSignal);
-  }
 }
-
-const duplicateSignalMs = 500;
 
 /** A repeatable option: each use (or each comma-separated item of its environment variable) adds to the list. */
 function collect(parse: (value: string) => string): (value: string, previous: string[]) => string[] {

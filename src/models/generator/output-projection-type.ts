@@ -1,4 +1,4 @@
-import type { GgmlTensorType } from "../gguf/ggml-tensor-type.js";
+import { ggmlTensorTypes, type GgmlTensorType } from "../gguf/ggml-tensor-type.js";
 import type { ModelWeightType } from "./model-weight-type.js";
 
 /**
@@ -10,5 +10,5 @@ import type { ModelWeightType } from "./model-weight-type.js";
  */
 export function outputProjectionType(weightType: ModelWeightType, rowLength: number): GgmlTensorType {
   if (weightType !== "q4_0") return weightType;
-  return rowLength % 256 === 0 ? "q6_k" : "q8_0";
+  return rowLength % ggmlTensorTypes.q6_k.blockSize === 0 ? "q6_k" : "q8_0";
 }
