@@ -146,6 +146,70 @@ describe("SequencePool", () => {
       void laterRetry.then((lease) => lease.release());
     });
 
+    it("is waited for from a score exactly one batch above the best free sequence's, not below", async () => {
+      const pool = new SequencePool(["warm", "cold"], 4, 60_000, 512);
+      const abandoned = await pool.acquire(reuse, never);
+      abandoned.closing();
+      let taken: string | undefined;
+      const retried = pool.acquire((sequence) => (sequence === "warm" ? 512 : 0), never).then((lease) => (taken = lease.sequence));
+      await Promise.resolve();
+      expect(taken).toBeUndefined();
+      abandoned.release();
+      expect(await retried).toBe("warm");
+    });
+
+    it("is compared with the best free sequence, not any free one", async () => {
+      const pool = new SequencePool(["warm", "half", "cold"], 4, 60_000, 512);
+      const abandoned = await pool.acquire(reuse, never);
+      abandoned.closing();
+      // "half" already holds 1600 of the prompt: 2000 is not a batch better, so the request starts there at once.
+      const scores: Record<string, number> = { warm: 2000, half: 1600, cold: 0 };
+      expect((await pool.acquire((sequence) => scores[sequence] ?? 0, never)).sequence).toBe("half");
+    });
+
+    it("is marked closing only while its lease is held", async () => {
+      const pool = new SequencePool(["warm"], 4);
+      const lease = await pool.acquire(reuse, never);
+      lease.closing();
+      expect(pool.closingCount).toBe(1);
+      lease.release();
+      expect(pool.closingCount).toBe(0);
+      lease.closing();
+      expect(pool.closingCount).toBe(0);
+    });
+
+    it("lets each of two retries wait for its own abandoned sequence", async () => {
+      const pool = new SequencePool(["warmA", "warmB", "cold"], 4, 60_000, 512);
+      const reuseOf = (own: string) => (sequence: string) => (sequence === own ? 2000 : 0);
+      const first = await pool.acquire(reuseOf("warmA"), never);
+      const second = await pool.acquire(reuseOf("warmB"), never);
+      first.closing();
+      second.closing();
+      const retryA = pool.acquire(reuseOf("warmA"), never);
+      const retryB = pool.acquire(reuseOf("warmB"), never);
+      expect(pool.queueDepth).toBe(2);
+      expect(pool.freeCount).toBe(1);
+      first.release();
+      second.release();
+      expect((await retryA).sequence).toBe("warmA");
+      expect((await retryB).sequence).toBe("warmB");
+    });
+
+    it("keeps a retry waiting for its own sequence when another one frees", async () => {
+      const pool = new SequencePool(["warm", "cold"], 4, 60_000, 512);
+      const abandoned = await pool.acquire(reuse, never);
+      const busy = await pool.acquire(() => 0, never);
+      abandoned.closing();
+      let taken: string | undefined;
+      const retried = pool.acquire(reuse, never).then((lease) => (taken = lease.sequence));
+      busy.release();
+      await Promise.resolve();
+      expect(taken).toBeUndefined();
+      expect(pool.freeCount).toBe(1);
+      abandoned.release();
+      expect(await retried).toBe("warm");
+    });
+
     it("is not waited for when the queue is full, and one waiter claims it", async () => {
       const full = new SequencePool(["warm", "cold"], 0, 60_000, 512);
       const abandoned = await full.acquire(reuse, never);
