@@ -18,6 +18,7 @@ import { LlamaEngine } from "../src/engine/llama-engine.js";
 import { generatorVersion, makeModel } from "../src/models/generator/make-model.js";
 import { modelShapes } from "../src/models/generator/model-shapes.js";
 import { kvCacheBytes } from "../test/helpers/kv-cache-bytes.js";
+import { peakRssDuring } from "../test/helpers/peak-rss-during.js";
 import { spawnServer } from "../test/helpers/spawn-server.js";
 import { claudeCodeLikeRequest } from "./claude-code-like-request.js";
 import type { ModelShapeName } from "../src/models/generator/model-shapes.js";
@@ -230,22 +231,14 @@ async function measureServerMemory(modelPath: string, options: BenchOptions) {
   const server = await spawnServer(modelPath, ["--threads", String(options.threads), "--ctx-size", String(contextPerSequence), "--parallel", String(parallel)], process.env, cli);
   try {
     const client = new Anthropic({ baseURL: server.baseUrl, apiKey: "bench", maxRetries: 0 });
-    let peakRssBytes = (await server.memory()).rssBytes;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakRssBytes = Math.max(peakRssBytes, (await server.memory()).rssBytes);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
     const prompt = (index: number) => `${index} ${"Tell me a long story about the sea and the ships that sail on it. ".repeat(40)}`;
-    await Promise.all(
-      Array.from({ length: parallel }, (_, index) =>
-        client.messages.create({ model: "claude-bench", max_tokens: options.decodeTokens, messages: [{ role: "user", content: prompt(index) }] }),
+    const peakRssBytes = await peakRssDuring(server, async () =>
+      Promise.all(
+        Array.from({ length: parallel }, (_, index) =>
+          client.messages.create({ model: "claude-bench", max_tokens: options.decodeTokens, messages: [{ role: "user", content: prompt(index) }] }),
+        ),
       ),
     );
-    sampling = false;
-    await sampler;
     const kvBytes = kvCacheBytes(modelShapes[options.shape], contextPerSequence * parallel);
     const fileBytes = (await stat(modelPath)).size;
     const boundBytes = fileBytes + kvBytes + 250_000_000;

@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { modelShapes } from "../../src/models/generator/model-shapes.js";
 import { kvCacheBytes } from "../helpers/kv-cache-bytes.js";
-import { processMemory, spawnServer, type SpawnedServer } from "../helpers/spawn-server.js";
+import { peakRssDuring } from "../helpers/peak-rss-during.js";
+import { processMemory, spawnServer } from "../helpers/spawn-server.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 const megabyte = 1024 * 1024;
@@ -28,25 +29,6 @@ async function post(baseUrl: string, body: unknown): Promise<number> {
   return response.status;
 }
 
-/** Samples the server's RSS every 100 ms while `work` runs; returns the peak. */
-async function peakDuring(server: SpawnedServer, work: () => Promise<void>): Promise<number> {
-  let peak = (await server.memory()).rssBytes;
-  let running = true;
-  const sampling = (async () => {
-    while (running) {
-      peak = Math.max(peak, (await server.memory()).rssBytes);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  try {
-    await work();
-  } finally {
-    running = false;
-    await sampling;
-  }
-  return peak;
-}
-
 describe("memory under concurrency (qwen2.5-0.5b shape, Q4_0)", () => {
   let modelPath: string;
   beforeAll(async () => {
@@ -60,7 +42,7 @@ describe("memory under concurrency (qwen2.5-0.5b shape, Q4_0)", () => {
       try {
         const baseline = (await server.memory()).rssBytes;
         const statuses: number[] = [];
-        const peak = await peakDuring(server, async () => {
+        const peak = await peakRssDuring(server, async () => {
           for (let round = 0; round < 2; round += 1) {
             const batch = await Promise.all(
               Array.from({ length: concurrency }, (_, index) =>
@@ -92,7 +74,7 @@ describe("memory under concurrency (qwen2.5-0.5b shape, Q4_0)", () => {
     const server = await spawnServer(modelPath, ["--threads", "2", "--ctx-size", "1024", "--parallel", "4"]);
     let persistentPeak = 0;
     try {
-      persistentPeak = await peakDuring(server, async () => {
+      persistentPeak = await peakRssDuring(server, async () => {
         await Promise.all(
           [0, 1, 2, 3].map((index) => post(server.baseUrl, { model: "m", max_tokens: 12, messages: [{ role: "user", content: `request ${index}` }] })),
         );
