@@ -64,9 +64,14 @@ export async function processMemory(pid: number): Promise<{ rssBytes: number; rs
   return { rssBytes: field("VmRSS"), rssAnonBytes: field("RssAnon") };
 }
 
-/** The launcher's child when `pid` relaunched the server with glibc's memory settings, or `pid` itself. */
+/**
+ * The launcher's child when `pid` relaunched the server with glibc's memory settings, or `pid` itself. The
+ * relaunched server has the launcher's very command line; other children (node-llama-cpp's binding checks) do not.
+ */
 export async function servingPid(pid: number): Promise<number> {
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
-  const child = Number(children.trim().split(/\s+/)[0]);
-  return Number.isInteger(child) && child > 0 ? child : pid;
+  const commandLine = async (of: number | string): Promise<string> => readFile(`/proc/${of}/cmdline`, "utf8").catch(() => "");
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")).trim().split(/\s+/).filter(Boolean);
+  const own = await commandLine(pid);
+  for (const child of children) if ((await commandLine(child)) === own) return Number(child);
+  return pid;
 }
