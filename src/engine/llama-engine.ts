@@ -568,13 +568,15 @@ const heldAfterCurrentBatch = new WeakMap<LlamaContextSequence, { readonly token
  */
 function sequenceScore(sequence: LlamaContextSequence, tokens: Token[]): number {
   const held = heldAfterCurrentBatch.get(sequence);
-  if (held === undefined) {
-    const shared = sharedPrefixLength(sequence, tokens);
-    return shared - (sequence.nextTokenIndex - shared);
-  }
+  const heldLength = held?.length ?? sequence.nextTokenIndex;
+  const shared = held === undefined ? sharedPrefixLength(sequence, tokens) : commonPrefixLength(held.tokens, tokens, held.length);
+  return shared - (heldLength - shared);
+}
+
+function commonPrefixLength(held: readonly Token[], tokens: readonly Token[], limit: number): number {
   let shared = 0;
-  while (shared < held.length && shared < tokens.length && held.tokens[shared] === tokens[shared]) shared += 1;
-  return shared - (held.length - shared);
+  while (shared < limit && shared < tokens.length && held[shared] === tokens[shared]) shared += 1;
+  return shared;
 }
 
 function sharedPrefixLength(sequence: LlamaContextSequence, tokens: Token[]): number {

@@ -141,12 +141,13 @@ export class SequencePool<Sequence> {
 
   private dispatch(): void {
     // A waiter that waited for a particular sequence gets it first; the rest go in order to whatever is free.
-    for (const waiter of this.waiters.filter((candidate) => candidate.preferred !== null)) {
-      const index = waiter.preferred === null ? -1 : this.free.indexOf(waiter.preferred);
+    for (const waiter of [...this.waiters]) {
+      if (waiter.preferred === null) continue;
+      const index = this.free.indexOf(waiter.preferred);
       if (index === -1) continue;
       this.free.splice(index, 1);
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      waiter.resolve(this.lease(waiter.preferred as Sequence));
+      waiter.resolve(this.lease(waiter.preferred));
     }
     while (this.free.length > 0) {
       const index = this.waiters.findIndex((waiter) => waiter.preferred === null);

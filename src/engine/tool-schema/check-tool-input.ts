@@ -167,7 +167,6 @@ export class ToolInputChecker {
   }
 }
 
-
 function isMultipleOf(value: number, divisor: number): boolean {
   const quotient = value / divisor;
   // Decimal divisors (0.1) leave binary rounding noise: compare with a relative tolerance.

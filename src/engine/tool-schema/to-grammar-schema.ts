@@ -276,7 +276,6 @@ function inferTypes(schema: JsonSchemaObject): JsonType[] {
   return types;
 }
 
-
 /** A string schema with what the grammar enforces, or `undefined` for a plain string. */
 function convertString(schema: JsonSchemaObject, hints: string[]): GbnfJsonSchema | undefined {
   const format = schema["format"];
