@@ -40,8 +40,11 @@ export interface StartedInProcess {
   readonly banner: string;
   readonly baseUrl: string | undefined;
   readonly port: number;
-  /** Calls the SIGTERM handler `count` times, a second apart, and returns the exit codes it asked for once one was 0. */
-  signal(count?: number): Promise<number[]>;
+  /**
+   * Calls the SIGTERM handler `count` times, `apartMs` apart on a mocked clock (default a second: closer ones count
+   * as one stop delivered twice), and returns the exit codes it asked for once one was 0.
+   */
+  signal(count?: number, apartMs?: number): Promise<number[]>;
 }
 
 export async function startInProcess(argv: readonly string[], exitCodes: number[]): Promise<StartedInProcess> {
@@ -65,11 +68,10 @@ export async function startInProcess(argv: readonly string[], exitCodes: number[
     banner,
     baseUrl,
     port: Number(/:(\d+)$/m.exec(banner)?.[1] ?? 0),
-    async signal(count = 1) {
+    async signal(count = 1, apartMs = 1000) {
       const before = exitCodes.length;
-      // Each signal a second after the last (a mocked clock): closer ones count as one stop delivered twice.
       for (let index = 0; index < count; index += 1) {
-        if (index > 0) vi.setSystemTime(Date.now() + 1000);
+        if (index > 0) vi.setSystemTime(Date.now() + apartMs);
         handler("SIGTERM");
       }
       vi.useRealTimers();

@@ -6,6 +6,7 @@ import { createApp } from "../../src/api/create-app.js";
 import { LlamaEngine } from "../../src/engine/llama-engine.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { testModelPath } from "../helpers/test-models.js";
+import { withEngine } from "../helpers/with-engine.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
 
 function textOf(events: readonly GenerationEvent[]): string {
@@ -82,36 +83,25 @@ describe("LlamaEngine on a generated tiny model", () => {
 describe("LlamaEngine with two threads", () => {
   it("gives a lone sequence's decoding one thread on the real native context, and generates", async () => {
     const logLines: string[] = [];
-    const engine = LlamaEngine.start({
-      modelPath: await testModelPath("tiny"),
-      threads: 2,
-      gpu: false,
-      contextSize: 1024,
-      log: (level, message) => logLines.push(`${level}: ${message}`),
-    });
-    try {
-      expect((await engine.whenSettled()).state).toBe("ready");
+    const log = (level: string, message: string): number => logLines.push(`${level}: ${message}`);
+    await withEngine({ modelPath: await testModelPath("tiny"), threads: 2, gpu: false, contextSize: 1024, log }, async (engine, status) => {
+      expect(status.state).toBe("ready");
       const events = await collectEvents(engine.generate(textRequest("Hello", 8), new AbortController().signal));
       expect(events.at(-1)).toMatchObject({ type: "finish" });
       expect(logLines.filter((line) => line.includes("cannot give decoding"))).toEqual([]);
-    } finally {
-      await engine.dispose();
-    }
+    });
   });
 });
 
 describe("LlamaEngine with a fixed seed", () => {
   it("gives the same reply to the same prompt", async () => {
-    const engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024, seed: 7 });
-    try {
+    await withEngine({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024, seed: 7 }, async (engine) => {
       const request = textRequest("Say something random", 16);
       const replies: string[] = [];
       for (let index = 0; index < 3; index += 1) replies.push(textOf(await collectEvents(engine.generate(request, new AbortController().signal))));
       expect(replies[0]).not.toBe("");
       expect(new Set(replies).size).toBe(1);
-    } finally {
-      await engine.dispose();
-    }
+    });
   });
 });
 

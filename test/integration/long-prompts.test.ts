@@ -1,9 +1,9 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LlamaEngine } from "../../src/engine/llama-engine.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
 import { testModelPath } from "../helpers/test-models.js";
+import { withEngine } from "../helpers/with-engine.js";
 
 /**
  * On the Qwen2.5-0.5B-size model one thread evaluates a prompt batch (512 tokens) in seconds: long enough to
@@ -58,9 +58,7 @@ describe.each([1, 2])("long prompts with %i sequence(s): progress, a client that
 
 describe("the stall watchdog", () => {
   it("counts a prompt as evaluated once its first token is out, though LlamaChat evaluated its last batch", async () => {
-    const engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024 });
-    try {
-      await engine.whenSettled();
+    await withEngine({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024 }, async (engine) => {
       const pendingAtTokens: number[] = [];
       // Greedy: the tiny model's path is fixed and does not end its turn within these tokens.
       for await (const event of engine.generate(textRequest("a prompt that fits one batch", 8, 0), new AbortController().signal)) {
@@ -68,32 +66,27 @@ describe("the stall watchdog", () => {
       }
       expect(pendingAtTokens.length).toBeGreaterThan(0);
       expect(pendingAtTokens.every((pending) => pending === 0)).toBe(true);
-    } finally {
-      await engine.dispose();
-    }
+    });
   }, 60_000);
 
   it("ends a generation that makes no progress within the stall time, cleanly, with max-tokens", async () => {
     const logLines: string[] = [];
     // A stall time far below one batch's evaluation: every long prompt looks stalled.
-    const engine = LlamaEngine.start({
+    const options = {
       modelPath: await testModelPath("qwen2.5-0.5b-q4_0"),
       threads: 1,
-      gpu: false,
+      gpu: false as const,
       contextSize: 4096,
       stallTimeoutMs: 300,
       watchIntervalMs: 50,
-      log: (level, message) => logLines.push(`${level}: ${message}`),
-    });
-    try {
-      await engine.whenSettled();
+      log: (level: string, message: string) => logLines.push(`${level}: ${message}`),
+    };
+    await withEngine(options, async (engine) => {
       const events = await collectEvents(engine.generate(textRequest(longText, 5), new AbortController().signal));
       const finish = events.at(-1);
       expect(finish).toMatchObject({ type: "finish", stopReason: "max-tokens", usage: { outputTokens: 0 } });
       expect(logLines.some((line) => line.startsWith("warn: generation stalled: no token for"))).toBe(true);
       expect(engine.stats().promptTokensPending).toBe(0);
-    } finally {
-      await engine.dispose();
-    }
+    });
   }, 120_000);
 });

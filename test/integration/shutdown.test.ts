@@ -4,17 +4,15 @@ import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
 import { EngineOverloadedError } from "../../src/engine/engine-errors.js";
-import { LlamaEngine } from "../../src/engine/llama-engine.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
+import { withEngine } from "../helpers/with-engine.js";
 
 
 
 describe("engine drain", () => {
   it("refuses queued requests, lets the running one finish, and ends it cleanly when the grace runs out", async () => {
-    const engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 4096, parallel: 1 });
-    await engine.whenSettled();
-    try {
+    await withEngine({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 4096, parallel: 1 }, async (engine) => {
       // Greedy (temperature 0): the random model's path is fixed and does not end its turn early here.
       const running = collectEvents(engine.generate(textRequest("keep going", 3000, 0), new AbortController().signal));
       await expect.poll(() => engine.stats().busySequences).toBe(1);
@@ -30,9 +28,7 @@ describe("engine drain", () => {
       await expect(collectEvents(engine.generate(textRequest("too late", 5, 0), new AbortController().signal))).rejects.toBeInstanceOf(
         EngineOverloadedError,
       );
-    } finally {
-      await engine.dispose();
-    }
+    });
   });
 });
 
