@@ -124,6 +124,8 @@ export class SequencePool<Sequence> {
 
   /** The closing sequence to wait for, when it scores clearly better than every free one (and is not claimed). */
   private closingWorthWaitingFor(score: (sequence: Sequence) => number): Sequence | null {
+    // Scoring compares each sequence's tokens with the prompt: not done twice per request for nothing.
+    if (this.closingSequences.size === 0) return null;
     // With nothing free, an empty sequence is what the request would get: the closing one must beat that.
     const bestFree = this.free.length === 0 ? 0 : Math.max(...this.free.map(score));
     let best: Sequence | null = null;

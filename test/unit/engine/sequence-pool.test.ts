@@ -16,6 +16,16 @@ describe("SequencePool", () => {
     expect(pool.freeCount).toBe(2);
   });
 
+  it("scores each free sequence once per request when none is closing", async () => {
+    const pool = new SequencePool(["a", "bb", "ccc"], 4);
+    const scored: string[] = [];
+    await pool.acquire((sequence) => {
+      scored.push(sequence);
+      return sequence.length;
+    }, never);
+    expect(scored).toEqual(["a", "bb", "ccc"]);
+  });
+
   it("queues when all are busy and hands over in FIFO order on release", async () => {
     const pool = new SequencePool(["only"], 4);
     const first = await pool.acquire(() => 0, never);
