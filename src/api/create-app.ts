@@ -3,12 +3,14 @@ import type { Engine } from "../engine/engine.js";
 import { createId, type IdGenerator } from "../util/create-id.js";
 import type { PerformanceReadings } from "./metrics/process-metrics.js";
 import { ServerMetrics } from "./metrics/server-metrics.js";
+import { registerAccessLog } from "./observation/register-access-log.js";
+import { registerRequestObservation } from "./observation/register-request-observation.js";
 import { registerCountTokensRoute } from "./routes/count-tokens-route.js";
 import { registerHealthRoutes } from "./routes/health-route.js";
 import { registerMessagesRoute } from "./routes/messages-route.js";
 import { registerMetricsRoute } from "./routes/metrics-route.js";
 import { registerModelsRoutes } from "./routes/models-route.js";
-import { generationSummary, promptAndReply } from "./routes/request-log.js";
+import { setRequestIdHeader } from "./request-id-header.js";
 import { hardenedServerOptions } from "./security/hardened-server-options.js";
 import { registerSecurity } from "./security/register-security.js";
 import type { SecurityOptions } from "./security/security-options.js";
@@ -29,6 +31,8 @@ export interface AppOptions {
   readonly security?: SecurityOptions;
   /** Put each request's prompt and the model's reply in its access-log line. Off by default: they are private. */
   readonly logPrompts?: boolean;
+  /** The monotonic clock, in milliseconds, that times every request for the log and `/metrics`. Defaults to `performance.now`. */
+  readonly now?: () => number;
 }
 
 /** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
@@ -37,7 +41,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   const security = options.security ?? {};
   const app: FastifyInstance = Fastify({
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
-    // One access-log line per request is written by the onResponse hook below, with token counts.
+    // One access-log line per request is written by registerAccessLog, with token counts.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     genReqId: () => generateId("req"),
@@ -47,26 +51,16 @@ export function createApp(options: AppOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     ...hardenedServerOptions(security, generateId),
   });
+  const metrics = new ServerMetrics({ engine: options.engine, ...(options.monitor !== undefined ? { monitor: options.monitor } : {}) });
+  // First, so that answers given by the security checks on arrival are timed, logged and carry their id too.
+  registerRequestObservation(app, {
+    now: options.now ?? (() => performance.now()),
+    keepReply: options.logPrompts === true,
+    onFirstToken: (milliseconds) => metrics.requests.observeFirstToken(milliseconds / 1000),
+  });
+  app.addHook("onRequest", async (request, reply) => setRequestIdHeader(request, reply));
   registerSecurity(app, security);
-
-  app.addHook("onSend", async (request, reply, payload) => {
-    reply.header("request-id", request.id);
-    return payload;
-  });
-  app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      {
-        request_id: request.id,
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        duration_ms: Math.round(reply.elapsedTime),
-        ...generationSummary(request),
-        ...(options.logPrompts === true ? promptAndReply(request) : {}),
-      },
-      "request",
-    );
-  });
+  registerAccessLog(app, { logPrompts: options.logPrompts === true });
 
   app.setErrorHandler(async (error, request, reply) => {
     const serverError = toServerError(error);
@@ -77,13 +71,10 @@ export function createApp(options: AppOptions): FastifyInstance {
     throw new NotFoundError(`Not found: ${request.method} ${request.url.split("?")[0] ?? ""}`);
   });
 
-  const metrics = new ServerMetrics({ engine: options.engine, ...(options.monitor !== undefined ? { monitor: options.monitor } : {}) });
   registerMetricsRoute(app, metrics);
   registerMessagesRoute(app, {
     engine: options.engine,
     generateId,
-    requestMetrics: metrics.requests,
-    logPrompts: options.logPrompts === true,
     ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
   });
   registerCountTokensRoute(app, options.engine);

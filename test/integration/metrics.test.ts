@@ -1,8 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/create-app.js";
-import { ServerMetrics } from "../../src/api/metrics/server-metrics.js";
-import { registerMetricsRoute } from "../../src/api/routes/metrics-route.js";
 import { LlamaEngine } from "../../src/engine/llama-engine.js";
 import { PerformanceMonitor } from "../../src/util/performance-monitor.js";
 import { parsePrometheusText, sampleValue, type PrometheusSample } from "../helpers/prometheus-text.js";
@@ -22,10 +20,7 @@ describe("GET /metrics over the real engine (scripted model)", () => {
     engine = LlamaEngine.start({ modelPath: await testModelPath("scripted"), threads: 1, gpu: false, contextSize: 2048 });
     await engine.whenSettled();
     monitor.start();
-    const appOptions = { engine, monitor };
-    app = createApp(appOptions);
-    // Until createApp serves /metrics itself (with the monitor as an option), the test adds the route.
-    if (!app.hasRoute({ method: "GET", url: "/metrics" })) registerMetricsRoute(app, new ServerMetrics({ engine, monitor }));
+    app = createApp({ engine, monitor });
   });
   afterAll(async () => {
     monitor.stop();
@@ -62,6 +57,7 @@ describe("GET /metrics over the real engine (scripted model)", () => {
     expect(delta("pensieve_prompt_tokens_cached_total")).toBe(firstUsage.cache_read_input_tokens + secondUsage.cache_read_input_tokens);
     expect(delta("pensieve_output_tokens_total")).toBe(firstUsage.output_tokens + secondUsage.output_tokens);
     expect(delta("pensieve_generations_completed_total")).toBe(2);
+    expect(delta("pensieve_time_to_first_token_seconds_count")).toBe(2);
     expect(sampleValue(after, "pensieve_http_requests_total", { method: "POST", route: "/v1/messages", status: "200" })).toBe(2);
   });
 

@@ -1,10 +1,7 @@
 import { Counter, Histogram, type Registry } from "prom-client";
-import type { GenerationEvent } from "../../engine/generation-event.js";
 
 export interface RequestMetricsOptions {
   readonly registry: Registry;
-  /** A monotonic clock in milliseconds. Defaults to `performance.now`. */
-  readonly now?: () => number;
 }
 
 export interface ObservedRequest {
@@ -19,17 +16,15 @@ export interface ObservedRequest {
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 const firstTokenBuckets = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
 
-/** Records what only the HTTP layer sees: requests by route and status, their durations, time to first token. */
+/**
+ * Records what only the HTTP layer sees: requests by route and status, their durations, time to first token.
+ * It keeps no clock and no per-request state: the times come from each request's `RequestObservation`.
+ */
 export class RequestMetrics {
-  private readonly now: () => number;
   private readonly requests: Counter<"method" | "route" | "status">;
   private readonly durations: Histogram<"method" | "route">;
   private readonly firstTokens: Histogram;
-  /** Per request: when it arrived, and whether its first token has been counted. */
-  private readonly timings = new WeakMap<object, { readonly arrivedMs: number; firstTokenSeen: boolean }>();
-
   constructor(options: RequestMetricsOptions) {
-    this.now = options.now ?? (() => performance.now());
     const registers = [options.registry];
     this.requests = new Counter({
       name: "pensieve_http_requests_total",
@@ -57,31 +52,8 @@ export class RequestMetrics {
     this.durations.observe({ method: request.method, route: request.route }, request.durationSeconds);
   }
 
+  /** One generation's time from its request's arrival to its first token. */
   observeFirstToken(seconds: number): void {
     this.firstTokens.observe(seconds);
   }
-
-  /** Marks a request's arrival, the origin of its time to first token (the metrics route's onRequest hook). */
-  observeArrival(request: object): void {
-    this.timings.set(request, { arrivedMs: this.now(), firstTokenSeen: false });
-  }
-
-  /**
-   * Feeds one generation event of a request: the first text, thinking or tool call is its first token. Without
-   * an `observeArrival` the clock starts at the first event, which leaves queueing out.
-   */
-  observeGenerationEvent(request: object, event: GenerationEvent): void {
-    let timing = this.timings.get(request);
-    if (timing === undefined) {
-      timing = { arrivedMs: this.now(), firstTokenSeen: false };
-      this.timings.set(request, timing);
-    }
-    if (timing.firstTokenSeen || !isTokenEvent(event)) return;
-    timing.firstTokenSeen = true;
-    this.observeFirstToken((this.now() - timing.arrivedMs) / 1000);
-  }
-}
-
-function isTokenEvent(event: GenerationEvent): boolean {
-  return event.type === "text-delta" || event.type === "thinking-delta" || event.type === "tool-call";
 }

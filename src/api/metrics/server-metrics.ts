@@ -8,8 +8,6 @@ export interface ServerMetricsOptions {
   readonly engine: Engine;
   /** A started `PerformanceMonitor`; without one, `/metrics` has no process CPU and memory series. */
   readonly monitor?: PerformanceReadings;
-  /** A monotonic clock in milliseconds for request timings. Defaults to `performance.now`. */
-  readonly now?: () => number;
 }
 
 /**
@@ -21,7 +19,7 @@ export class ServerMetrics {
   readonly requests: RequestMetrics;
 
   constructor(options: ServerMetricsOptions) {
-    this.requests = new RequestMetrics({ registry: this.registry, ...(options.now !== undefined ? { now: options.now } : {}) });
+    this.requests = new RequestMetrics({ registry: this.registry });
     registerEngineMetrics(this.registry, options.engine);
     if (options.monitor !== undefined) registerProcessMetrics(this.registry, options.monitor);
   }

@@ -1,6 +1,7 @@
 import { STATUS_CODES, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { IdGenerator } from "../../util/create-id.js";
+import { requestIdHeader } from "../request-id-header.js";
 import { InvalidRequestError } from "../server-error.js";
 
 interface ClientError extends Error {
@@ -24,7 +25,7 @@ export function createClientErrorHandler(generateId: IdGenerator): (error: Clien
       socket.write(
         `HTTP/1.1 ${serverError.status} ${STATUS_CODES[serverError.status] ?? ""}\r\n` +
           `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-          `request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+          `${requestIdHeader}: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
       );
     }
     socket.destroySoon();

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { requestIdHeader } from "../request-id-header.js";
 import { PermissionError } from "../server-error.js";
 import { originOf } from "./origin-of.js";
 
@@ -31,7 +32,7 @@ export function createCorsCheck(origins: readonly string[]): (request: FastifyRe
     const response = reply.raw;
     response.setHeader("access-control-allow-origin", origin);
     response.setHeader("vary", "Origin");
-    response.setHeader("access-control-expose-headers", "request-id, retry-after");
+    response.setHeader("access-control-expose-headers", `${requestIdHeader}, retry-after`);
     if (request.method !== "OPTIONS") return undefined;
     response.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
     const requestedHeaders = headerNames(request.headers["access-control-request-headers"]);

@@ -1,6 +1,7 @@
 import type { ServerOptions } from "node:http";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { IdGenerator } from "../../util/create-id.js";
+import { setRequestIdHeader } from "../request-id-header.js";
 import { toServerError } from "../to-server-error.js";
 import { createClientErrorHandler } from "./client-error-handler.js";
 import { defaultHeadersTimeoutMs, defaultRequestTimeoutMs, type SecurityOptions } from "./security-options.js";
@@ -40,9 +41,11 @@ export function hardenedServerOptions(options: SecurityOptions, generateId: IdGe
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     clientErrorHandler: createClientErrorHandler(generateId),
+    // These requests meet no hook, so the request-id header is set here.
     frameworkErrors: (error, request, reply) => {
       const serverError = toServerError(error);
-      void reply.status(serverError.status).header("request-id", request.id).send(serverError.toBody(request.id));
+      setRequestIdHeader(request, reply);
+      void reply.status(serverError.status).send(serverError.toBody(request.id));
     },
   };
 }

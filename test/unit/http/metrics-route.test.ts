@@ -1,27 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/create-app.js";
-import { ServerMetrics } from "../../../src/api/metrics/server-metrics.js";
-import { registerMetricsRoute } from "../../../src/api/routes/metrics-route.js";
 import { PerformanceMonitor } from "../../../src/util/performance-monitor.js";
 import { parsePrometheusText, sampleValue } from "../../helpers/prometheus-text.js";
 import { ScriptedEngine, sequentialIds, textEvents } from "../../helpers/scripted-engine.js";
 
 const body = { model: "claude-sonnet-5", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] };
 
-/**
- * An app with `/metrics`. Once createApp registers the route itself (taking `monitor` as an option and feeding
- * generation events to the metrics), this only passes the monitor on; until then the test registers the route.
- */
+/** The app as createApp builds it: `/metrics` is its own, with the monitor passed as an option. */
 function appWithMetrics(options: { monitor?: PerformanceMonitor } = {}) {
-  const engine = ScriptedEngine.replaying(textEvents);
   const monitorOption = options.monitor !== undefined ? { monitor: options.monitor } : {};
-  const appOptions = { engine, generateId: sequentialIds(), ...monitorOption };
-  const app = createApp(appOptions);
-  if (!app.hasRoute({ method: "GET", url: "/metrics" })) registerMetricsRoute(app, new ServerMetrics({ engine, ...monitorOption }));
-  return app;
+  return createApp({ engine: ScriptedEngine.replaying(textEvents), generateId: sequentialIds(), ...monitorOption });
 }
-
-const createAppServesMetrics = createApp({ engine: ScriptedEngine.replaying([]) }).hasRoute({ method: "GET", url: "/metrics" });
 
 async function scrape(app: ReturnType<typeof appWithMetrics>) {
   const response = await app.inject({ method: "GET", url: "/metrics" });
@@ -30,6 +19,10 @@ async function scrape(app: ReturnType<typeof appWithMetrics>) {
 }
 
 describe("GET /metrics (in process, scripted engine)", () => {
+  it("is served by every app createApp builds", () => {
+    expect(appWithMetrics().hasRoute({ method: "GET", url: "/metrics" })).toBe(true);
+  });
+
   it("answers Prometheus' text format", async () => {
     const response = await appWithMetrics().inject({ method: "GET", url: "/metrics" });
     expect(response.statusCode).toBe(200);
@@ -63,7 +56,7 @@ describe("GET /metrics (in process, scripted engine)", () => {
     expect(sampleValue(samples, "pensieve_model_ready")).toBe(1);
   });
 
-  it.runIf(createAppServesMetrics)("observes the time to first token of each generation, streamed or not", async () => {
+  it("observes the time to first token of each generation, streamed or not", async () => {
     const app = appWithMetrics();
     await app.inject({ method: "POST", url: "/v1/messages", payload: body });
     await app.inject({ method: "POST", url: "/v1/messages", payload: { ...body, stream: true } });

@@ -4,13 +4,9 @@ import { parsePrometheusText, sampleValue } from "../../../helpers/prometheus-te
 import { ScriptedEngine } from "../../../helpers/scripted-engine.js";
 
 describe("ServerMetrics", () => {
-  it("scrapes every metric in Prometheus' text format, timing requests on the clock it is given", async () => {
-    let nowMs = 0;
-    const metrics = new ServerMetrics({ engine: ScriptedEngine.replaying([]), now: () => nowMs });
-    const request = {};
-    metrics.requests.observeArrival(request);
-    nowMs += 1_500;
-    metrics.requests.observeGenerationEvent(request, { type: "text-delta", text: "Hi" });
+  it("scrapes every metric in Prometheus' text format", async () => {
+    const metrics = new ServerMetrics({ engine: ScriptedEngine.replaying([]) });
+    metrics.requests.observeFirstToken(1.5);
     const { contentType, text } = await metrics.scrape();
     expect(contentType).toBe("text/plain; version=0.0.4; charset=utf-8");
     const samples = parsePrometheusText(text);

@@ -1,0 +1,79 @@
+import type { GenerationEvent, GenerationUsage, StopReason } from "../../engine/generation-event.js";
+
+export interface RequestObservationOptions {
+  /** A monotonic clock in milliseconds; its reading at construction is the request's arrival. */
+  readonly now: () => number;
+  /** Keep the generated reply's text, for `--log-prompts`. Defaults to `false`: it is private. */
+  readonly keepReply?: boolean;
+  /**
+   * Called once, as the first token arrives, with the milliseconds since the request's arrival. Defaults to none.
+   * Told at once rather than read at the end: a client that leaves mid-stream gets no end to read it at.
+   */
+  readonly onFirstToken?: (milliseconds: number) => void;
+}
+
+/**
+ * What one request did, noted as it happens on one clock from its arrival: its duration, time to first token,
+ * token counts and stop reason, and with `keepReply` the reply itself. The access log line and `/metrics` both
+ * read it, so they agree. Created when the request arrives and ended when its response is complete.
+ */
+export class RequestObservation {
+  private readonly now: () => number;
+  private readonly onFirstToken: ((milliseconds: number) => void) | undefined;
+  private readonly arrivedMs: number;
+  private endedMs: number | null = null;
+  private firstTokenAtMs: number | null = null;
+  private finish: Extract<GenerationEvent, { type: "finish" }> | null = null;
+  private readonly keepReply: boolean;
+  /** The reply as generated, kept only with `keepReply`, from the first generation event on. */
+  private replyParts: string[] | null = null;
+
+  constructor(options: RequestObservationOptions) {
+    this.now = options.now;
+    this.onFirstToken = options.onFirstToken;
+    this.arrivedMs = options.now();
+    this.keepReply = options.keepReply === true;
+  }
+
+  /** Notes one generation event: the first text, thinking or tool call is the first token; `finish` has the counts. */
+  observe(event: GenerationEvent): void {
+    if (this.keepReply) this.replyParts ??= [];
+    if (this.firstTokenAtMs === null && (event.type === "text-delta" || event.type === "thinking-delta" || event.type === "tool-call")) {
+      this.firstTokenAtMs = this.now();
+      this.onFirstToken?.(this.firstTokenAtMs - this.arrivedMs);
+    }
+    if (event.type === "text-delta" || event.type === "thinking-delta") this.replyParts?.push(event.text);
+    if (event.type === "tool-call") this.replyParts?.push(JSON.stringify({ tool_use: event.name, input: event.input }));
+    if (event.type === "finish") this.finish = event;
+  }
+
+  /** Stops the clock: the response is complete. Only the first call counts. */
+  end(): void {
+    this.endedMs ??= this.now();
+  }
+
+  /** Milliseconds from the arrival to the end, or to now while the request is still running. */
+  get durationMs(): number {
+    return (this.endedMs ?? this.now()) - this.arrivedMs;
+  }
+
+  /** Milliseconds from the arrival (queueing and prompt evaluation included) to the first token; null before one. */
+  get firstTokenMs(): number | null {
+    return this.firstTokenAtMs === null ? null : this.firstTokenAtMs - this.arrivedMs;
+  }
+
+  /** The generation's token counts, once it has finished. */
+  get usage(): GenerationUsage | null {
+    return this.finish?.usage ?? null;
+  }
+
+  /** Why the generation stopped, once it has finished. */
+  get stopReason(): StopReason | null {
+    return this.finish?.stopReason ?? null;
+  }
+
+  /** The reply as generated (tool calls as JSON), when kept and a generation ran; null otherwise. */
+  get reply(): string | null {
+    return this.replyParts?.join("") ?? null;
+  }
+}

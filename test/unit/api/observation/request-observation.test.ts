@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { RequestObservation, type RequestObservationOptions } from "../../../../src/api/observation/request-observation.js";
+import type { GenerationEvent } from "../../../../src/engine/generation-event.js";
+
+const start: GenerationEvent = { type: "start", usage: { inputTokens: 5, cachedInputTokens: 0 } };
+const text = (value: string): GenerationEvent => ({ type: "text-delta", text: value });
+const finish: GenerationEvent = {
+  type: "finish",
+  stopReason: "max-tokens",
+  stopSequence: null,
+  usage: { inputTokens: 5, cachedInputTokens: 2, outputTokens: 7 },
+};
+
+/** An observation on a clock the test moves by hand, starting at 1000 ms, with the first tokens it reported. */
+function observed(options: Omit<RequestObservationOptions, "now" | "onFirstToken"> = {}) {
+  let nowMs = 1_000;
+  const reported: number[] = [];
+  const observation = new RequestObservation({ ...options, now: () => nowMs, onFirstToken: (milliseconds) => reported.push(milliseconds) });
+  return {
+    observation,
+    reported,
+    advance: (milliseconds: number) => {
+      nowMs += milliseconds;
+    },
+  };
+}
+
+describe("RequestObservation", () => {
+  it("times the first token from the request's arrival, queueing and prefill included, once", () => {
+    const { observation, reported, advance } = observed();
+    advance(400); // queueing and prefill
+    observation.observe(start);
+    advance(350);
+    expect(observation.firstTokenMs).toBeNull();
+    observation.observe(text("Hi"));
+    advance(100);
+    observation.observe(text(" there"));
+    expect(observation.firstTokenMs).toBe(750);
+    expect(reported).toEqual([750]);
+  });
+
+  it("counts a thinking delta or a tool call as the first token too", () => {
+    const thinking = observed();
+    thinking.advance(200);
+    thinking.observation.observe({ type: "thinking-delta", text: "hmm" });
+    const tool = observed();
+    tool.advance(300);
+    tool.observation.observe({ type: "tool-call", id: "toolu_1", name: "f", input: {} });
+    expect([thinking.observation.firstTokenMs, tool.observation.firstTokenMs]).toEqual([200, 300]);
+    expect([...thinking.reported, ...tool.reported]).toEqual([200, 300]);
+  });
+
+  it("has no first token, and reports none, for a generation that produced no token", () => {
+    const { observation, reported, advance } = observed();
+    observation.observe(start);
+    advance(50);
+    observation.observe({ ...finish, usage: { ...finish.usage, outputTokens: 0 } });
+    expect(observation.firstTokenMs).toBeNull();
+    expect(reported).toEqual([]);
+    expect(observation.usage?.outputTokens).toBe(0);
+  });
+
+  it("keeps the finished generation's token counts and stop reason", () => {
+    const { observation } = observed();
+    expect([observation.usage, observation.stopReason]).toEqual([null, null]);
+    observation.observe(start);
+    observation.observe(text("Hi"));
+    observation.observe(finish);
+    expect(observation.usage).toEqual({ inputTokens: 5, cachedInputTokens: 2, outputTokens: 7 });
+    expect(observation.stopReason).toBe("max-tokens");
+  });
+
+  it("runs its duration until it ends, and keeps the first end", () => {
+    const { observation, advance } = observed();
+    advance(30);
+    expect(observation.durationMs).toBe(30);
+    advance(20);
+    observation.end();
+    advance(500);
+    observation.end();
+    expect(observation.durationMs).toBe(50);
+  });
+
+  it("keeps the reply, tool calls as JSON, only when asked to and only once a generation ran", () => {
+    const kept = observed({ keepReply: true });
+    expect(kept.observation.reply).toBeNull();
+    kept.observation.observe(start);
+    expect(kept.observation.reply).toBe("");
+    kept.observation.observe({ type: "thinking-delta", text: "Let me see. " });
+    kept.observation.observe(text("Reading it."));
+    kept.observation.observe({ type: "tool-call", id: "toolu_1", name: "read", input: { path: "a.txt" } });
+    expect(kept.observation.reply).toBe('Let me see. Reading it.{"tool_use":"read","input":{"path":"a.txt"}}');
+
+    const notKept = observed();
+    notKept.observation.observe(start);
+    notKept.observation.observe(text("secret"));
+    expect(notKept.observation.reply).toBeNull();
+  });
+});
