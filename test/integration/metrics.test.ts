@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/create-app.js";
 import { ServerMetrics } from "../../src/api/metrics/server-metrics.js";
 import { registerMetricsRoute } from "../../src/api/routes/metrics-route.js";
-import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import { PerformanceMonitor } from "../../src/util/performance-monitor.js";
 import { parsePrometheusText, sampleValue, type PrometheusSample } from "../helpers/prometheus-text.js";
 import { testModelPath } from "../helpers/test-models.js";

@@ -56,7 +56,7 @@ async function* replyEvents(
     return;
   }
   const generationRequest: GenerationRequest = toGenerationRequest(body);
-  const translator = new AnthropicEventTranslator(messageId, body.model);
+  const translator = new AnthropicEventTranslator(messageId, body.model, options.generateId);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     recordUsage(request, event, options.logPrompts === true);
     options.requestMetrics?.observeGenerationEvent(request, event);

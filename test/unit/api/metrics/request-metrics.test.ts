@@ -58,7 +58,7 @@ describe("RequestMetrics", () => {
     advance(200);
     metrics.observeGenerationEvent(thinking, { type: "thinking-delta", text: "hmm" });
     advance(300);
-    metrics.observeGenerationEvent(tool, { type: "tool-call", id: "toolu_1", name: "f", input: {} });
+    metrics.observeGenerationEvent(tool, { type: "tool-call", name: "f", input: {} });
     const samples = await scrape();
     expect(sampleValue(samples, "pensieve_time_to_first_token_seconds_count")).toBe(2);
     expect(sampleValue(samples, "pensieve_time_to_first_token_seconds_sum")).toBeCloseTo(0.7);
