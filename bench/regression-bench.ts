@@ -12,7 +12,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { Command } from "commander";
 import { getLlama } from "node-llama-cpp";
 import { createApp } from "../src/api/create-app.js";
-import { LlamaEngine } from "../src/engine/llama-engine.js";
+import { LlamaEngine } from "../src/engine/llama/llama-engine.js";
 import { generatorVersion, makeModel } from "../src/models/generator/make-model.js";
 import { PerformanceMonitor } from "../src/util/performance-monitor.js";
 

@@ -14,7 +14,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { Command, Option } from "commander";
 import { getLlama, type Token } from "node-llama-cpp";
 import { createApp } from "../src/api/create-app.js";
-import { LlamaEngine } from "../src/engine/llama-engine.js";
+import { LlamaEngine } from "../src/engine/llama/llama-engine.js";
 import { generatorVersion, makeModel } from "../src/models/generator/make-model.js";
 import { modelShapes } from "../src/models/generator/model-shapes.js";
 import { kvCacheBytes } from "../test/helpers/kv-cache-bytes.js";

@@ -41,7 +41,6 @@ export interface ModelDescription {
   readonly contextSize: number;
   /** The longest prompt accepted: the context minus room for at least one generated token. */
   readonly maxInputTokens: number;
-  readonly architecture: string;
   readonly chatWrapper: string;
 }
 

@@ -6,7 +6,8 @@ export type GenerationEvent =
   | { readonly type: "start"; readonly usage: PromptUsage }
   | { readonly type: "text-delta"; readonly text: string }
   | { readonly type: "thinking-delta"; readonly text: string }
-  | { readonly type: "tool-call"; readonly id: string; readonly name: string; readonly input: unknown }
+  /** A call of one of the request's tools; the API edge gives it the id clients answer it with. */
+  | { readonly type: "tool-call"; readonly name: string; readonly input: unknown }
   | {
       readonly type: "finish";
       readonly stopReason: StopReason;

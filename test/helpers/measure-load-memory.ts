@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { getLlama } from "node-llama-cpp";
-import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import { textRequest } from "./generation-requests.js";
 
 const [modelPath, limitGib, contextSize] = process.argv.slice(2);

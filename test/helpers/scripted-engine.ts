@@ -8,7 +8,6 @@ export const scriptedModel: ModelDescription = {
   createdAt: new Date("2026-01-01T00:00:00Z"),
   contextSize: 4096,
   maxInputTokens: 4094,
-  architecture: "llama",
   chatWrapper: "ChatML",
 };
 

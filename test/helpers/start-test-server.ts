@@ -2,7 +2,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { createApp } from "../../src/api/create-app.js";
 import type { SecurityOptions } from "../../src/api/security/security-options.js";
-import { LlamaEngine, type LlamaEngineOptions } from "../../src/engine/llama-engine.js";
+import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
+import type { LlamaEngineOptions } from "../../src/engine/llama/llama-engine-options.js";
 
 export interface TestServer {
   readonly baseUrl: string;

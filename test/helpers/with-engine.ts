@@ -1,5 +1,6 @@
 import type { EngineStatus } from "../../src/engine/engine.js";
-import { LlamaEngine, type LlamaEngineOptions } from "../../src/engine/llama-engine.js";
+import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
+import type { LlamaEngineOptions } from "../../src/engine/llama/llama-engine-options.js";
 
 /** Starts a real engine, waits for its load, runs `use`, and disposes the engine whatever happens. */
 export async function withEngine<T>(options: LlamaEngineOptions, use: (engine: LlamaEngine, status: EngineStatus) => Promise<T>): Promise<T> {

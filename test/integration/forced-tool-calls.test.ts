@@ -37,7 +37,7 @@ import {
 } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ToolChoice, ToolDefinition } from "../../src/engine/generation-request.js";
-import { planToolCalls } from "../../src/engine/plan-tool-calls.js";
+import { planToolCalls } from "../../src/engine/llama/plan-tool-calls.js";
 import { checkToolInput } from "../../src/engine/tool-schema/check-tool-input.js";
 import { repairToolInput } from "../../src/engine/tool-schema/repair-tool-input.js";
 import { toGrammarSchema } from "../../src/engine/tool-schema/to-grammar-schema.js";

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/create-app.js";
-import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import { PerformanceMonitor } from "../../src/util/performance-monitor.js";
 import { parsePrometheusText, sampleValue, type PrometheusSample } from "../helpers/prometheus-text.js";
 import { testModelPath } from "../helpers/test-models.js";

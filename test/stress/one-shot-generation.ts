@@ -1,5 +1,5 @@
 /** One process, one request: loads the model, generates once, exits. The baseline a persistent server beats. */
-import { LlamaEngine } from "../../src/engine/llama-engine.js";
+import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import { textRequest } from "../helpers/generation-requests.js";
 
 const [modelPath, text] = process.argv.slice(2);

@@ -52,7 +52,7 @@ async function* replyEvents(
     return;
   }
   const generationRequest: GenerationRequest = toGenerationRequest(body);
-  const translator = new AnthropicEventTranslator(messageId, body.model);
+  const translator = new AnthropicEventTranslator(messageId, body.model, options.generateId);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     request.observation.observe(event);
     yield* translator.translate(event);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { GenerationEvent, GenerationUsage, StopReason } from "../../engine/generation-event.js";
+import type { IdGenerator } from "../../util/create-id.js";
 import type { AnthropicStopReason, MessageStreamEvent, Usage } from "../wire/message-types.js";
 
 type OpenBlock = { readonly kind: "text" } | { readonly kind: "thinking"; readonly hash: ReturnType<typeof createHash> };
@@ -8,7 +9,8 @@ type OpenBlock = { readonly kind: "text" } | { readonly kind: "thinking"; readon
  * Turns the engine's events into Anthropic stream events, keeping the grammar clients depend on: one
  * `message_start` with `content: []`, blocks that never overlap with contiguous indices, a
  * `signature_delta` before each thinking block closes, tool input only through `input_json_delta`, and a
- * `message_delta` with cumulative usage before `message_stop`.
+ * `message_delta` with cumulative usage before `message_stop`. Tool calls get their `toolu_` ids here: ids are
+ * the wire's, not the engine's.
  */
 export class AnthropicEventTranslator {
   private blockIndex = -1;
@@ -17,6 +19,7 @@ export class AnthropicEventTranslator {
   constructor(
     private readonly messageId: string,
     private readonly model: string,
+    private readonly generateId: IdGenerator,
   ) {}
 
   translate(event: GenerationEvent): MessageStreamEvent[] {
@@ -49,7 +52,7 @@ export class AnthropicEventTranslator {
         this.blockIndex += 1;
         const index = this.blockIndex;
         events.push(
-          { type: "content_block_start", index, content_block: { type: "tool_use", id: event.id, name: event.name, input: {} } },
+          { type: "content_block_start", index, content_block: { type: "tool_use", id: this.generateId("toolu"), name: event.name, input: {} } },
           { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(event.input ?? {}) } },
           { type: "content_block_stop", index },
         );

@@ -7,7 +7,7 @@ import { hostNameOf } from "../../api/security/host-name-of.js";
 import { isLoopbackHost } from "../../api/security/is-loopback-host.js";
 import { originOf } from "../../api/security/origin-of.js";
 import type { EngineStatus } from "../../engine/engine.js";
-import { LlamaEngine } from "../../engine/llama-engine.js";
+import { LlamaEngine } from "../../engine/llama/llama-engine.js";
 import { RoutedEngine, type ModelAlias } from "../../engine/routed-engine.js";
 import { PerformanceMonitor } from "../../util/performance-monitor.js";
 import { chooseModel } from "../choose-model.js";

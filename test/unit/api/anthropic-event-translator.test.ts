@@ -8,8 +8,14 @@ import type { MessageStreamEvent } from "../../../src/api/wire/message-types.js"
 import { textEvents } from "../../helpers/scripted-engine.js";
 import { checkStreamGrammar } from "../../helpers/stream-grammar.js";
 
+/** Ids as the golden transcripts have them: `toolu_golden1`, `toolu_golden2`, … */
+function goldenIds(): (prefix: string) => string {
+  let counter = 0;
+  return (prefix) => `${prefix}_golden${++counter}`;
+}
+
 function translateAll(events: readonly GenerationEvent[]): MessageStreamEvent[] {
-  const translator = new AnthropicEventTranslator("msg_golden", "claude-sonnet-5");
+  const translator = new AnthropicEventTranslator("msg_golden", "claude-sonnet-5", goldenIds());
   return events.flatMap((event) => translator.translate(event));
 }
 
@@ -18,8 +24,8 @@ const mixedEvents: readonly GenerationEvent[] = [
   { type: "thinking-delta", text: "Let me " },
   { type: "thinking-delta", text: "think." },
   { type: "text-delta", text: "Checking the weather." },
-  { type: "tool-call", id: "toolu_golden1", name: "get_weather", input: { city: "Paris" } },
-  { type: "tool-call", id: "toolu_golden2", name: "get_time", input: {} },
+  { type: "tool-call", name: "get_weather", input: { city: "Paris" } },
+  { type: "tool-call", name: "get_time", input: {} },
   { type: "finish", stopReason: "tool-use", stopSequence: null, usage: { inputTokens: 40, cachedInputTokens: 100, outputTokens: 21 } },
 ];
 

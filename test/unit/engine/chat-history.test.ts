@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toChatHistory } from "../../../src/engine/chat-history.js";
+import { toChatHistory } from "../../../src/engine/llama/chat-history.js";
 import type { ConversationTurn, PromptRequest } from "../../../src/engine/generation-request.js";
 
 function request(turns: ConversationTurn[], system = ""): PromptRequest {

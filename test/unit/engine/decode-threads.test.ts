@@ -1,6 +1,6 @@
 import type { LlamaContext } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
-import { useFewerDecodeThreads } from "../../../src/engine/decode-threads.js";
+import { useFewerDecodeThreads } from "../../../src/engine/llama/decode-threads.js";
 
 /** Shaped like node-llama-cpp's native context: methods on the prototype, read-only as N-API defines them. */
 class FakeNativeContext {

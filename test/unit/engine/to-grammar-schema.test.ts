@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../../../src/engine/engine-errors.js";
-import { toChatFunctions } from "../../../src/engine/to-chat-functions.js";
+import { toChatFunctions } from "../../../src/engine/llama/to-chat-functions.js";
 import { maxSchemaDepth, toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
 import { ToolSchemaError } from "../../../src/engine/tool-schema/tool-schema-error.js";
 

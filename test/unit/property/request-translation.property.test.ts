@@ -5,7 +5,7 @@ import { InvalidRequestError } from "../../../src/api/server-error.js";
 import { toGenerationRequest } from "../../../src/api/translate/to-generation-request.js";
 import { Value } from "typebox/value";
 import { MessagesRequestSchema, type MessagesRequest } from "../../../src/api/wire/messages-request.js";
-import { toChatHistory } from "../../../src/engine/chat-history.js";
+import { toChatHistory } from "../../../src/engine/llama/chat-history.js";
 import { ScriptedEngine, textEvents } from "../../helpers/scripted-engine.js";
 
 const text = fc.oneof(fc.string(), fc.constantFrom("", " ", "x-anthropic-billing-header: cch=1;", "Hello"));

@@ -45,7 +45,7 @@ describe("RequestObservation", () => {
     thinking.observation.observe({ type: "thinking-delta", text: "hmm" });
     const tool = observed();
     tool.advance(300);
-    tool.observation.observe({ type: "tool-call", id: "toolu_1", name: "f", input: {} });
+    tool.observation.observe({ type: "tool-call", name: "f", input: {} });
     expect([thinking.observation.firstTokenMs, tool.observation.firstTokenMs]).toEqual([200, 300]);
     expect([...thinking.reported, ...tool.reported]).toEqual([200, 300]);
   });
@@ -88,7 +88,7 @@ describe("RequestObservation", () => {
     expect(kept.observation.reply).toBe("");
     kept.observation.observe({ type: "thinking-delta", text: "Let me see. " });
     kept.observation.observe(text("Reading it."));
-    kept.observation.observe({ type: "tool-call", id: "toolu_1", name: "read", input: { path: "a.txt" } });
+    kept.observation.observe({ type: "tool-call", name: "read", input: { path: "a.txt" } });
     expect(kept.observation.reply).toBe('Let me see. Reading it.{"tool_use":"read","input":{"path":"a.txt"}}');
 
     const notKept = observed();

@@ -1,6 +1,6 @@
 import type { ChatModelFunctions } from "node-llama-cpp";
-import type { ToolDefinition } from "./generation-request.js";
-import { toGrammarSchema } from "./tool-schema/to-grammar-schema.js";
+import type { ToolDefinition } from "../generation-request.js";
+import { toGrammarSchema } from "../tool-schema/to-grammar-schema.js";
 
 /**
  * The request's tools as node-llama-cpp functions, or `undefined` when there are none. Each input schema is

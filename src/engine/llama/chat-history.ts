@@ -1,5 +1,5 @@
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelResponse } from "node-llama-cpp";
-import type { AssistantPart, ConversationTurn, PromptRequest, UserPart } from "./generation-request.js";
+import type { AssistantPart, ConversationTurn, PromptRequest, UserPart } from "../generation-request.js";
 
 /**
  * Turns the engine's neutral conversation into node-llama-cpp's chat history, so the chat wrapper renders

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import { commonPrefixLength } from "./common-prefix-length.js";
 
 export interface PromptStateCacheOptions {
   /** Folder for this cache; each model and context setting gets its own subfolder inside. */
@@ -55,7 +56,7 @@ export class PromptStateCache {
   bestMatch(tokens: readonly Token[]): { readonly entry: Entry; readonly sharedTokens: number } | null {
     let best: { entry: Entry; sharedTokens: number } | null = null;
     for (const entry of this.entries.values()) {
-      const sharedTokens = sharedPrefix(entry.tokens, tokens);
+      const sharedTokens = commonPrefixLength(entry.tokens, tokens);
       if (sharedTokens >= this.options.minTokens && (best === null || sharedTokens > best.sharedTokens)) best = { entry, sharedTokens };
     }
     return best;
@@ -135,13 +136,6 @@ export class PromptStateCache {
   private metadataPath(name: string): string {
     return path.join(this.folder, `${name}.json`);
   }
-}
-
-function sharedPrefix(a: readonly Token[], b: readonly Token[]): number {
-  const length = Math.min(a.length, b.length);
-  let index = 0;
-  while (index < length && a[index] === b[index]) index += 1;
-  return index;
 }
 
 /** Size plus the first and last MiB of the file: cheap, and a different model never matches. */

@@ -1,5 +1,5 @@
 import { GgufInsights, readGgufFileInfo, type Llama } from "node-llama-cpp";
-import { EngineError } from "./engine-errors.js";
+import { EngineError } from "../engine-errors.js";
 
 export interface MemoryEstimate {
   readonly weightsBytes: number;

@@ -1,6 +1,6 @@
 import type { ChatModelFunctions, ChatWrapper } from "node-llama-cpp";
 import { forceToolCall } from "./forced-tool-call-wrapper.js";
-import type { PromptRequest } from "./generation-request.js";
+import type { PromptRequest } from "../generation-request.js";
 import { toChatFunctions } from "./to-chat-functions.js";
 
 /** How one request uses tools with node-llama-cpp: the same plan must render the prompt and generate. */
@@ -9,15 +9,15 @@ export interface ToolCallPlan {
   readonly chatWrapper: ChatWrapper;
   /**
    * For `generateResponse({functions})` and `generateContextState({availableFunctions})`: every tool, only the
-   * named one for `tool_choice: tool` (the prompt still documents all of them), `undefined` for `none` or no tools.
+   * named one for a `tool` choice (the prompt still documents all of them), `undefined` for `none` or no tools.
    */
   readonly functions: ChatModelFunctions | undefined;
-  /** `1` for `disable_parallel_tool_use`, else `undefined` (as many as the wrapper's format allows). */
+  /** `1` for `disableParallelToolUse`, else `undefined` (as many as the wrapper's format allows). */
   readonly maxParallelFunctionCalls: 1 | undefined;
 }
 
 /**
- * Maps `tools` + `tool_choice` onto node-llama-cpp, which has no tool choice of its own: `auto` passes the
+ * Maps `tools` + `toolChoice` onto node-llama-cpp, which has no tool choice of its own: `auto` passes the
  * functions and lets the model decide; `none` passes none (the tools are then not in the prompt either, as the
  * model may not call them); `any` forces a call to one of them; `tool` forces a call and narrows the functions
  * to the named tool. Throws `ToolSchemaError` for a schema too deep or large to compile.

@@ -17,7 +17,7 @@ export interface ForceToolCallOptions {
 }
 
 /**
- * A view of `chatWrapper` that makes LlamaChat start the response inside a function call: `tool_choice` `any`
+ * A view of `chatWrapper` that makes LlamaChat start the response inside a function call: tool choice `any`
  * (any of the functions given to LlamaChat) or `tool` (give LlamaChat only that one). Works for any wrapper
  * `resolveChatWrapper` returns, because it changes only what the wrapper reports, not how it renders:
  * - `generateContextState` returns the wrapper's own rendering with `functionCall.initiallyEngaged` and no
@@ -27,7 +27,7 @@ export interface ForceToolCallOptions {
  * - Wrappers that enter calls through prefix triggers (Harmony: `<|channel|>commentary to=`) get the text those
  *   triggers would inject appended first, and their prefix/rerender triggers dropped.
  * - A thought segment is not opened on response start (Qwen 3 `thoughts: "auto"`): the call must come first.
- * Without functions (`tool_choice: none`, no tools) it renders exactly as the wrapper does.
+ * Without functions (tool choice `none`, no tools) it renders exactly as the wrapper does.
  *
  * The result delegates everything else to `chatWrapper` through its prototype, so `wrapperName`, `settings`
  * and every method behave as the original's, and `instanceof` still holds.

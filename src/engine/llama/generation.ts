@@ -1,0 +1,201 @@
+import { randomInt } from "node:crypto";
+import { LlamaChat, type LlamaContextSequence, type TokenMeterState } from "node-llama-cpp";
+import { AsyncChannel } from "../../util/async-channel.js";
+import type { GenerationEvent, PromptUsage } from "../generation-event.js";
+import type { GenerationRequest } from "../generation-request.js";
+import { GenerationWatch } from "../generation-watch.js";
+import { checkToolInput } from "../tool-schema/check-tool-input.js";
+import { repairToolInput } from "../tool-schema/repair-tool-input.js";
+import { decideStopReason, type ChatEnding } from "./decide-stop-reason.js";
+import type { GenerationCounters } from "./generation-counters.js";
+import type { LlamaEngineOptions } from "./llama-engine-options.js";
+import { prefillInBatches, type HeldAfterBatch } from "./prefill.js";
+import type { RenderedPrompt } from "./render-prompt.js";
+
+export interface GenerationFields {
+  readonly request: GenerationRequest;
+  readonly prompt: RenderedPrompt;
+  /** The sequence leased for this generation; it is borrowed, not disposed. */
+  readonly sequence: LlamaContextSequence;
+  /** How many prompt tokens the sequence already holds. */
+  readonly sharedTokens: number;
+  /** The model's context size: the prompt and the reply must fit in it. */
+  readonly contextSize: number;
+  /** The client's signal: aborted when it goes away. */
+  readonly signal: AbortSignal;
+  /** Aborted when a shutdown's grace period ends. */
+  readonly shutdown: AbortSignal;
+  /** The model's record of sequences mid-prompt, for the scheduler (see `prefillInBatches`). */
+  readonly heldAfterBatch: Map<LlamaContextSequence, HeldAfterBatch>;
+  /** The model's counters, which this generation adds to once it finishes. */
+  readonly counters: GenerationCounters;
+  readonly options: Pick<
+    LlamaEngineOptions,
+    "seed" | "maxGenerationMs" | "stallTimeoutMs" | "progressLogIntervalMs" | "watchIntervalMs" | "log"
+  >;
+}
+
+interface RunningChat {
+  readonly chat: LlamaChat;
+  /** Settles once LlamaChat has returned and the generation has finished (or failed). */
+  readonly done: Promise<void>;
+}
+
+/**
+ * One call of `generate`, from its `start` event to its `finish`: the prompt evaluated in batches, then
+ * LlamaChat streaming the reply. What it holds lives as long as the call (as node-llama-cpp's per-call
+ * generation state beside its LlamaChat); the sequence and the counters are the model's, only borrowed.
+ */
+export class Generation {
+  readonly promptUsage: PromptUsage;
+  /** False when there is no token to generate: the prompt is then not evaluated, and there is nothing to save. */
+  readonly evaluatesPrompt: boolean;
+  private readonly maxTokens: number;
+  /** The context has less room than the request asked for. */
+  private readonly clampedByContext: boolean;
+  private readonly channel = new AsyncChannel<GenerationEvent>();
+  private readonly meterBefore: TokenMeterState;
+  /** Prompt tokens of finished batches: node-llama-cpp's meter counts them when queued. */
+  private promptTokensDone = 0;
+  private watch: GenerationWatch | null = null;
+
+  constructor(private readonly fields: GenerationFields) {
+    const promptTokens = fields.prompt.tokens.length;
+    // The last prompt token is always evaluated again to get fresh logits, so it never counts as cached.
+    const cachedInputTokens = Math.min(fields.sharedTokens, promptTokens - 1);
+    this.promptUsage = { inputTokens: promptTokens - cachedInputTokens, cachedInputTokens };
+    const roomLeft = fields.contextSize - promptTokens - 1;
+    this.maxTokens = Math.min(fields.request.maxTokens, roomLeft);
+    this.clampedByContext = this.maxTokens < fields.request.maxTokens;
+    this.evaluatesPrompt = this.maxTokens > 0;
+    this.meterBefore = fields.sequence.tokenMeter.getState();
+  }
+
+  /** Prompt tokens this generation has still to evaluate. */
+  get promptTokensPending(): number {
+    return this.watch?.promptTokensPending ?? 0;
+  }
+
+  async *run(): AsyncGenerator<GenerationEvent> {
+    yield { type: "start", usage: this.promptUsage };
+    const { options, sequence, prompt } = this.fields;
+    const watch = new GenerationWatch({
+      promptTokens: this.promptUsage.inputTokens,
+      tokensProcessed: () => this.tokensProcessed(),
+      stallMs: options.stallTimeoutMs ?? 600_000,
+      logIntervalMs: options.progressLogIntervalMs ?? 10_000,
+      ...(options.log !== undefined ? { log: options.log } : {}),
+    }).start(options.watchIntervalMs ?? 1000);
+    this.watch = watch;
+    const deadline = AbortSignal.timeout(options.maxGenerationMs ?? 30 * 60_000);
+    const stop = AbortSignal.any([this.fields.signal, deadline, this.fields.shutdown, watch.stalled]);
+    let chat: RunningChat | null = null;
+    try {
+      if (!this.evaluatesPrompt) this.finish({ stopReason: "maxTokens" });
+      else {
+        await prefillInBatches({
+          sequence,
+          tokens: prompt.tokens,
+          sharedTokens: this.fields.sharedTokens,
+          stop,
+          heldAfterBatch: this.fields.heldAfterBatch,
+          onEvaluated: (tokens) => (this.promptTokensDone += tokens),
+        });
+        // Ended while the prompt was evaluated: nothing to generate, and what was evaluated stays in the sequence.
+        if (stop.aborted) this.finish({ stopReason: "abort" });
+        else chat = this.startChat(stop);
+      }
+      yield* this.channel;
+    } finally {
+      if (chat !== null) {
+        await chat.done;
+        chat.chat.dispose({ disposeSequence: false });
+      }
+      watch.dispose();
+    }
+  }
+
+  /** Tokens the sequence has processed for this generation: prompt tokens, then generated ones. */
+  private tokensProcessed(): number {
+    // LlamaChat evaluates the prompt's last batch itself: once it has produced a token, that batch is done.
+    const outputTokens = this.outputTokens();
+    return (outputTokens > 0 ? this.promptUsage.inputTokens : this.promptTokensDone) + outputTokens;
+  }
+
+  private outputTokens(): number {
+    return this.fields.sequence.tokenMeter.diff(this.meterBefore).usedOutputTokens;
+  }
+
+  private startChat(stop: AbortSignal): RunningChat {
+    const { sequence, prompt, request, options } = this.fields;
+    const sampling = request.sampling;
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
+    const done = chat
+      .generateResponse(prompt.history, {
+        maxTokens: this.maxTokens,
+        signal: stop,
+        stopOnAbortSignal: true,
+        // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
+        repeatPenalty: false,
+        seed: options.seed ?? randomInt(2 ** 32),
+        ...thoughtBudget(request.thinking),
+        ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
+        ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
+        ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
+        ...(request.stopSequences.length > 0 ? { customStopTriggers: request.stopSequences } : {}),
+        ...(prompt.tools.functions !== undefined ? { functions: prompt.tools.functions } : {}),
+        ...(prompt.tools.maxParallelFunctionCalls !== undefined ? { maxParallelFunctionCalls: prompt.tools.maxParallelFunctionCalls } : {}),
+        onResponseChunk: (chunk) => {
+          if (chunk.text === "") return;
+          if (chunk.type === undefined) this.channel.push({ type: "text-delta", text: chunk.text });
+          // With thinking disabled the budget of 0 closes a segment the format opens by itself; what little
+          // it held is not reasoning the client asked for.
+          else if (chunk.segmentType === "thought" && request.thinking.type !== "disabled") {
+            this.channel.push({ type: "thinking-delta", text: chunk.text });
+          }
+        },
+      })
+      .then(
+        (result) => {
+          this.pushToolCalls(result.functionCalls ?? []);
+          this.finish(result.metadata);
+        },
+        // An abort while the prompt is still being evaluated rejects instead of returning: end it like any abort.
+        (error: unknown) => (stop.aborted ? this.finish({ stopReason: "abort" }) : this.channel.fail(error)),
+      );
+    return { chat, done };
+  }
+
+  private pushToolCalls(calls: readonly { readonly functionName: string; readonly params: unknown }[]): void {
+    for (const call of calls) {
+      // The grammar cannot enforce numeric bounds or string lengths: bring the input in line with the
+      // tool's own schema, so clients always get input that validates.
+      const schema = this.fields.request.tools.find((tool) => tool.name === call.functionName)?.inputSchema;
+      const input = repairToolInput(schema, call.params);
+      const problems = checkToolInput(schema, input);
+      if (problems.length > 0) this.fields.options.log?.("warn", `tool call ${call.functionName}: ${problems.join("; ")}`);
+      this.channel.push({ type: "tool-call", name: call.functionName, input });
+    }
+  }
+
+  /** The one way a generation ends: its stop reason decided, its usage counted, its stream closed. */
+  private finish(ending: ChatEnding): void {
+    const clientLeft = this.fields.signal.aborted;
+    const { stopReason, stopSequence } = decideStopReason(ending, { clampedByContext: this.clampedByContext, clientLeft });
+    const usage = { ...this.promptUsage, outputTokens: this.outputTokens() };
+    this.fields.counters.countFinished(usage, stopReason === "end-turn" && clientLeft);
+    this.channel.push({ type: "finish", stopReason, stopSequence, usage });
+    this.channel.close();
+  }
+}
+
+function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { thoughtTokens: number } } {
+  switch (thinking.type) {
+    case "default":
+      return {};
+    case "disabled":
+      return { budgets: { thoughtTokens: 0 } };
+    case "enabled":
+      return { budgets: { thoughtTokens: thinking.budgetTokens } };
+  }
+}

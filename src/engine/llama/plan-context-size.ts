@@ -1,0 +1,33 @@
+import type { Llama } from "node-llama-cpp";
+import type { LlamaEngineOptions } from "./llama-engine-options.js";
+import { MemoryBudget } from "./memory-budget.js";
+
+/** The automatic context size's bounds (a Claude Code turn alone is about 20k tokens). */
+const defaultContextSize = { min: 2048, max: 32768 } as const;
+
+/**
+ * The context size to create: as requested, or automatic (node-llama-cpp then picks within
+ * `defaultContextSize`); checked against the memory limit when one is set, which also picks the automatic size.
+ */
+export async function planContextSize(
+  llama: Llama,
+  options: Pick<LlamaEngineOptions, "modelPath" | "contextSize" | "memoryLimitBytes" | "log">,
+  parallel: number,
+): Promise<number | typeof defaultContextSize> {
+  const limit = options.memoryLimitBytes;
+  if (limit === undefined) return options.contextSize ?? defaultContextSize;
+  const budget = await MemoryBudget.forModel(llama, options.modelPath, limit);
+  const maxContext = Math.min(budget.trainContextSize ?? defaultContextSize.max, defaultContextSize.max);
+  const planned = await budget.plan({
+    requested: options.contextSize ?? "auto",
+    maxContext,
+    minContext: Math.min(defaultContextSize.min, maxContext),
+    sequences: parallel,
+  });
+  const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+  options.log?.(
+    "info",
+    `memory plan: about ${mib(planned.estimate.totalBytes)} MiB (weights ${mib(planned.estimate.weightsBytes)} MiB, context ${planned.contextSize} × ${parallel}: ${mib(planned.estimate.contextBytes)} MiB) within a limit of ${mib(limit)} MiB`,
+  );
+  return planned.contextSize;
+}
