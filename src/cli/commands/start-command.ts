@@ -7,6 +7,7 @@ import { hostNameOf } from "../../api/security/host-name-of.js";
 import { isLoopbackHost } from "../../api/security/is-loopback-host.js";
 import { originOf } from "../../api/security/origin-of.js";
 import type { EngineStatus } from "../../engine/engine.js";
+import { LlamaRuntimePool } from "../../engine/llama/llama-runtime-pool.js";
 import { LlamaEngine } from "../../engine/llama/llama-engine.js";
 import { RoutedEngine, type ModelAlias } from "../../engine/routed-engine.js";
 import { PerformanceMonitor } from "../../util/performance-monitor.js";
@@ -122,11 +123,12 @@ async function start(flags: StartFlags, apiKey: string | undefined, command: Com
 
   // One engine per distinct model, loaded one after another: each load's memory check sees the ones before.
   const rssBeforeModels = process.memoryUsage().rss;
+  const runtimePool = new LlamaRuntimePool();
   const engine = RoutedEngine.start({
     defaultModel: modelPath,
     aliases,
     startEngine: (path: string) =>
-      startLlamaEngine(flags, path, demo && path === modelPath, logger, limitFor(process.memoryUsage().rss - rssBeforeModels)),
+      startLlamaEngine(flags, path, demo && path === modelPath, logger, { runtimePool, ...limitFor(process.memoryUsage().rss - rssBeforeModels) }),
   });
   // Samples CPU and memory 10 times a second for /metrics; unref'd, so it never holds the process open.
   const monitor = new PerformanceMonitor();
@@ -163,7 +165,7 @@ function startLlamaEngine(
   modelPath: string,
   demo: boolean,
   logger: pino.Logger,
-  limit: { memoryLimitBytes?: number },
+  shared: { runtimePool: LlamaRuntimePool; memoryLimitBytes?: number },
 ): LlamaEngine {
   const home = pensieveHome(process.env);
   return LlamaEngine.start({
@@ -175,7 +177,7 @@ function startLlamaEngine(
     stallTimeoutMs: flags.stallTimeout * 1000,
     chatFormat: flags.chatFormat,
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...limit,
+    ...shared,
     ...(flags.promptCache
       ? { promptCache: { folder: flags.promptCacheDir ?? path.join(home, "prompt-cache"), maxBytes: flags.promptCacheSize * 1024 * 1024 } }
       : {}),

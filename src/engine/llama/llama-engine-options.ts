@@ -1,3 +1,5 @@
+import type { LlamaRuntimePool } from "./llama-runtime-pool.js";
+
 /** How a `LlamaEngine` loads its model and serves generations. */
 export interface LlamaEngineOptions {
   /** The GGUF file to load. */
@@ -40,6 +42,8 @@ export interface LlamaEngineOptions {
   readonly seed?: number;
   /** `false` for CPU only, `"auto"` to use a GPU where one works. Defaults to `"auto"`. */
   readonly gpu?: false | "auto";
+  /** Where the llama.cpp runtime comes from: pass one pool to every engine of a process. Defaults to a pool of its own. */
+  readonly runtimePool?: LlamaRuntimePool;
   /** Where the engine's messages go (and llama.cpp's warnings). Defaults to none. */
   readonly log?: (level: "info" | "warn" | "error", message: string) => void;
   /**

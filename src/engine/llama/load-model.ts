@@ -4,7 +4,7 @@ import { inspectGguf } from "../../models/inspect-gguf.js";
 import type { ModelDescription } from "../engine.js";
 import { useFewerDecodeThreads } from "./decode-threads.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
-import { acquireLlama, type RuntimeLease } from "./llama-runtime.js";
+import { LlamaRuntimePool, type RuntimeLease } from "./llama-runtime-pool.js";
 import { LoadedModel } from "./loaded-model.js";
 import { planContextSize } from "./plan-context-size.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
@@ -17,7 +17,7 @@ import { resolveChatFormat } from "./resolve-chat-format.js";
  */
 export async function loadModel(options: LlamaEngineOptions): Promise<LoadedModel> {
   const started = performance.now();
-  const runtime = await acquireLlama(options.gpu ?? "auto", options.log);
+  const runtime = await (options.runtimePool ?? new LlamaRuntimePool()).acquire(options.gpu ?? "auto", options.log);
   try {
     return await loadWith(runtime, options, started);
   } catch (error) {

@@ -8,7 +8,7 @@ import { commonPrefixLength } from "./common-prefix-length.js";
 import { Generation } from "./generation.js";
 import { GenerationCounters } from "./generation-counters.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
-import type { RuntimeLease } from "./llama-runtime.js";
+import type { RuntimeLease } from "./llama-runtime-pool.js";
 import type { HeldAfterBatch } from "./prefill.js";
 import type { PromptStateCache } from "./prompt-state-cache.js";
 import { renderPrompt, type RenderedPrompt } from "./render-prompt.js";
