@@ -53,3 +53,98 @@ function parseResponse(text: string): Omit<RawResponse, "elapsedMs"> {
   }
   return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body: split < 0 ? "" : text.slice(split + 4) };
 }
+
+export type KeepAliveResponse = Omit<RawResponse, "elapsedMs">;
+
+/**
+ * One keep-alive connection for requests written byte for byte: `exchange` writes a request and settles once its
+ * whole response has arrived (by Content-Length or the last chunk), leaving the connection open for the next.
+ * `closed` settles when the server closes the connection.
+ */
+export class KeepAliveConnection {
+  readonly closed: Promise<void>;
+  private received = Buffer.alloc(0);
+  private waiting: (() => void) | null = null;
+  private isClosed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.waiting?.();
+    });
+    socket.on("error", () => {});
+    this.closed = new Promise<void>((resolve) =>
+      socket.once("close", () => {
+        this.isClosed = true;
+        this.waiting?.();
+        resolve();
+      }),
+    );
+  }
+
+  static async open(port: number): Promise<KeepAliveConnection> {
+    const socket = net.connect(port, "127.0.0.1");
+    await once(socket, "connect");
+    return new KeepAliveConnection(socket);
+  }
+
+  /** Writes one request (or several, pipelined) and reads the first response. */
+  async exchange(request: string): Promise<KeepAliveResponse> {
+    this.socket.write(request);
+    return this.nextResponse();
+  }
+
+  /** The next whole response; throws if the server closes the connection first. */
+  async nextResponse(): Promise<KeepAliveResponse> {
+    for (;;) {
+      const response = this.takeResponse();
+      if (response !== null) return response;
+      if (this.isClosed) throw new Error(`the server closed the connection before a whole response:\n${this.unread()}`);
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+      this.waiting = null;
+    }
+  }
+
+  /** What has arrived and is not part of a response read yet. */
+  unread(): string {
+    return this.received.toString("latin1");
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** The first whole response in what has arrived, removed from it; `null` while it is still incomplete. */
+  private takeResponse(): KeepAliveResponse | null {
+    const text = this.received.toString("latin1");
+    const headEnd = text.indexOf("\r\n\r\n");
+    if (headEnd < 0) return null;
+    const { status, headers } = parseResponse(text.slice(0, headEnd));
+    const bodyStart = headEnd + 4;
+    let body: string;
+    let end: number;
+    if (headers["transfer-encoding"] === "chunked") {
+      const last = text.indexOf("\r\n0\r\n\r\n", bodyStart - 2);
+      if (last < 0) return null;
+      end = last + 7;
+      body = decodeChunks(text.slice(bodyStart, end));
+    } else {
+      end = bodyStart + Number(headers["content-length"] ?? 0);
+      if (text.length < end) return null;
+      body = text.slice(bodyStart, end);
+    }
+    this.received = this.received.subarray(end);
+    return { status, headers, body };
+  }
+}
+
+function decodeChunks(chunked: string): string {
+  let body = "";
+  for (let at = 0; ; ) {
+    const lineEnd = chunked.indexOf("\r\n", at);
+    const size = Number.parseInt(chunked.slice(at, lineEnd), 16);
+    if (!(size > 0)) return body;
+    body += chunked.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
+}

@@ -85,6 +85,24 @@ describe("tools through the official SDK (random-weight model, ChatML format)", 
     expect(delta?.type === "message_delta" && delta.delta.stop_reason).toBe("tool_use");
   });
 
+  it("tool_choice naming web_search beside a client tool: the server tool's unavailable reply, never a client tool_use", async () => {
+    const body = {
+      model: "claude-sonnet-5",
+      max_tokens: 300,
+      tools: [weatherTool, { type: "web_search_20250305" as const, name: "web_search" as const, max_uses: 8 }],
+      tool_choice: { type: "tool" as const, name: "web_search" },
+      messages: ask,
+    };
+    const message = await server.client.messages.create(body);
+    expect(message.content.map((block) => block.type)).toEqual(["server_tool_use", "web_search_tool_result", "text"]);
+    expect(message.content[1]).toMatchObject({ content: { type: "web_search_tool_result_error", error_code: "unavailable" } });
+    expect(message.stop_reason).toBe("end_turn");
+    const { max_tokens: _maxTokens, ...countBody } = body;
+    expect(message.usage.input_tokens).toBe((await server.client.messages.countTokens(countBody)).input_tokens);
+    const streamed = await server.client.messages.stream(body).finalMessage();
+    expect(streamed.content.map((block) => block.type)).toEqual(["server_tool_use", "web_search_tool_result", "text"]);
+  });
+
   it("messages.stream().finalMessage() assembles the same tool call", async () => {
     const message = await server.client.messages
       .stream({ model: "claude-sonnet-5", max_tokens: 300, tools: [weatherTool], tool_choice: { type: "any" }, messages: ask })

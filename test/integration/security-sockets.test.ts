@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/create-app.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
-import { rawExchange, type RawResponse } from "../helpers/raw-http.js";
+import { KeepAliveConnection, rawExchange, type RawResponse } from "../helpers/raw-http.js";
 import { ScriptedEngine, textEvents } from "../helpers/scripted-engine.js";
 import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
 import { testModelPath } from "../helpers/test-models.js";
@@ -156,6 +156,61 @@ describe("request bodies, on a real socket", () => {
   it("answers a text/plain POST, which browsers send cross-site without a preflight, with 415", async () => {
     const response = await rawExchange(port, request(["POST /v1/messages HTTP/1.1", "Host: localhost", "Content-Type: text/plain", `Content-Length: ${messageBody.length}`, "Connection: close"], messageBody));
     expectAnthropicError(response, 415, "invalid_request_error");
+  });
+});
+
+describe("requests per keep-alive connection, on a real socket", () => {
+  let app: FastifyInstance;
+  let limitedPort: number;
+  const connections: KeepAliveConnection[] = [];
+
+  beforeAll(async () => {
+    app = createApp({ engine: ScriptedEngine.replaying(textEvents), security: { maxRequestsPerSocket: 2 } });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    limitedPort = typeof address === "object" && address !== null ? address.port : 0;
+  });
+  afterAll(async () => {
+    for (const connection of connections) connection.destroy();
+    await app.close();
+  });
+
+  async function connect(): Promise<KeepAliveConnection> {
+    const connection = await KeepAliveConnection.open(limitedPort);
+    connections.push(connection);
+    return connection;
+  }
+
+  const health = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  const message = `POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${messageBody.length}\r\n\r\n${messageBody}`;
+
+  // A server that only says `Connection: close` keeps the socket until its keep-alive timeout (72 s): the 10 s
+  // limit on these tests is the guard against that hang.
+  it.each([
+    ["GET /health", health],
+    ["POST /v1/messages", message],
+  ])("answers the 2nd %s with Connection: close and closes the connection after it", { timeout: 10_000 }, async (_case, request) => {
+    const connection = await connect();
+    const first = await connection.exchange(request);
+    expect(first.status).toBe(200);
+    expect(first.headers["connection"]).toBe("keep-alive");
+    expect(first.headers["keep-alive"]).toMatch(/\bmax=2\b/);
+    const second = await connection.exchange(request);
+    expect(second.status).toBe(200);
+    expect(second.headers["connection"]).toBe("close");
+    await connection.closed;
+    expect(connection.unread()).toBe("");
+  });
+
+  it("answers two of three pipelined requests, then closes without answering the third", { timeout: 10_000 }, async () => {
+    const connection = await connect();
+    const first = await connection.exchange(health.repeat(3));
+    const second = await connection.nextResponse();
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.headers["connection"]).toBe("close");
+    await connection.closed;
+    // Node would answer the third with a bare 503 had the connection stayed open; a client retries it elsewhere.
+    expect(connection.unread()).toBe("");
   });
 });
 

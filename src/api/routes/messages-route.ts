@@ -5,7 +5,8 @@ import type { IdGenerator } from "../../util/create-id.js";
 import { streamServerSentEvents } from "../stream-server-sent-events.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
 import { MessageAccumulator } from "../translate/message-accumulator.js";
-import { serverToolUnavailableEvents, soleServerTool } from "../translate/server-tool-reply.js";
+import { serverToolToAnswer } from "../translate/server-tool.js";
+import { serverToolUnavailableEvents } from "../translate/server-tool-reply.js";
 import { toGenerationRequest, toPromptRequest } from "../translate/to-generation-request.js";
 import type { MessageStreamEvent } from "../wire/message-types.js";
 import { MessagesRequestSchema, type MessagesRequest } from "../wire/messages-request.js";
@@ -45,7 +46,7 @@ async function* replyEvents(
 ): AsyncGenerator<MessageStreamEvent> {
   const body = request.body;
   const messageId = options.generateId("msg");
-  const serverTool = soleServerTool(body);
+  const serverTool = serverToolToAnswer(body);
   if (serverTool !== null) {
     const inputTokens = await options.engine.countTokens(toPromptRequest(body));
     yield* serverToolUnavailableEvents({ body, tool: serverTool, inputTokens, messageId, generateId: options.generateId });

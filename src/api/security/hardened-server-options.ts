@@ -4,11 +4,12 @@ import type { IdGenerator } from "../../util/create-id.js";
 import { setRequestIdHeader } from "../request-id-header.js";
 import { toServerError } from "../to-server-error.js";
 import { createClientErrorHandler } from "./client-error-handler.js";
-import { defaultHeadersTimeoutMs, defaultRequestTimeoutMs, type SecurityOptions } from "./security-options.js";
+import { defaultHeadersTimeoutMs, defaultMaxRequestsPerSocket, defaultRequestTimeoutMs, type SecurityOptions } from "./security-options.js";
 
 export interface HardenedServerOptions {
   readonly requestTimeout: number;
   readonly connectionTimeout: number;
+  readonly maxRequestsPerSocket: number;
   readonly http: ServerOptions;
   readonly onProtoPoisoning: "error";
   readonly onConstructorPoisoning: "error";
@@ -18,8 +19,9 @@ export interface HardenedServerOptions {
 
 /**
  * The Fastify options that keep one client from holding the server, and every answer in Anthropic's error
- * shape: slow senders are cut off, bodies that would poison prototypes are refused, and requests that fail
- * before routing (bytes that are not HTTP, a URL that does not decode) get the same JSON as the rest.
+ * shape: slow senders are cut off, a keep-alive connection carries a bounded number of requests, bodies that
+ * would poison prototypes are refused, and requests that fail before routing (bytes that are not HTTP, a URL
+ * that does not decode) get the same JSON as the rest.
  */
 export function hardenedServerOptions(options: SecurityOptions, generateId: IdGenerator): HardenedServerOptions {
   const requestTimeout = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
@@ -30,6 +32,9 @@ export function hardenedServerOptions(options: SecurityOptions, generateId: IdGe
     // generation takes. No socket idle timeout either, since a long non-streaming generation writes nothing.
     requestTimeout,
     connectionTimeout: 0,
+    // Node counts a connection's requests and writes `Connection: close` on the last; `closeAtRequestLimit` makes
+    // it close the connection then too.
+    maxRequestsPerSocket: options.maxRequestsPerSocket ?? defaultMaxRequestsPerSocket,
     // Node looks for expired requests every 30 s by default, which would let a slow sender stay that much longer.
     http: {
       headersTimeout,

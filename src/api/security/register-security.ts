@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { createApiKeyCheck } from "./api-key-check.js";
 import { bodyFormatCheck } from "./body-format-check.js";
+import { closeAtRequestLimit } from "./close-at-request-limit.js";
 import { closeUnfinishedRequests } from "./close-unfinished-requests.js";
 import { createCorsCheck } from "./cors-check.js";
 import { createHostCheck } from "./host-check.js";
@@ -13,6 +14,8 @@ import type { SecurityOptions } from "./security-options.js";
  * run before the body is read. Register before any route.
  */
 export function registerSecurity(app: FastifyInstance, options: SecurityOptions): void {
+  // First, so that a refusal by a later check also closes a connection at its request limit.
+  app.addHook("onRequest", closeAtRequestLimit);
   app.addHook("onRequest", createHostCheck(options));
   app.addHook("onRequest", createCorsCheck(options.corsOrigins ?? []));
   if (options.apiKey !== undefined) app.addHook("onRequest", createApiKeyCheck(options.apiKey));

@@ -15,7 +15,14 @@ export interface SecurityOptions {
   readonly headersTimeoutMs?: number;
   /** How long a client may take to send the whole request, body included; replies are not limited. Defaults to 60 000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * How many requests one keep-alive connection may carry: the last reply says `Connection: close` and the
+   * connection closes after it, so the client opens a new one. `0` for no limit. Defaults to 1000.
+   */
+  readonly maxRequestsPerSocket?: number;
 }
 
 export const defaultHeadersTimeoutMs = 10_000;
 export const defaultRequestTimeoutMs = 60_000;
+/** nginx's `keepalive_requests` default: a reconnect per 1000 requests costs a client nothing it would notice. */
+export const defaultMaxRequestsPerSocket = 1000;

@@ -1,24 +1,7 @@
 import type { IdGenerator } from "../../util/create-id.js";
 import type { MessagesRequest } from "../wire/messages-request.js";
-import type { MessageStreamEvent, ServerToolResultBlock } from "../wire/message-types.js";
-
-type ToolParam = NonNullable<MessagesRequest["tools"]>[number];
-
-/**
- * The server tool a request is entirely about, if any: Claude Code's WebSearch and WebFetch send a request
- * whose only tool is the server tool. Such a request is answered without the model.
- */
-export function soleServerTool(body: MessagesRequest): { name: string; resultType: ServerToolResultBlock["type"] } | null {
-  const [tool, ...others] = body.tools ?? [];
-  if (tool === undefined || [tool, ...others].some((each) => serverToolKind(each) === null)) return null;
-  return serverToolKind(tool);
-}
-
-function serverToolKind(tool: ToolParam): { name: string; resultType: ServerToolResultBlock["type"] } | null {
-  if (tool.type?.startsWith("web_search_") === true) return { name: "web_search", resultType: "web_search_tool_result" };
-  if (tool.type?.startsWith("web_fetch_") === true) return { name: "web_fetch", resultType: "web_fetch_tool_result" };
-  return null;
-}
+import type { MessageStreamEvent } from "../wire/message-types.js";
+import type { AnsweredServerTool } from "./server-tool.js";
 
 /**
  * A reply that shows the server tool was attempted and is unavailable: a `server_tool_use` block, its
@@ -27,7 +10,7 @@ function serverToolKind(tool: ToolParam): { name: string; resultType: ServerTool
  */
 export function serverToolUnavailableEvents(options: {
   readonly body: MessagesRequest;
-  readonly tool: { name: string; resultType: ServerToolResultBlock["type"] };
+  readonly tool: AnsweredServerTool;
   readonly inputTokens: number;
   readonly messageId: string;
   readonly generateId: IdGenerator;

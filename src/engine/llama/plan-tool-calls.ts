@@ -33,7 +33,8 @@ export function planToolCalls(request: Pick<PromptRequest, "tools" | "toolChoice
   if (choice.type === "any") return { chatWrapper: forceToolCall(chatWrapper), functions: allFunctions, maxParallelFunctionCalls };
 
   const named = allFunctions[choice.name];
-  // The API edge rejects an unknown name; should one slip through, forcing any tool beats failing the request.
+  // The API edge names only a tool it passes in `tools` (a choice naming a server tool arrives as `auto`), so this
+  // is for other callers: one naming a tool it did not pass gets a call to any of its tools, not a failed request.
   if (named === undefined) return { chatWrapper: forceToolCall(chatWrapper), functions: allFunctions, maxParallelFunctionCalls };
   return {
     chatWrapper: forceToolCall(chatWrapper, { promptFunctions: allFunctions }),

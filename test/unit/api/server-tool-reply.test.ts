@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { serverToolUnavailableEvents, soleServerTool } from "../../../src/api/translate/server-tool-reply.js";
+import { serverToolToAnswer } from "../../../src/api/translate/server-tool.js";
+import { serverToolUnavailableEvents } from "../../../src/api/translate/server-tool-reply.js";
 import type { MessagesRequest } from "../../../src/api/wire/messages-request.js";
 import { sequentialIds } from "../../helpers/scripted-engine.js";
 
@@ -12,22 +13,9 @@ function body(tools: MessagesRequest["tools"], messages: Messages = [{ role: "us
 const search = { name: "web_search", type: "web_search_20250305" };
 const fetchTool = { name: "web_fetch", type: "web_fetch_20250910" };
 
-describe("soleServerTool", () => {
-  it("finds a request whose only tools are web search or web fetch", () => {
-    expect(soleServerTool(body([search]))).toEqual({ name: "web_search", resultType: "web_search_tool_result" });
-    expect(soleServerTool(body([fetchTool]))).toEqual({ name: "web_fetch", resultType: "web_fetch_tool_result" });
-  });
-
-  it("leaves requests with no tools, or with any client tool, to the model", () => {
-    expect(soleServerTool(body(undefined))).toBeNull();
-    expect(soleServerTool(body([]))).toBeNull();
-    expect(soleServerTool(body([search, { name: "Bash", input_schema: {} }]))).toBeNull();
-  });
-});
-
 describe("serverToolUnavailableEvents", () => {
   function events(request: MessagesRequest) {
-    const tool = soleServerTool(request);
+    const tool = serverToolToAnswer(request);
     if (tool === null) throw new Error("no server tool");
     return serverToolUnavailableEvents({ body: request, tool, inputTokens: 9, messageId: "msg_1", generateId: sequentialIds() });
   }

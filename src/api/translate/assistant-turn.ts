@@ -1,0 +1,44 @@
+import type { AssistantPart, ConversationTurn } from "../../engine/generation-request.js";
+import { InvalidRequestError } from "../server-error.js";
+import type { MessageParam } from "../wire/messages-request.js";
+import { contentBlocks, requireText } from "./content-blocks.js";
+import { isServerEchoBlock } from "./server-echo-block.js";
+
+/**
+ * An assistant message as a turn: text, thinking and tool calls. Server-tool echoes are dropped; anything else is
+ * refused, naming the block.
+ */
+export function assistantTurn(message: MessageParam, messageIndex: number): ConversationTurn {
+  const parts: AssistantPart[] = [];
+  contentBlocks(message).forEach((block, blockIndex) => {
+    const field = `messages.${messageIndex}.content.${blockIndex}`;
+    switch (block.type) {
+      case "text": {
+        const text = requireText(block, field);
+        if (text !== "") parts.push({ type: "text", text });
+        return;
+      }
+      case "thinking": {
+        // Signatures cannot be verified locally, so any value (including "") is accepted.
+        const thinking = block["thinking"];
+        if (typeof thinking !== "string") throw new InvalidRequestError(`${field}.thinking: Field required`);
+        if (thinking !== "") parts.push({ type: "thinking", text: thinking });
+        return;
+      }
+      case "tool_use": {
+        const { id, name, input } = block as { id?: unknown; name?: unknown; input?: unknown };
+        if (typeof id !== "string" || id === "") throw new InvalidRequestError(`${field}.id: Field required`);
+        if (typeof name !== "string" || name === "") throw new InvalidRequestError(`${field}.name: Field required`);
+        if (typeof input !== "object" || input === null || Array.isArray(input)) {
+          throw new InvalidRequestError(`${field}.input: Input should be a valid dictionary`);
+        }
+        parts.push({ type: "tool-call", id, name, input });
+        return;
+      }
+      default:
+        if (isServerEchoBlock(block.type)) return;
+        throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in an assistant message`);
+    }
+  });
+  return { role: "assistant", parts };
+}

@@ -1,0 +1,25 @@
+import { InvalidRequestError } from "../server-error.js";
+import type { CountTokensRequest, MessageParam } from "../wire/messages-request.js";
+import { contentBlocks, requireText } from "./content-blocks.js";
+
+/** Claude Code's first system block: per-request metadata whose hash changes every turn and breaks caching. */
+const billingHeaderPrefix = "x-anthropic-billing-header:";
+
+/** The texts of the top-level `system` field, without empty blocks and Claude Code's billing header. */
+export function systemTexts(system: CountTokensRequest["system"]): string[] {
+  if (system === undefined) return [];
+  if (typeof system === "string") return system === "" ? [] : [system];
+  return system.flatMap((block, index) => {
+    if (block.type !== "text") throw new InvalidRequestError(`system.${index}.type: Input should be 'text'`);
+    if (block.text.startsWith(billingHeaderPrefix) || block.text === "") return [];
+    return [block.text];
+  });
+}
+
+/**
+ * The texts of a `system` message in `messages`. Claude Code sends agent and skill lists this way; many chat
+ * templates refuse a system message that is not first, so its texts join the system prompt.
+ */
+export function systemMessageTexts(message: MessageParam, messageIndex: number): string[] {
+  return contentBlocks(message).map((block, blockIndex) => requireText(block, `messages.${messageIndex}.content.${blockIndex}`));
+}

@@ -1,0 +1,38 @@
+import type { ConversationTurn, UserPart } from "../../engine/generation-request.js";
+import { InvalidRequestError } from "../server-error.js";
+import type { MessageParam } from "../wire/messages-request.js";
+import { contentBlocks, imageUnsupported, requireText } from "./content-blocks.js";
+import { documentText } from "./document-text.js";
+import { isServerEchoBlock } from "./server-echo-block.js";
+import { toolResultPart } from "./tool-result-part.js";
+
+/**
+ * A user message as a turn: text, documents and search results as text, tool results. Thinking and server-tool
+ * echoes are dropped; images and unknown blocks are refused, naming the block.
+ */
+export function userTurn(message: MessageParam, messageIndex: number): ConversationTurn {
+  const parts: UserPart[] = [];
+  contentBlocks(message).forEach((block, blockIndex) => {
+    const field = `messages.${messageIndex}.content.${blockIndex}`;
+    switch (block.type) {
+      case "text": {
+        const text = requireText(block, field);
+        if (text !== "") parts.push({ type: "text", text });
+        return;
+      }
+      case "document":
+      case "search_result":
+        parts.push({ type: "text", text: documentText(block, field) });
+        return;
+      case "tool_result":
+        parts.push(toolResultPart(block, field));
+        return;
+      case "image":
+        throw imageUnsupported(field);
+      default:
+        if (isServerEchoBlock(block.type) || block.type === "thinking") return;
+        throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in a user message`);
+    }
+  });
+  return { role: "user", parts };
+}
