@@ -25,7 +25,6 @@ export async function streamServerSentEvents(
   response.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
-    connection: "keep-alive",
     "x-accel-buffering": "no",
   });
   let lastWrite = Date.now();

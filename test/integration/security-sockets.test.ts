@@ -182,13 +182,17 @@ describe("requests per keep-alive connection, on a real socket", () => {
   }
 
   const health = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n";
-  const message = `POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${messageBody.length}\r\n\r\n${messageBody}`;
+  const post = (body: string): string =>
+    `POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const message = post(messageBody);
+  const streamed = post(JSON.stringify({ ...(JSON.parse(messageBody) as object), stream: true }));
 
   // A server that only says `Connection: close` keeps the socket until its keep-alive timeout (72 s): the 10 s
   // limit on these tests is the guard against that hang.
   it.each([
     ["GET /health", health],
     ["POST /v1/messages", message],
+    ["streamed POST /v1/messages", streamed],
   ])("answers the 2nd %s with Connection: close and closes the connection after it", { timeout: 10_000 }, async (_case, request) => {
     const connection = await connect();
     const first = await connection.exchange(request);
