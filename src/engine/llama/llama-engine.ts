@@ -80,7 +80,7 @@ export class LlamaEngine implements ServingEngine {
 
   async countTokens(request: PromptRequest): Promise<number> {
     const model = await this.ready();
-    return model.renderPrompt(request).tokens.length;
+    return (await model.renderPrompt(request)).tokens.length;
   }
 
   async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -11,6 +11,7 @@ import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import type { RuntimeLease } from "./llama-runtime-pool.js";
 import type { HeldAfterBatch } from "./prefill.js";
 import type { PromptStateCache } from "./prompt-state-cache.js";
+import { PromptSizeGuard } from "./prompt-size-guard.js";
 import { renderPrompt, type RenderedPrompt } from "./render-prompt.js";
 
 /** What loading made: the native objects a `LoadedModel` owns from then on. */
@@ -38,12 +39,14 @@ export class LoadedModel {
   private readonly running = new Set<Generation>();
   /** Sequences evaluating a prompt, and what each will hold once its batch in flight is done. */
   private readonly heldAfterBatch = new Map<LlamaContextSequence, HeldAfterBatch>();
+  private readonly promptSize: PromptSizeGuard;
 
   constructor(private readonly parts: LoadedModelParts) {
     this.description = parts.description;
     const { options, context } = parts;
     // Waiting for an abandoned sequence costs at most one batch: worth it when it saves more than a batch.
     this.pool = new SequencePool(parts.sequences, options.maxQueue ?? 16, options.maxQueueWaitMs, context.batchSize);
+    this.promptSize = new PromptSizeGuard(parts.model, parts.description.maxInputTokens);
   }
 
   stats(): EngineStats {
@@ -58,13 +61,15 @@ export class LoadedModel {
     };
   }
 
-  renderPrompt(request: PromptRequest): RenderedPrompt {
+  /** Renders the prompt once it is known that it can fit: see `PromptSizeGuard`. */
+  async renderPrompt(request: PromptRequest): Promise<RenderedPrompt> {
+    await this.promptSize.check(request);
     return renderPrompt(request, this.parts.chatWrapper, this.parts.model.tokenizer);
   }
 
   /** Streams one generation on the sequence that reuses most of its prompt; `shutdown` ends it early. */
   async *generate(request: GenerationRequest, signal: AbortSignal, shutdown: AbortSignal): AsyncGenerator<GenerationEvent> {
-    const prompt = this.renderPrompt(request);
+    const prompt = await this.renderPrompt(request);
     const promptTokens = prompt.tokens.length;
     if (promptTokens > this.description.maxInputTokens) throw new PromptTooLongError(promptTokens, this.description.maxInputTokens);
 
