@@ -1,6 +1,9 @@
 /**
- * Regression benchmark with baselines: `npm run bench:check` fails when a latency grew more than 10 % or peak
- * memory more than 5 % against bench/baselines/regression.json; `--update-baseline` rewrites that file.
+ * Regression benchmark with baselines: `npm run bench:check` fails (exit 1) when a latency grew more than 10 % or
+ * peak memory more than 5 % against the baseline, bench/baselines/regression-<vocabulary>.json:
+ * regression-qwen2.json with ../shared's qwen2 tokenizer (the one committed), regression-builtin.json without
+ * it. `--update-baseline` rewrites that file. A baseline measured on another model shape, weight type,
+ * vocabulary or thread count is refused (exit 2) before anything is measured.
  * Latencies are divided by a calibration measured in the same run (node-llama-cpp's raw milliseconds per
  * decoded token on the same model and threads), so a slower or busier machine does not read as a regression.
  */
@@ -8,23 +11,15 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { Command } from "commander";
 import { getLlama } from "node-llama-cpp";
-import { createApp } from "../src/api/create-app.js";
-import { LlamaEngine } from "../src/engine/llama/llama-engine.js";
 import { generatorVersion, makeModel } from "../src/models/generator/make-model.js";
 import { PerformanceMonitor } from "../src/util/performance-monitor.js";
+import { startTestServer } from "../test/helpers/servers/index.js";
+import { BaselineMismatchError, checkSameSetup, compare, type Measurements, type RegressionSetup } from "./regression-baseline.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const latencyTolerance = 0.1;
-const memoryTolerance = 0.05;
-
-interface Measurements {
-  /** Each latency divided by the calibration (raw ms per decoded token): unitless. */
-  readonly normalized: Record<string, number>;
-  readonly peakRssMb: number;
-}
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -58,13 +53,8 @@ async function measure(modelPath: string, threads: number, runs: number): Promis
   const calibrationMs = await calibrate(modelPath, threads, runs);
   const monitor = new PerformanceMonitor();
   monitor.start();
-  const engine = LlamaEngine.start({ modelPath, threads, gpu: false, contextSize: 1024, parallel: 4 });
-  await engine.whenSettled();
-  const app = createApp({ engine });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  const client = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: "bench", maxRetries: 0 });
+  const server = await startTestServer(modelPath, { threads, contextSize: 1024, parallel: 4 });
+  const { client } = server;
   // Greedy decoding and max_tokens make each request's work the same every run.
   const request = (text: string, maxTokens: number) =>
     ({ model: "claude-bench", max_tokens: maxTokens, temperature: 0, messages: [{ role: "user", content: text }] }) as Anthropic.MessageCreateParamsNonStreaming;
@@ -86,32 +76,22 @@ async function measure(modelPath: string, threads: number, runs: number): Promis
       }),
     );
   }
-  const closing = app.close();
-  app.server.closeAllConnections();
-  await closing;
-  await engine.dispose();
+  await server.close();
   const usage = monitor.stop();
   const latenciesMs = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
   const normalized = Object.fromEntries(Object.entries(latenciesMs).map(([name, value]) => [name, value / calibrationMs]));
   return { calibrationMs, latenciesMs, normalized, peakRssMb: Math.round(usage.rssBytes.peak / 1024 / 1024) };
 }
 
-function compare(current: Measurements, baseline: Measurements): string[] {
-  const failures: string[] = [];
-  for (const [name, value] of Object.entries(current.normalized)) {
-    const before = baseline.normalized[name];
-    if (before !== undefined && value > before * (1 + latencyTolerance)) {
-      failures.push(`${name}: ${value.toFixed(2)} vs baseline ${before.toFixed(2)} (+${((value / before - 1) * 100).toFixed(1)} %, limit +10 %)`);
-    }
-  }
-  if (current.peakRssMb > baseline.peakRssMb * (1 + memoryTolerance)) {
-    failures.push(`peak RSS: ${current.peakRssMb} MB vs baseline ${baseline.peakRssMb} MB (limit +5 %)`);
-  }
-  return failures;
+/** Ends the run when the baseline cannot be compared with it: exit 2, saying why. */
+function refuseMismatch(error: unknown): never {
+  if (!(error instanceof BaselineMismatchError)) throw error;
+  console.error(`cannot compare: ${error.message}`);
+  process.exit(2);
 }
 
 const program = new Command()
-  .option("--check", "compare with the baseline and exit 1 on a regression")
+  .option("--check", "compare with the baseline: exit 1 on a regression, 2 when the baseline was measured on another setup")
   .option("--update-baseline", "write this run as the new baseline")
   .option("--threads <n>", "CPU threads", (value) => Number(value), 1)
   .option("--runs <n>", "runs per measurement (median)", (value) => Number(value), 5);
@@ -122,29 +102,47 @@ const options = program.opts<{ check?: boolean; updateBaseline?: boolean; thread
 // nothing, so there would be no first token to time); each vocabulary has its own baseline file.
 const sharedVocabulary = path.resolve(repoRoot, "../shared/vocab/ggml-vocab-qwen2.gguf");
 const vocabulary = existsSync(sharedVocabulary) ? "qwen2" : "builtin";
+const setup: RegressionSetup = { shape: "qwen2.5-0.5b", type: "q4_0", vocabulary, threads: options.threads };
 const baselinePath = path.join(repoRoot, "bench", "baselines", `regression-${vocabulary}.json`);
-const modelPath = path.join(repoRoot, ".cache", "bench-models", `regression-qwen2.5-0.5b-q4_0-${vocabulary}-g${generatorVersion}.gguf`);
+
+let baseline: (Partial<RegressionSetup> & Measurements) | undefined;
+if (options.check === true && options.updateBaseline !== true) {
+  if (!existsSync(baselinePath)) {
+    console.error("no baseline yet: run `npm run bench:check -- --update-baseline` once");
+    process.exit(1);
+  }
+  baseline = JSON.parse(await readFile(baselinePath, "utf8")) as Partial<RegressionSetup> & Measurements;
+  // Before minutes of measuring: a baseline of another setup cannot be compared whatever this run measures.
+  try {
+    checkSameSetup(setup, baseline);
+  } catch (error) {
+    refuseMismatch(error);
+  }
+}
+
+const modelPath = path.join(repoRoot, ".cache", "bench-models", `regression-${setup.shape}-${setup.type}-${vocabulary}-g${generatorVersion}.gguf`);
 if (!existsSync(modelPath)) {
-  await makeModel({ shape: "qwen2.5-0.5b", type: "q4_0", outputPath: modelPath, ...(vocabulary === "qwen2" ? { vocabularyPath: sharedVocabulary } : {}) });
+  await makeModel({ shape: setup.shape, type: setup.type, outputPath: modelPath, ...(vocabulary === "qwen2" ? { vocabularyPath: sharedVocabulary } : {}) });
 }
 const result = await measure(modelPath, options.threads, options.runs);
-const record = { date: new Date().toISOString(), model: path.basename(modelPath), threads: options.threads, runs: options.runs, ...result };
+const date = new Date().toISOString();
+const record = { date, model: path.basename(modelPath), ...setup, runs: options.runs, ...result };
 const resultsFolder = path.join(repoRoot, "bench", "results");
 await mkdir(resultsFolder, { recursive: true });
-await writeFile(path.join(resultsFolder, `regression-${record.date.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(record, null, 2)}\n`);
+await writeFile(path.join(resultsFolder, `regression-${date.replace(/[:.]/g, "-")}.json`), `${JSON.stringify(record, null, 2)}\n`);
 console.log(JSON.stringify(record, null, 2));
 
 if (options.updateBaseline === true) {
   await mkdir(path.dirname(baselinePath), { recursive: true });
   await writeFile(baselinePath, `${JSON.stringify(record, null, 2)}\n`);
   console.log(`baseline written: ${path.relative(repoRoot, baselinePath)}`);
-} else if (options.check === true) {
-  if (!existsSync(baselinePath)) {
-    console.error("no baseline yet: run `npm run bench:check -- --update-baseline` once");
-    process.exit(1);
+} else if (baseline !== undefined) {
+  let failures: string[] = [];
+  try {
+    failures = compare(record, baseline);
+  } catch (error) {
+    refuseMismatch(error);
   }
-  const baseline = JSON.parse(await readFile(baselinePath, "utf8")) as Measurements;
-  const failures = compare(result, baseline);
   if (failures.length > 0) {
     console.error(`performance regression:\n  ${failures.join("\n  ")}`);
     process.exit(1);

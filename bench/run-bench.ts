@@ -13,13 +13,11 @@ import { fileURLToPath } from "node:url";
 import Anthropic from "@anthropic-ai/sdk";
 import { Command, Option } from "commander";
 import { getLlama, type Token } from "node-llama-cpp";
-import { createApp } from "../src/api/create-app.js";
-import { LlamaEngine } from "../src/engine/llama/llama-engine.js";
 import { generatorVersion, makeModel } from "../src/models/generator/make-model.js";
 import { modelShapes } from "../src/models/generator/model-shapes.js";
 import { kvCacheBytes } from "../test/helpers/kv-cache-bytes.js";
 import { peakRssDuring } from "../test/helpers/peak-rss-during.js";
-import { spawnServer } from "../test/helpers/spawn-server.js";
+import { spawnServer, startTestServer } from "../test/helpers/servers/index.js";
 import { claudeCodeLikeRequest } from "./claude-code-like-request.js";
 import type { ModelShapeName } from "../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../src/models/generator/model-weight-type.js";
@@ -88,15 +86,11 @@ async function measureRaw(modelPath: string, options: BenchOptions) {
 
 /** The same work through the real server and the official SDK over a loopback socket. */
 async function measureHttp(modelPath: string, options: BenchOptions) {
+  // The load as a user waits for it: the engine's load, then the app starting to listen (a few ms).
   const loadStarted = performance.now();
-  const engine = LlamaEngine.start({ modelPath, threads: options.threads, gpu: false, contextSize: 4096 });
-  await engine.whenSettled();
+  const server = await startServer(modelPath, options.threads, { contextSize: 4096, parallel: 1 });
   const loadMs = performance.now() - loadStarted;
-  const app = createApp({ engine });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  const client = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: "bench", maxRetries: 0 });
+  const { client } = server;
   const prefill: number[] = [];
   const decode: number[] = [];
   const filler = "The quick brown fox jumps over the lazy dog while the sun sets slowly. ";
@@ -128,36 +122,20 @@ async function measureHttp(modelPath: string, options: BenchOptions) {
     }
     if (firstTokenAt > 0 && outputTokens > 1) decode.push((outputTokens - 1) / ((performance.now() - firstTokenAt) / 1000));
   }
-  await app.close();
-  await engine.dispose();
+  await server.close();
   return { loadMs, prefillTokensPerSecond: median(prefill), decodeTokensPerSecond: median(decode) };
 }
 
-async function startServer(modelPath: string, threads: number, engineOptions: { contextSize: number; parallel: number; promptCacheFolder?: string }) {
-  const engine = LlamaEngine.start({
-    modelPath,
+/** The real server in this process (the tests' `startTestServer`), with the bench's threads and a patient client. */
+function startServer(modelPath: string, threads: number, engineOptions: { contextSize: number; parallel: number; promptCacheFolder?: string }) {
+  return startTestServer(modelPath, {
     threads,
-    gpu: false,
     contextSize: engineOptions.contextSize,
     parallel: engineOptions.parallel,
     maxQueue: 64,
     ...(engineOptions.promptCacheFolder !== undefined ? { promptCache: { folder: engineOptions.promptCacheFolder } } : {}),
+    clientTimeoutMs: 30 * 60_000,
   });
-  await engine.whenSettled();
-  const app = createApp({ engine });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
-  const client = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: "bench", maxRetries: 0, timeout: 30 * 60_000 });
-  return {
-    client,
-    close: async () => {
-      const closing = app.close();
-      app.server.closeAllConnections();
-      await closing;
-      await engine.dispose();
-    },
-  };
 }
 
 /** Seconds to the first streamed token (or to the end, when the model says nothing) and the prompt usage. */

@@ -3,6 +3,7 @@ import { ModelDownloadError } from "../models/download/download-errors.js";
 import { ModelNotDownloadedError } from "../models/model-not-downloaded-error.js";
 import { defaultPresetName } from "../models/presets.js";
 import { resolveModelPath, type ResolveModelPathOptions } from "../models/resolve-model-path.js";
+import type { CommandOutput } from "./commands/command-io.js";
 import { DownloadProgressBar } from "./commands/download-progress-bar.js";
 import { ensureDemoModel } from "./demo-model.js";
 
@@ -25,8 +26,9 @@ export async function chooseModel(options: {
   readonly model: string | undefined;
   readonly demo: boolean;
   readonly home: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly stderr: NodeJS.WriteStream;
+  /** A Hugging Face token and hub address for pulls; none and huggingface.co when omitted. */
+  readonly pull?: { readonly token?: string; readonly hubUrl?: string };
+  readonly stderr: CommandOutput;
   readonly aliases?: readonly ModelAlias[];
 }): Promise<ChosenModel> {
   const chosen = await chooseDefaultModel(options);
@@ -71,13 +73,7 @@ async function chooseDefaultModel(options: Parameters<typeof chooseModel>[0]): P
   }
 }
 
-function pullOptions(label: string, options: { readonly env: NodeJS.ProcessEnv; readonly stderr: NodeJS.WriteStream }): NonNullable<ResolveModelPathOptions["pull"]> {
+function pullOptions(label: string, options: Parameters<typeof chooseModel>[0]): NonNullable<ResolveModelPathOptions["pull"]> {
   const bar = new DownloadProgressBar(options.stderr, label);
-  const token = options.env["HF_TOKEN"] ?? options.env["HUGGING_FACE_HUB_TOKEN"];
-  const hubUrl = options.env["HF_ENDPOINT"];
-  return {
-    onProgress: (progress) => bar.update(progress),
-    ...(token !== undefined && token !== "" ? { token } : {}),
-    ...(hubUrl !== undefined && hubUrl !== "" ? { hubUrl } : {}),
-  };
+  return { onProgress: (progress) => bar.update(progress), ...options.pull };
 }

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptedSentence } from "../../src/models/generator/make-model.js";
-import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 const run = promisify(execFile);

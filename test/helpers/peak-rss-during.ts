@@ -1,4 +1,4 @@
-import type { SpawnedServer } from "./spawn-server.js";
+import type { SpawnedServer } from "./servers/index.js";
 
 /** Samples a spawned server's RSS every 100 ms while `work` runs; returns the peak in bytes. */
 export async function peakRssDuring(server: SpawnedServer, work: () => Promise<unknown>): Promise<number> {

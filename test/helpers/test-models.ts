@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { acquireFileLock } from "../../src/models/download/file-lock.js";
 import { generatorVersion, makeModel, makeScriptedModel, scriptedSentence } from "../../src/models/generator/make-model.js";
 import type { ModelShapeName } from "../../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../../src/models/generator/model-weight-type.js";
@@ -10,15 +11,21 @@ import type { ModelWeightType } from "../../src/models/generator/model-weight-ty
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const testModelsFolder = path.join(repoRoot, ".cache", "test-models");
 
-type SharedVocabularyName = "qwen2" | "phi-3" | "llama-bpe" | "llama-spm" | "gemma-4";
+export type SharedVocabularyName = "qwen2" | "phi-3" | "llama-bpe" | "llama-spm" | "gemma-4";
 
-/**
- * A vocabulary file from the shared folder beside the repository, or `undefined` when it is absent (a fresh
- * clone): tests that need one skip with `it.skipIf(sharedVocabularyPath(...) === undefined)`.
- */
+/** A vocabulary file from the shared folder beside the repository, or `undefined` when it is absent (a fresh clone). */
 export function sharedVocabularyPath(name: SharedVocabularyName): string | undefined {
   const filePath = path.resolve(repoRoot, "../shared/vocab", `ggml-vocab-${name}.gguf`);
   return existsSync(filePath) ? filePath : undefined;
+}
+
+/**
+ * Whether the tests that need the shared vocabulary `name` skip: `it.skipIf(skipWithoutSharedVocabulary(name))`.
+ * Only outside CI, when the file is absent. CI (`CI=true`) always has ../shared beside the clone, so there a
+ * missing vocabulary is not skipped: the tests run and fail, naming the file (`testModelPath`).
+ */
+export function skipWithoutSharedVocabulary(name: SharedVocabularyName): boolean {
+  return sharedVocabularyPath(name) === undefined && process.env["CI"] !== "true";
 }
 
 interface RandomModelSpec {
@@ -33,8 +40,11 @@ const randomModels = {
   "tiny-f16": { shape: "tiny", type: "f16" },
   "tiny-q8_0": { shape: "tiny", type: "q8_0" },
   "tiny-q4_0": { shape: "tiny", type: "q4_0" },
-  /** Needs ../shared/vocab: check `sharedVocabularyPath("qwen2")` first. */
+  /** The tiny model with a real tokenizer from ../shared/vocab: guard with `skipWithoutSharedVocabulary`. */
   "tiny-qwen2-vocab": { shape: "tiny", type: "q8_0", vocabulary: "qwen2" },
+  "tiny-llama-bpe-vocab": { shape: "tiny", type: "q8_0", vocabulary: "llama-bpe" },
+  "tiny-phi-3-vocab": { shape: "tiny", type: "q8_0", vocabulary: "phi-3" },
+  "tiny-gemma-4-vocab": { shape: "tiny", type: "q8_0", vocabulary: "gemma-4" },
   /** Real Qwen2.5-0.5B size (~280 MB): about a second to generate, a second or two to load. */
   "qwen2.5-0.5b-q4_0": { shape: "qwen2.5-0.5b", type: "q4_0" },
   /** Phi-3-mini size (~2.1 GB): about 10 s to generate, a few seconds to load. For the memory-budget test. */
@@ -44,12 +54,12 @@ const randomModels = {
 export type TestModelKind = keyof typeof randomModels | "scripted";
 
 const seed = 1;
-const waitStep = 100;
 
 /**
  * The path of a generated test model, generating it on first use into `.cache/test-models/`. The file name
  * carries the generator version and every parameter, so a changed generator never serves a stale file. Safe
- * when several Vitest workers ask at once: one generates under an exclusive lock file, the others wait.
+ * when several Vitest workers (or checkouts sharing the cache) ask at once: one generates under the lock file
+ * `pensieve pull` uses, the others wait; a lock left by a killed worker is taken over.
  */
 export async function testModelPath(kind: TestModelKind): Promise<string> {
   if (kind === "scripted") {
@@ -77,44 +87,15 @@ export async function testModelPath(kind: TestModelKind): Promise<string> {
 
 async function ensureGenerated(fileName: string, generate: (outputPath: string) => Promise<unknown>): Promise<string> {
   const modelPath = path.join(testModelsFolder, fileName);
-  const lockPath = `${modelPath}.lock`;
+  if (existsSync(modelPath)) return modelPath;
   await mkdir(testModelsFolder, { recursive: true });
-  for (;;) {
-    if (existsSync(modelPath)) return modelPath;
-    const lock = await open(lockPath, "wx").catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "EEXIST") return undefined;
-      throw error;
-    });
-    if (lock !== undefined) {
-      try {
-        await lock.writeFile(String(process.pid));
-        // Another worker may have finished between our check and taking the lock.
-        if (!existsSync(modelPath)) await generate(modelPath);
-      } finally {
-        await lock.close();
-        await rm(lockPath, { force: true });
-      }
-      return modelPath;
-    }
-    await new Promise((resolve) => setTimeout(resolve, waitStep));
-    await removeLockIfAbandoned(lockPath);
-  }
-}
-
-// A worker killed mid-generation leaves its lock behind: free it once its process is gone.
-async function removeLockIfAbandoned(lockPath: string): Promise<void> {
+  const lock = await acquireFileLock(`${modelPath}.lock`, { pollIntervalMs: 100 });
   try {
-    const holder = Number(await readFile(lockPath, "utf8"));
-    if (!Number.isInteger(holder) || holder <= 0) {
-      // Not written yet by a live holder, or garbage: only trust the file's age.
-      const { mtimeMs } = await stat(lockPath);
-      if (Date.now() - mtimeMs > 60_000) await rm(lockPath, { force: true });
-      return;
-    }
-    process.kill(holder, 0);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ESRCH") await rm(lockPath, { force: true });
-    else if (code !== "ENOENT" && code !== "EPERM") throw error;
+    // Another worker may have generated it while this one waited. The generator writes a partial file and renames
+    // it when complete, so the model path never holds half a model.
+    if (!existsSync(modelPath)) await generate(modelPath);
+  } finally {
+    await lock.release();
   }
+  return modelPath;
 }

@@ -6,7 +6,7 @@ import { createApp } from "../../src/api/create-app.js";
 import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { testModelPath } from "../helpers/test-models.js";
-import { withEngine } from "../helpers/with-engine.js";
+import { withEngine } from "../helpers/servers/index.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
 
 function textOf(events: readonly GenerationEvent[]): string {

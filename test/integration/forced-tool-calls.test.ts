@@ -1,7 +1,3 @@
-import { existsSync } from "node:fs";
-import { mkdir, rename } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import {
   AlpacaChatWrapper,
   ChatMLChatWrapper,
@@ -41,8 +37,14 @@ import { planToolCalls } from "../../src/engine/llama/plan-tool-calls.js";
 import { checkToolInput } from "../../src/engine/tool-schema/check-tool-input.js";
 import { repairToolInput } from "../../src/engine/tool-schema/repair-tool-input.js";
 import { toGrammarSchema } from "../../src/engine/tool-schema/to-grammar-schema.js";
-import { generatorVersion, makeModel } from "../../src/models/generator/make-model.js";
-import { sharedVocabularyPath, testModelPath } from "../helpers/test-models.js";
+import { skipWithoutSharedVocabulary, testModelPath, type TestModelKind } from "../helpers/test-models.js";
+
+/*
+ * These tests drive node-llama-cpp's LlamaChat directly, not through LlamaEngine: they run every chat wrapper
+ * node-llama-cpp ships (the engine serves one per model), bias tokens to make a random model start a call, and
+ * read LlamaChat's own parsed function calls, none of which the engine exposes. What they check is that
+ * `planToolCalls` and the tool schemas work with each wrapper at that level.
+ */
 
 // Two cores, two test files at once: one thread each, small contexts.
 const threads = 1;
@@ -101,22 +103,12 @@ afterAll(async () => {
 
 type VocabularyName = "qwen2" | "llama-bpe" | "phi-3" | "gemma-4";
 
-/** A tiny random model with a shared real vocabulary; only qwen2 has a `testModelPath` kind, the rest go to tmp. */
-async function vocabularyModelPath(vocabulary: VocabularyName): Promise<string> {
-  if (vocabulary === "qwen2") return testModelPath("tiny-qwen2-vocab");
-  const vocabularyPath = sharedVocabularyPath(vocabulary);
-  if (vocabularyPath === undefined) throw new Error(`no shared vocabulary ${vocabulary}`);
-  const folder = path.join(os.tmpdir(), "pensieve-test-models");
-  const modelPath = path.join(folder, `tiny-q8_0-seed1-vocab-${vocabulary}-g${generatorVersion}.gguf`);
-  if (!existsSync(modelPath)) {
-    await mkdir(folder, { recursive: true });
-    // Written under a private name, then renamed: a parallel run never loads a half-written file.
-    const partialPath = `${modelPath}.${process.pid}.partial`;
-    await makeModel({ shape: "tiny", type: "q8_0", seed: 1, vocabularyPath, outputPath: partialPath });
-    await rename(partialPath, modelPath);
-  }
-  return modelPath;
-}
+const vocabularyModels: Readonly<Record<VocabularyName, TestModelKind>> = {
+  qwen2: "tiny-qwen2-vocab",
+  "llama-bpe": "tiny-llama-bpe-vocab",
+  "phi-3": "tiny-phi-3-vocab",
+  "gemma-4": "tiny-gemma-4-vocab",
+};
 
 interface LoadedModel {
   readonly model: LlamaModel;
@@ -258,7 +250,8 @@ const modelCases: readonly ModelCase[] = [
 ];
 
 describe.each(modelCases)("forced tool calls on a random model with the $label", (modelCase) => {
-  const vocabularyMissing = modelCase.vocabulary !== "builtin" && sharedVocabularyPath(modelCase.vocabulary) === undefined;
+  // Outside CI a fresh clone without ../shared skips these; in CI they run, and fail on the missing file.
+  const vocabularyMissing = modelCase.vocabulary !== "builtin" && skipWithoutSharedVocabulary(modelCase.vocabulary);
   let loaded: LoadedModel | undefined;
   const ready = (): LoadedModel => {
     if (loaded === undefined) throw new Error("model not loaded");
@@ -267,7 +260,7 @@ describe.each(modelCases)("forced tool calls on a random model with the $label",
 
   beforeAll(async () => {
     if (vocabularyMissing) return;
-    loaded = await loadModel(modelCase.vocabulary === "builtin" ? await testModelPath("tiny") : await vocabularyModelPath(modelCase.vocabulary));
+    loaded = await loadModel(await testModelPath(modelCase.vocabulary === "builtin" ? "tiny" : vocabularyModels[modelCase.vocabulary]));
   });
   afterAll(async () => {
     await unload(loaded);

@@ -2,7 +2,7 @@ import os from "node:os";
 import { getLlama, LlamaChatSession, LlamaLogLevel, readGgufFileInfo, resolveChatWrapper, type Llama, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptedSentence } from "../../src/models/generator/make-model.js";
-import { sharedVocabularyPath, testModelPath, type TestModelKind } from "../helpers/test-models.js";
+import { skipWithoutSharedVocabulary, testModelPath, type TestModelKind } from "../helpers/test-models.js";
 
 const threads = os.availableParallelism();
 let llama: Llama;
@@ -61,7 +61,7 @@ describe("generated models in node-llama-cpp", () => {
     });
   });
 
-  it.skipIf(sharedVocabularyPath("qwen2") === undefined)("a model with the qwen2 vocabulary loads, tokenizes and generates", async () => {
+  it.skipIf(skipWithoutSharedVocabulary("qwen2"))("a model with the qwen2 vocabulary loads, tokenizes and generates", async () => {
     await withModel("tiny-qwen2-vocab", async (model) => {
       expect(model.trainContextSize).toBe(4096);
       expect(model.fileInfo.metadata.tokenizer.ggml.tokens.length).toBe(151936);

@@ -1,9 +1,8 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
-import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { startTestServer, withEngine, type TestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
-import { withEngine } from "../helpers/with-engine.js";
 
 /**
  * On the Qwen2.5-0.5B-size model one thread evaluates a prompt batch (512 tokens) in seconds: long enough to

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { usesGlibc } from "../../src/util/uses-glibc.js";
-import { servingPid, spawnServer } from "../helpers/spawn-server.js";
+import { servingPid, spawnServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 const onGlibc = usesGlibc();

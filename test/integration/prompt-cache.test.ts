@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer } from "../helpers/start-test-server.js";
+import { startTestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 const longSystem = `You are a careful assistant. ${"Follow every rule in this long system prompt exactly. ".repeat(60)}`;

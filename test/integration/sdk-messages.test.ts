@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptedSentence } from "../../src/models/generator/make-model.js";
 import { checkStreamGrammar } from "../helpers/stream-grammar.js";
-import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 const user = (text: string) => [{ role: "user" as const, content: text }];

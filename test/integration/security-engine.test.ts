@@ -2,7 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fuzzedContentType, fuzzedMessageBody } from "../helpers/fuzzed-message-bodies.js";
-import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 /**

@@ -7,7 +7,7 @@ import { createApp } from "../../src/api/create-app.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
 import { KeepAliveConnection, rawExchange, type RawResponse } from "../helpers/raw-http.js";
 import { ScriptedEngine, textEvents } from "../helpers/scripted-engine.js";
-import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { listenOnLoopback, startTestServer, type ListeningApp, type TestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 /**
@@ -220,6 +220,7 @@ describe("requests per keep-alive connection, on a real socket", () => {
 
 describe("the request timeout ends with the request: long replies are not cut", () => {
   let app: FastifyInstance;
+  let listening: ListeningApp;
   let baseUrl: string;
   let releaseGeneration: () => void = () => {};
 
@@ -231,13 +232,12 @@ describe("the request timeout ends with the request: long replies are not cut", 
       yield* textEvents.slice(1);
     });
     app = createApp({ engine, pingIntervalMs: 20, security: { headersTimeoutMs: 50, requestTimeoutMs: 100 } });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    listening = await listenOnLoopback(app);
+    baseUrl = listening.baseUrl;
   });
   afterAll(async () => {
     releaseGeneration();
-    await app.close();
+    await listening.close();
   });
 
   it("streams for many times the request timeout", async () => {

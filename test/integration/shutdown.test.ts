@@ -1,14 +1,9 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
 import { EngineOverloadedError } from "../../src/engine/engine-errors.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
-import { repoRoot, testModelPath } from "../helpers/test-models.js";
-import { withEngine } from "../helpers/with-engine.js";
-
-
+import { spawnServer, withEngine } from "../helpers/servers/index.js";
+import { testModelPath } from "../helpers/test-models.js";
 
 describe("engine drain", () => {
   it("refuses queued requests, lets the running one finish, and ends it cleanly when the grace runs out", async () => {
@@ -34,21 +29,9 @@ describe("engine drain", () => {
 
 describe("SIGTERM on the real CLI", () => {
   it("finishes the request in flight, then exits 0: no accepted request is lost", async () => {
-    const modelPath = await testModelPath("tiny");
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts"), "start", "--model", modelPath, "--port", "0", "--threads", "1", "--ctx-size", "4096", "--no-prompt-cache", "--log-level", "warn"],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    const exited = once(child, "exit");
+    const server = await spawnServer(await testModelPath("tiny"), ["--threads", "1", "--ctx-size", "4096"]);
     try {
-      await expect.poll(() => /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1], { timeout: 60_000 }).toBeDefined();
-      const baseUrl = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? "";
-      const client = new Anthropic({ baseURL: baseUrl, apiKey: "test", maxRetries: 0 });
+      const client = new Anthropic({ baseURL: server.baseUrl, apiKey: "test", maxRetries: 0 });
       const body = { model: "claude-sonnet-5", max_tokens: 300, stream: true as const, temperature: 0, messages: [{ role: "user" as const, content: "keep going" }] };
       const stream = await client.messages.create(body as Anthropic.MessageCreateParamsStreaming);
       const types: string[] = [];
@@ -57,16 +40,15 @@ describe("SIGTERM on the real CLI", () => {
         types.push(event.type);
         if (event.type === "content_block_delta" && !signalled) {
           signalled = true;
-          child.kill("SIGTERM");
+          server.process.kill("SIGTERM");
         }
       }
       expect(signalled).toBe(true);
       expect(types.at(-1)).toBe("message_stop");
       expect(types).toContain("message_delta");
-      const [code] = (await exited) as [number | null];
-      expect(code).toBe(0);
+      expect(await server.exited()).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      if (server.process.exitCode === null) server.process.kill("SIGKILL");
     }
   }, 120_000);
 });

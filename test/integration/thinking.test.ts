@@ -1,7 +1,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkStreamGrammar } from "../helpers/stream-grammar.js";
-import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 async function streamEvents(server: TestServer, extra: Record<string, unknown>): Promise<Anthropic.RawMessageStreamEvent[]> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { modelShapes } from "../../src/models/generator/model-shapes.js";
 import { kvCacheBytes } from "../helpers/kv-cache-bytes.js";
 import { peakRssDuring } from "../helpers/peak-rss-during.js";
-import { processMemory, spawnServer } from "../helpers/spawn-server.js";
+import { processMemory, spawnServer } from "../helpers/servers/index.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 const megabyte = 1024 * 1024;

@@ -3,15 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { CommanderError } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { generatorVersion, scriptedSentence } from "../../../src/models/generator/make-model.js";
-import { recordExitCodes, startInProcess, startProgram } from "../../helpers/start-in-process.js";
+import { startInProcess as start, startProgram } from "../../helpers/servers/index.js";
 import { testModelPath } from "../../helpers/test-models.js";
 
 let home: string;
-const exitCodes = recordExitCodes();
-
-const start = (argv: readonly string[]) => startInProcess(argv, exitCodes);
 
 describe("pensieve start (in process)", () => {
   beforeAll(async () => {
@@ -23,18 +20,23 @@ describe("pensieve start (in process)", () => {
   afterAll(async () => {
     await rm(home, { recursive: true, force: true });
   });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
 
   it("serves a model, prints how to point clients at it, and exits 0 on SIGTERM", async () => {
     vi.stubEnv("PENSIEVE_HOME", home);
     const started = await start(["--model", await testModelPath("tiny"), "--threads", "1", "--gpu", "cpu", "--ctx-size", "1024", "--parallel", "2"]);
-    expect(started.banner).toMatch(/^Pensieve is serving tiny-q8_0-seed1-vocab-builtin-g\d+ on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(started.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(started.banner).toMatch(/^Pensieve is serving tiny-q8_0-seed1-vocab-builtin-g\d+ on /m);
+    expect(started.banner).toContain(`Pensieve is serving tiny-q8_0-seed1-vocab-builtin-g${generatorVersion} on ${started.baseUrl}\n`);
     expect(started.banner).toContain("context: 1024 tokens");
-    expect(started.banner).toContain(`export ANTHROPIC_BASE_URL=${started.baseUrl ?? "?"}`);
+    expect(started.banner).toContain(`export ANTHROPIC_BASE_URL=${started.baseUrl}\n`);
     expect(started.banner).not.toContain("DEMO");
-    const health = await fetch(`${started.baseUrl ?? ""}/health`);
+    const health = await fetch(`${started.baseUrl}/health`);
     expect(health.status).toBe(200);
     expect(await started.signal()).toEqual([0]);
-    await expect(fetch(`${started.baseUrl ?? ""}/health`)).rejects.toThrow();
+    await expect(fetch(`${started.baseUrl}/health`)).rejects.toThrow();
   });
 
   it("serves the demo model with no --model, says so, and a second signal exits at once with 130", async () => {
@@ -43,8 +45,8 @@ describe("pensieve start (in process)", () => {
     const started = await start(["--threads", "1", "--gpu", "cpu", "--no-prompt-cache"]);
     expect(started.banner).toContain("This is the built-in DEMO model");
     expect(started.banner).toContain("context: 65536 tokens");
-    // The real process.exit(130) ends the process there; the stub returns, so shutdown runs on and exits 0 too.
-    expect((await started.signal(2))[0]).toBe(130);
+    // The real exit(130) ends the process there; the recorded one returns, so the first stop runs on and exits 0 too.
+    expect(await started.signal(2)).toEqual([130, 0]);
   });
 
   it("takes a signal repeated within half a second as the same stop: exits 0, not 130", async () => {
@@ -57,9 +59,10 @@ describe("pensieve start (in process)", () => {
     vi.stubEnv("PENSIEVE_HOME", home);
     const missing = path.join(home, "missing.gguf");
     const started = await start(["--model", missing, "--host", "::1", "--prompt-cache-dir", path.join(home, "cache"), "--prompt-cache-size", "16"]);
-    expect(started.banner).toMatch(/^Pensieve is listening on http:\/\/\[::1\]:\d+, but the model did not load:$/m);
+    expect(started.baseUrl).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    expect(started.banner.split("\n")[0]).toBe(`Pensieve is listening on ${started.baseUrl}, but the model did not load:`);
     expect(started.banner).toContain("/health answers 503");
-    const health = await fetch(`${/listening on (\S+),/.exec(started.banner)?.[1] ?? ""}/health`);
+    const health = await fetch(`${started.baseUrl}/health`);
     expect(health.status).toBe(503);
     expect(await started.signal()).toEqual([0]);
   });
@@ -80,7 +83,7 @@ describe("pensieve start (in process)", () => {
     const started = await start(["--config", configPath, "--gpu", "cpu", "--threads", "1", "--ctx-size", "1024", "--no-prompt-cache"]);
     expect(started.banner).toMatch(/serving tiny-q8_0/);
     expect(started.banner).toMatch(/requests for claude-\*haiku\* go to scripted-g\d+-\w+\.gguf/);
-    const client = new Anthropic({ baseURL: started.baseUrl ?? "", apiKey: "test", maxRetries: 0 });
+    const client = new Anthropic({ baseURL: started.baseUrl, apiKey: "test", maxRetries: 0 });
     const ask = async (model: string) => {
       const message = await client.messages.create({ model, max_tokens: 40, messages: [{ role: "user", content: "Hi" }] });
       return message.content.map((block) => (block.type === "text" ? block.text : "")).join("");
@@ -100,21 +103,12 @@ describe("pensieve start (in process)", () => {
     vi.stubEnv("HF_ENDPOINT", "http://127.0.0.1:9");
     const configPath = path.join(home, "offline-alias.json");
     await writeFile(configPath, JSON.stringify({ aliases: { "claude-*haiku*": "hf:nobody/Missing-GGUF:Q4_0" } }));
-    let stderr = "";
-    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-    try {
-      const started = await start(["--config", configPath, "--model", await testModelPath("tiny"), "--gpu", "cpu", "--threads", "1", "--ctx-size", "512", "--no-prompt-cache"]);
-      expect(started.banner).toMatch(/serving tiny-q8_0/);
-      expect(started.banner).not.toContain("requests for");
-      expect(stderr).toContain("Could not download hf:nobody/Missing-GGUF:Q4_0 for claude-*haiku*");
-      expect(stderr).toContain("those requests go to the default model.");
-      await started.signal();
-    } finally {
-      spy.mockRestore();
-    }
+    const started = await start(["--config", configPath, "--model", await testModelPath("tiny"), "--gpu", "cpu", "--threads", "1", "--ctx-size", "512", "--no-prompt-cache"]);
+    expect(started.banner).toMatch(/serving tiny-q8_0/);
+    expect(started.banner).not.toContain("requests for");
+    expect(started.io.stderrText).toContain("Could not download hf:nobody/Missing-GGUF:Q4_0 for claude-*haiku*");
+    expect(started.io.stderrText).toContain("those requests go to the default model.");
+    await started.signal();
   });
 
   it("refuses a --memory-limit it cannot read", async () => {

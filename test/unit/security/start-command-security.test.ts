@@ -3,19 +3,21 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CommanderError } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { recordExitCodes, startInProcess, startProgram } from "../../helpers/start-in-process.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { startInProcess, startProgram } from "../../helpers/servers/index.js";
 import { testModelPath } from "../../helpers/test-models.js";
 
-/** `pensieve start`'s security flags, in process (harness: test/helpers/start-in-process.ts). */
+/** `pensieve start`'s security flags, in process (harness: test/helpers/servers/start-in-process.ts). */
 let home: string;
-const exitCodes = recordExitCodes();
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), "pensieve-start-security-"));
 });
 afterAll(async () => {
   await rm(home, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
 });
 
 async function refused(argv: readonly string[]): Promise<string> {
@@ -24,14 +26,14 @@ async function refused(argv: readonly string[]): Promise<string> {
   return output.err;
 }
 
-/** Starts the server with a small CPU-only setup; `stop` runs the SIGTERM handler. */
+/** Starts the server with a small CPU-only setup; `stop` delivers SIGTERM and expects exit code 0. */
 async function started(argv: readonly string[]): Promise<{ banner: string; port: number; stop(): Promise<void> }> {
-  const server = await startInProcess(["--gpu", "cpu", "--threads", "1", "--ctx-size", "512", "--no-prompt-cache", ...argv], exitCodes);
+  const server = await startInProcess(["--gpu", "cpu", "--threads", "1", "--ctx-size", "512", "--no-prompt-cache", ...argv]);
   return {
     banner: server.banner,
-    port: server.port,
+    port: Number(new URL(server.baseUrl).port),
     stop: async () => {
-      await server.signal();
+      expect(await server.signal()).toEqual([0]);
     },
   };
 }
@@ -92,7 +94,7 @@ describe("pensieve start: security flags", () => {
     ]);
     try {
       // Host 0.0.0.0 is refused, so the banner gives a loopback URL clients can use.
-      expect(server.banner).toMatch(/on http:\/\/127\.0\.0\.1:\d+$/m);
+      expect(server.banner).toContain(`on http://127.0.0.1:${server.port}\n`);
       expect(server.banner).toContain("export ANTHROPIC_API_KEY=<the key given with --api-key>");
       expect(server.banner).not.toContain(key);
       expect((await get(server.port, "/health")).status).toBe(200);

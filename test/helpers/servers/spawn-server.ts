@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { repoRoot } from "./test-models.js";
+import { repoRoot } from "../test-models.js";
 
 export interface SpawnedServer {
   readonly baseUrl: string;
@@ -14,10 +14,16 @@ export interface SpawnedServer {
   memory(): Promise<{ rssBytes: number; rssAnonBytes: number }>;
   /** The pid of the process that serves. */
   servingPid(): Promise<number>;
+  /** Waits for the process to exit by itself and returns its exit code. */
+  exited(): Promise<number | null>;
+  /** Sends SIGTERM unless it has exited already, and returns its exit code. */
   stop(): Promise<number | null>;
 }
 
-/** The real CLI in its own process, so its memory can be measured apart from the test's. */
+/**
+ * The real CLI in its own process, as users run it: for its signals and exit codes, the memory relaunch, and
+ * memory measured apart from the test's. Its URL is read from the banner, the one thing a user sees.
+ */
 export async function spawnServer(
   modelPath: string,
   flags: readonly string[] = [],
@@ -35,7 +41,7 @@ export async function spawnServer(
     output += chunk.toString("utf8");
   });
   child.stderr.resume();
-  const exited = once(child, "exit");
+  const exited = once(child, "exit").then(([code]) => code as number | null);
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const check = (): void => {
       const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
@@ -49,11 +55,11 @@ export async function spawnServer(
     process: child,
     memory: async () => processMemory(await servingPid(child.pid ?? 0)),
     servingPid: async () => servingPid(child.pid ?? 0),
+    exited: () => exited,
     stop: async () => {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");
-      const [code] = (await exited) as [number | null];
-      return code;
+      return exited;
     },
   };
 }

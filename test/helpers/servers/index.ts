@@ -1,0 +1,17 @@
+/**
+ * The one way to start a server in tests and in the bench. Pick the smallest that proves the point:
+ *
+ * - `createApp({ engine: ScriptedEngine… })` with `app.inject`: the HTTP layer alone, nothing to start (unit
+ *   tests); `listenOnLoopback(app)` puts such an app on a real socket when the socket itself is under test.
+ * - `withEngine`: the real engine, no HTTP.
+ * - `startTestServer`: the real engine behind the real app on a loopback port, with an SDK client (integration
+ *   tests, the bench).
+ * - `startInProcess`: `pensieve start` itself in process through `runServer`, its process faked by
+ *   `RecordingStartIo` (flags, banner, signals and exit codes, counted for coverage).
+ * - `spawnServer`: the real CLI in its own process (real signals, the memory relaunch, its memory apart).
+ */
+export { listenOnLoopback, type ListeningApp } from "./listen-on-loopback.js";
+export { processMemory, servingPid, spawnServer, type SpawnedServer } from "./spawn-server.js";
+export { parseStartFlags, RecordingStartIo, startInProcess, startProgram, type StartedInProcess } from "./start-in-process.js";
+export { startTestServer, type TestServer, type TestServerOptions } from "./start-test-server.js";
+export { withEngine } from "./with-engine.js";
