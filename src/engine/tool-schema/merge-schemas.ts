@@ -30,8 +30,9 @@ export function mergeSchemas(first: JsonSchemaObject, second: JsonSchemaObject):
     } else if (keyword === "type") {
       merged[keyword] = intersectTypes(existing, value);
     } else if (keyword === "enum") {
-      const values = asArray(value);
-      const common = asArray(existing).filter((item) => values.some((other) => sameJson(item, other)));
+      // A set, not a search per item: two enums of n values would otherwise cost n² comparisons.
+      const values = new Set(asArray(value).map((item) => JSON.stringify(item)));
+      const common = asArray(existing).filter((item) => values.has(JSON.stringify(item)));
       if (common.length > 0) merged[keyword] = common;
     } else if (keyword === "additionalProperties") {
       merged[keyword] = mergeAdditionalProperties(existing, value);
@@ -79,8 +80,4 @@ function intersectTypes(first: unknown, second: unknown): unknown {
 function asArray(value: unknown): readonly unknown[] {
   if (Array.isArray(value)) return value as readonly unknown[];
   return value === undefined ? [] : [value];
-}
-
-function sameJson(first: unknown, second: unknown): boolean {
-  return first === second || JSON.stringify(first) === JSON.stringify(second);
 }

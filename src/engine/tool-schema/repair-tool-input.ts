@@ -1,12 +1,13 @@
 import { ToolInputChecker } from "./check-tool-input.js";
 import { isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
-import { mergeSchemas } from "./merge-schemas.js";
-import { resolveSchemaReference } from "./resolve-schema-reference.js";
+import { SchemaDocument } from "./schema-document.js";
+import { SchemaWorkBudget } from "./schema-work-budget.js";
+import { ToolSchemaError } from "./tool-schema-error.js";
 
 /** Data nesting plus schema expansions a repair follows; deeper values are returned as they are. */
 const maxRepairDepth = 128;
-/** `$ref` / `allOf` hops flattened for one subschema: enough for real schemas, finite for `{$ref: "#"}`. */
-const maxFlattenSteps = 16;
+/** Steps one repair of one tool call may take (a schema node against a value, a merge: about a microsecond each). */
+export const maxRepairSteps = 20_000;
 
 /**
  * A generated tool input brought in line with the tool's own JSON Schema, for what the grammar from
@@ -21,25 +22,38 @@ const maxFlattenSteps = 16;
  * Repairing beats re-sampling: another generation costs seconds and may miss again, while a clamped number is
  * the nearest valid value. `anyOf`/`oneOf` take the first alternative the repaired value satisfies.
  * `undefined` (a call without arguments) becomes `{}`. The input is not modified; a repaired copy is returned.
+ *
+ * Bounded whatever the schema: `$ref`s and `allOf`s are merged once per node, and a repair that would take more
+ * than `budget` allows returns the input as it is (it runs after generation: the check that follows says so).
  */
-export function repairToolInput(schema: unknown, input: unknown): unknown {
-  return new ToolInputRepairer(schema).repair(schema, input === undefined ? {} : input, 0);
+export function repairToolInput(schema: unknown, input: unknown, budget: SchemaWorkBudget = new SchemaWorkBudget(maxRepairSteps)): unknown {
+  const value = input === undefined ? {} : input;
+  try {
+    return new ToolInputRepairer(new SchemaDocument(schema, budget, "input")).repair(schema, value, 0);
+  } catch (error) {
+    if (!(error instanceof ToolSchemaError)) throw error;
+    return value;
+  }
 }
 
 class ToolInputRepairer {
   private readonly checker: ToolInputChecker;
 
-  constructor(private readonly root: unknown) {
-    this.checker = new ToolInputChecker(root);
+  constructor(private readonly document: SchemaDocument) {
+    this.checker = new ToolInputChecker(document);
   }
 
   repair(schema: unknown, value: unknown, depth: number): unknown {
     if (depth > maxRepairDepth || !isJsonSchemaObject(schema)) return value;
-    const flat = this.flatten(schema);
+    this.document.budget.spend(1, this.document.path);
+    const flat = this.document.flatten(schema);
     const alternatives = Array.isArray(flat["anyOf"]) ? flat["anyOf"] : Array.isArray(flat["oneOf"]) ? flat["oneOf"] : undefined;
     if (alternatives !== undefined) return this.repairAlternatives(flat, alternatives as readonly unknown[], value, depth);
     if (typeof value === "number") return repairNumber(flat, value);
-    if (typeof value === "string") return repairString(flat, value);
+    if (typeof value === "string") {
+      this.document.budget.spend(value.length / 1024, this.document.path);
+      return repairString(flat, value);
+    }
     if (Array.isArray(value)) return this.repairArray(flat, value as readonly unknown[], depth);
     if (isJsonSchemaObject(value)) return this.repairObject(flat, value, depth);
     return value;
@@ -49,7 +63,7 @@ class ToolInputRepairer {
     const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = schema;
     for (const alternative of alternatives) {
       if (alternative === false) continue;
-      const merged = isJsonSchemaObject(alternative) ? mergeSchemas(alternative, rest) : rest;
+      const merged = isJsonSchemaObject(alternative) ? this.document.merge(alternative, rest) : rest;
       const candidate = this.repair(merged, value, depth + 1);
       if (this.checker.errors(merged, candidate, "input").length === 0) return candidate;
     }
@@ -58,8 +72,9 @@ class ToolInputRepairer {
 
   private repairObject(schema: JsonSchemaObject, value: JsonSchemaObject, depth: number): Record<string, unknown> {
     const properties = isJsonSchemaObject(schema["properties"]) ? schema["properties"] : {};
-    const patternProperties = isJsonSchemaObject(schema["patternProperties"]) ? schema["patternProperties"] : {};
+    const patternProperties = isJsonSchemaObject(schema["patternProperties"]) ? Object.entries(schema["patternProperties"]) : [];
     const required = new Set(Array.isArray(schema["required"]) ? (schema["required"] as readonly unknown[]) : []);
+    this.document.budget.spend(required.size, this.document.path);
     const additionalProperties = schema["additionalProperties"];
     // Collected as entries: assigning a property named "__proto__" would set the prototype instead.
     const repaired: [string, unknown][] = [];
@@ -70,7 +85,7 @@ class ToolInputRepairer {
         repaired.push([name, this.repair(propertySchema, item, depth + 1)]);
         continue;
       }
-      const patternSchema = Object.entries(patternProperties).find(([pattern]) => matchesPattern(pattern, name))?.[1];
+      const patternSchema = patternProperties.find(([pattern]) => this.checker.matches(pattern, name) === true)?.[1];
       if (patternSchema !== undefined) repaired.push([name, this.repair(patternSchema, item, depth + 1)]);
       else if (additionalProperties !== false) repaired.push([name, this.repair(additionalProperties, item, depth + 1)]);
     }
@@ -88,7 +103,8 @@ class ToolInputRepairer {
   /** Whether `null` is a value the schema names (a type, enum member or const), not merely allows by saying nothing. */
   private namesNull(schema: unknown, depth: number): boolean {
     if (depth > maxRepairDepth || !isJsonSchemaObject(schema)) return false;
-    const flat = this.flatten(schema);
+    const flat = this.document.flatten(schema);
+    this.document.budget.spend(1 + (Array.isArray(flat["enum"]) ? flat["enum"].length : 0), this.document.path);
     const type = flat["type"];
     if (type === "null" || (Array.isArray(type) && type.includes("null")) || flat["nullable"] === true) return true;
     if (Array.isArray(flat["enum"]) && flat["enum"].includes(null)) return true;
@@ -96,26 +112,6 @@ class ToolInputRepairer {
     return [flat["anyOf"], flat["oneOf"]].some(
       (alternatives) => Array.isArray(alternatives) && alternatives.some((alternative) => this.namesNull(alternative, depth + 1)),
     );
-  }
-
-  /** `$ref` and `allOf` folded into one schema, as `toGrammarSchema` does; cycles stop after `maxFlattenSteps`. */
-  private flatten(schema: JsonSchemaObject): JsonSchemaObject {
-    let flat = schema;
-    for (let step = 0; step < maxFlattenSteps; step += 1) {
-      const reference = flat["$ref"];
-      const allOf = flat["allOf"];
-      if (typeof reference === "string") {
-        const { $ref: _ref, ...siblings } = flat;
-        const target = resolveSchemaReference(this.root, reference);
-        flat = isJsonSchemaObject(target) ? mergeSchemas(siblings, target) : siblings;
-      } else if (Array.isArray(allOf) && allOf.length > 0) {
-        const { allOf: _allOf, ...rest } = flat;
-        flat = (allOf as readonly unknown[]).reduce<JsonSchemaObject>((merged, part) => (isJsonSchemaObject(part) ? mergeSchemas(merged, part) : merged), rest);
-      } else {
-        break;
-      }
-    }
-    return flat;
   }
 }
 
@@ -184,12 +180,4 @@ function repairString(schema: JsonSchemaObject, value: string): string {
     cut += character;
   }
   return cut;
-}
-
-function matchesPattern(pattern: string, name: string): boolean {
-  try {
-    return new RegExp(pattern, "u").test(name);
-  } catch {
-    return false;
-  }
 }

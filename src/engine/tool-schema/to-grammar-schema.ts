@@ -1,21 +1,18 @@
-import type { GbnfJsonSchema, GbnfJsonSchemaImmutableType } from "node-llama-cpp";
+import type { GbnfJsonSchema } from "node-llama-cpp";
+import { collapseScalarTypes, withDescription, withNull, type ScalarType } from "./grammar-schema-shapes.js";
 import { hasJsonType, isJsonSchemaObject, type JsonSchemaObject } from "./json-schema-object.js";
-import { mergeSchemas } from "./merge-schemas.js";
-import { resolveSchemaReference } from "./resolve-schema-reference.js";
+import { maxSchemaDepth, measureToolSchema } from "./measure-tool-schema.js";
+import { numberHints } from "./number-hints.js";
+import { SchemaDocument } from "./schema-document.js";
+import { SchemaWorkBudget } from "./schema-work-budget.js";
 import { ToolSchemaError } from "./tool-schema-error.js";
+import { typesOf } from "./types-of.js";
 
-/** Deeper schemas are refused: real tools nest a few levels, and the check keeps conversion off the stack limit. */
-export const maxSchemaDepth = 64;
-/** Subschemas (after `$ref` expansion) one tool may have: bounds conversion and grammar compile time. */
-const maxSchemaNodes = 10_000;
 /** `minItems` / `maxItems` above this are dropped: llama.cpp expands each repetition into its own rule. */
 const maxGrammarRepetitions = 256;
 
-type ScalarType = Extract<GbnfJsonSchemaImmutableType, "string" | "number" | "integer" | "boolean" | "null">;
-type JsonType = ScalarType | "object" | "array";
 type JsonPrimitive = string | number | boolean | null;
 
-const jsonTypes: ReadonlySet<string> = new Set<JsonType>(["string", "number", "integer", "boolean", "null", "object", "array"]);
 const grammarFormats: ReadonlySet<string> = new Set(["date", "time", "date-time"]);
 
 /** Any JSON value: node-llama-cpp has no "any" schema, and an untyped schema would otherwise allow only `null`. */
@@ -34,24 +31,28 @@ const anyValue: GbnfJsonSchema = {
  * node-llama-cpp makes every listed property required, so optional properties become nullable here and the
  * nulls are removed again by `repairToolInput`.
  *
- * Never rejects a schema for what it contains; throws `ToolSchemaError` (naming `path`) only when the schema
- * nests deeper than `maxSchemaDepth` or expands to more than `maxSchemaNodes` subschemas.
+ * Unsupported keywords are dropped, never refused. Throws `ToolSchemaError` (naming `path`) only for a schema
+ * that would cost too much or cannot run safely: `measureToolSchema` runs first, on the same `budget` (one per
+ * request, shared by its tools; the conversion counts in it too), so an exponential schema or a pattern RE2
+ * cannot compile is refused before generation, and the repair and check of its calls stay small.
  */
-export function toGrammarSchema(schema: unknown, path: string): GbnfJsonSchema {
-  return new GrammarSchemaConverter(schema, path).convertRoot();
+export function toGrammarSchema(schema: unknown, path: string, budget: SchemaWorkBudget = new SchemaWorkBudget()): GbnfJsonSchema {
+  measureToolSchema(schema, path, budget);
+  return new GrammarSchemaConverter(new SchemaDocument(schema, budget, path)).convertRoot();
 }
 
 class GrammarSchemaConverter {
-  private nodeCount = 0;
+  /** The key `uniqueSchemas` compares, per converted object: nested alternatives are compared again at each level. */
+  private readonly keys = new Map<GbnfJsonSchema, string>();
+  private readonly path: string;
 
-  constructor(
-    private readonly root: unknown,
-    private readonly path: string,
-  ) {}
+  constructor(private readonly document: SchemaDocument) {
+    this.path = document.path;
+  }
 
   convertRoot(): GbnfJsonSchema {
     // A tool call's input is always an object (the API requires `type: "object"` at the root).
-    const root = isJsonSchemaObject(this.root) ? this.root : {};
+    const root = isJsonSchemaObject(this.document.root) ? this.document.root : {};
     return this.convert({ ...root, type: "object" }, 0, [], true);
   }
 
@@ -73,12 +74,7 @@ class GrammarSchemaConverter {
     }
     const allOf = schema["allOf"];
     if (Array.isArray(allOf) && allOf.length > 0) {
-      const { allOf: _allOf, ...rest } = schema;
-      const merged = (allOf as readonly unknown[]).reduce<JsonSchemaObject>(
-        (accumulated, part) => (isJsonSchemaObject(part) ? mergeSchemas(accumulated, part) : accumulated),
-        rest,
-      );
-      return this.convert(merged, depth + 1, references, isRoot);
+      return this.convert(this.document.withAllOfMerged(schema, allOf as readonly unknown[]), depth + 1, references, isRoot);
     }
     return this.convertPlain(schema, depth, references, isRoot);
   }
@@ -90,12 +86,15 @@ class GrammarSchemaConverter {
     references: readonly string[],
     isRoot: boolean,
   ): GbnfJsonSchema {
-    const { $ref: _ref, ...siblings } = schema;
     // A cycle or a reference we cannot follow leaves the value unconstrained: the grammar cannot recurse forever.
-    const target = references.includes(reference) ? undefined : resolveSchemaReference(this.root, reference);
+    if (references.includes(reference)) {
+      const { $ref: _ref, ...siblings } = schema;
+      return this.convert(siblings, depth + 1, references, isRoot);
+    }
+    const target = this.document.resolve(reference);
     if (target === false) return { type: "null" };
-    if (!isJsonSchemaObject(target)) return this.convert(siblings, depth + 1, references, isRoot);
-    return this.convert(mergeSchemas(siblings, target), depth + 1, [...references, reference], isRoot);
+    const merged = this.document.withReferenceTarget(schema, reference);
+    return this.convert(merged, depth + 1, isJsonSchemaObject(target) ? [...references, reference] : references, isRoot);
   }
 
   // `{type: "string", anyOf: [A, B]}` is `anyOf: [A ∧ type, B ∧ type]`: distribute, convert, flatten.
@@ -110,12 +109,12 @@ class GrammarSchemaConverter {
     const variants: GbnfJsonSchema[] = [];
     for (const alternative of alternatives) {
       if (alternative === false) continue;
-      const merged = isJsonSchemaObject(alternative) ? mergeSchemas(alternative, rest) : rest;
+      const merged = isJsonSchemaObject(alternative) ? this.document.merge(alternative, rest) : rest;
       const converted = this.convert(merged, depth + 1, references);
       if ("oneOf" in converted && converted.description === undefined) variants.push(...converted.oneOf);
       else variants.push(converted);
     }
-    const unique = uniqueSchemas(collapseScalarTypes(variants));
+    const unique = this.uniqueSchemas(collapseScalarTypes(variants));
     const description = descriptionOf(schema, []);
     const [only] = unique;
     if (only === undefined) return withDescription({ type: "null" }, description);
@@ -243,37 +242,22 @@ class GrammarSchemaConverter {
   }
 
   private countNodes(count: number): void {
-    this.nodeCount += count;
-    if (this.nodeCount > maxSchemaNodes) {
-      throw new ToolSchemaError(this.path, `schema is too large (more than ${maxSchemaNodes} subschemas after expanding $ref)`);
-    }
+    this.document.budget.spend(count, this.path);
   }
-}
 
-/** The declared types; inferred from type-specific keywords when `type` is absent; `undefined`: any value. */
-function typesOf(schema: JsonSchemaObject): readonly JsonType[] | undefined {
-  const declared = schema["type"];
-  const listed = (Array.isArray(declared) ? (declared as readonly unknown[]) : [declared]).filter(
-    (type): type is JsonType => typeof type === "string" && jsonTypes.has(type),
-  );
-  let types: JsonType[];
-  if (listed.length > 0) types = [...new Set(listed)];
-  else if (declared !== undefined) return undefined; // only unknown type names: accept anything rather than nothing
-  else types = inferTypes(schema);
-  if (types.length === 0) return undefined;
-  if (schema["nullable"] === true && !types.includes("null")) types.push("null"); // OpenAPI 3.0 style
-  // "integer" is a subset of "number": keeping both would only make the grammar ambiguous.
-  return types.includes("number") ? types.filter((type) => type !== "integer") : types;
-}
-
-function inferTypes(schema: JsonSchemaObject): JsonType[] {
-  const has = (...keywords: string[]): boolean => keywords.some((keyword) => schema[keyword] !== undefined);
-  const types: JsonType[] = [];
-  if (has("properties", "required", "additionalProperties", "patternProperties", "propertyNames", "minProperties", "maxProperties")) types.push("object");
-  if (has("items", "prefixItems", "additionalItems", "minItems", "maxItems", "contains", "uniqueItems")) types.push("array");
-  if (has("minLength", "maxLength", "pattern", "format")) types.push("string");
-  if (has("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")) types.push("number");
-  return types;
+  private uniqueSchemas(schemas: readonly GbnfJsonSchema[]): GbnfJsonSchema[] {
+    const seen = new Set<string>();
+    return schemas.filter((schema) => {
+      let key = this.keys.get(schema);
+      if (key === undefined) {
+        key = JSON.stringify(schema);
+        this.keys.set(schema, key);
+      }
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
 }
 
 /** A string schema with what the grammar enforces, or `undefined` for a plain string. */
@@ -293,78 +277,11 @@ function convertString(schema: JsonSchemaObject, hints: string[]): GbnfJsonSchem
   return undefined;
 }
 
-/** What the grammar cannot enforce about a number, for the model to read. ±2^53-1 "bounds" say nothing, so they are left out. */
-function numberHints(schema: JsonSchemaObject, integer: boolean): string[] {
-  const hints: string[] = integer ? ["integer"] : [];
-  const meaningful = (value: unknown): value is number => typeof value === "number" && Math.abs(value) < Number.MAX_SAFE_INTEGER;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf } = schema;
-  // Draft 4 wrote exclusive bounds as booleans next to minimum/maximum.
-  if (meaningful(minimum)) hints.push(exclusiveMinimum === true ? `greater than ${minimum}` : `minimum ${minimum}`);
-  if (meaningful(exclusiveMinimum)) hints.push(`greater than ${exclusiveMinimum}`);
-  if (meaningful(maximum)) hints.push(exclusiveMaximum === true ? `less than ${maximum}` : `maximum ${maximum}`);
-  if (meaningful(exclusiveMaximum)) hints.push(`less than ${exclusiveMaximum}`);
-  if (meaningful(multipleOf)) hints.push(`multiple of ${multipleOf}`);
-  return hints;
-}
-
 function descriptionOf(schema: JsonSchemaObject, hints: readonly string[]): string | undefined {
   const own = typeof schema["description"] === "string" ? schema["description"] : typeof schema["title"] === "string" ? schema["title"] : undefined;
   if (hints.length === 0) return own;
   const hintText = hints.join(", ");
   return own === undefined || own === "" ? hintText : `${own} (${hintText})`;
-}
-
-function withDescription(schema: GbnfJsonSchema, description: string | undefined): GbnfJsonSchema {
-  return description === undefined ? schema : ({ ...schema, description } as GbnfJsonSchema);
-}
-
-/** `schema` or null: how an optional property is generated, since node-llama-cpp always emits every property. */
-function withNull(schema: GbnfJsonSchema): GbnfJsonSchema {
-  if (acceptsNull(schema)) return schema;
-  const description = schema.description;
-  if ("const" in schema) return withDescription({ enum: [schema.const, null] }, description);
-  if ("enum" in schema) return withDescription({ enum: [...schema.enum, null] }, description);
-  if ("oneOf" in schema) return { ...schema, oneOf: [...schema.oneOf, { type: "null" }] };
-  if ("type" in schema && isScalarTypeSchema(schema)) {
-    const types = typeof schema.type === "string" ? [schema.type] : schema.type;
-    return withDescription({ type: [...types, "null"] }, description);
-  }
-  const { description: _description, ...rest } = schema as GbnfJsonSchema & { description?: string };
-  return withDescription({ oneOf: [rest as GbnfJsonSchema, { type: "null" }] }, description);
-}
-
-function acceptsNull(schema: GbnfJsonSchema): boolean {
-  if ("const" in schema) return schema.const === null;
-  if ("enum" in schema) return schema.enum.includes(null);
-  if ("oneOf" in schema) return schema.oneOf.some(acceptsNull);
-  if ("type" in schema && isScalarTypeSchema(schema)) return typeof schema.type === "string" ? schema.type === "null" : schema.type.includes("null");
-  return false;
-}
-
-// A basic schema: `type` is one scalar type or a list, with no string format or length.
-function isScalarTypeSchema(schema: GbnfJsonSchema): schema is { readonly type: ScalarType | readonly ScalarType[]; readonly description?: string } {
-  if (!("type" in schema)) return false;
-  if (Array.isArray(schema.type)) return true;
-  return schema.type !== "object" && schema.type !== "array" && !("format" in schema) && !("minLength" in schema) && !("maxLength" in schema);
-}
-
-// `anyOf: [{type: "string"}, {type: "null"}]` reads better to the model, and compiles smaller, as `type: ["string", "null"]`.
-function collapseScalarTypes(schemas: readonly GbnfJsonSchema[]): GbnfJsonSchema[] {
-  const isPlainScalar = (schema: GbnfJsonSchema): schema is { readonly type: ScalarType | readonly ScalarType[] } =>
-    isScalarTypeSchema(schema) && schema.description === undefined;
-  const types = [...new Set(schemas.filter(isPlainScalar).flatMap((schema) => (typeof schema.type === "string" ? [schema.type] : schema.type)))];
-  if (types.length < 2) return [...schemas];
-  return [{ type: types }, ...schemas.filter((schema) => !isPlainScalar(schema))];
-}
-
-function uniqueSchemas(schemas: readonly GbnfJsonSchema[]): GbnfJsonSchema[] {
-  const seen = new Set<string>();
-  return schemas.filter((schema) => {
-    const key = JSON.stringify(schema);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function isJsonPrimitive(value: unknown): value is JsonPrimitive {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../../../src/engine/engine-errors.js";
 import { toChatFunctions } from "../../../src/engine/llama/to-chat-functions.js";
-import { maxSchemaDepth, toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
+import { maxSchemaDepth } from "../../../src/engine/tool-schema/measure-tool-schema.js";
+import { maxSchemaNodesPerRequest } from "../../../src/engine/tool-schema/schema-work-budget.js";
+import { toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
 import { ToolSchemaError } from "../../../src/engine/tool-schema/tool-schema-error.js";
 
 const path = "tools.3.input_schema";
@@ -349,7 +351,7 @@ describe("toGrammarSchema", () => {
       expect(() => toGrammarSchema(schema, path)).not.toThrow();
     });
 
-    it("exponential $ref expansion and huge property lists throw 'too large' fast (a hang guard)", () => {
+    it("exponential $ref expansion and huge property lists throw 'expand to more than' fast (a hang guard)", () => {
       // Each definition uses the next one twice: 2^25 subschemas once expanded, within the depth limit.
       const definitions: Record<string, unknown> = { d25: { type: "string" } };
       for (let index = 0; index < 25; index += 1) {
@@ -358,7 +360,7 @@ describe("toGrammarSchema", () => {
       const wide = { type: "object", properties: Object.fromEntries(Array.from({ length: 20_000 }, (_, index) => [`p${index}`, { type: "string" }])) };
       for (const schema of [{ type: "object", $defs: definitions, properties: { a: { $ref: "#/$defs/d0" } } }, wide]) {
         const { milliseconds } = timed(() => {
-          expect(() => toGrammarSchema(schema, path)).toThrow(/^tools\.3\.input_schema: schema is too large/);
+          expect(() => toGrammarSchema(schema, path)).toThrow(`${path}: the tool schemas expand to more than ${maxSchemaNodesPerRequest} nodes`);
         });
         expect(milliseconds).toBeLessThan(2000); // a hang guard: the real cost is a few ms
       }
