@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.js";
 import { createId, type IdGenerator } from "../util/create-id.js";
+import { RecentRequests } from "./live/recent-requests.js";
 import type { PerformanceReadings } from "./metrics/process-metrics.js";
 import { ServerMetrics } from "./metrics/server-metrics.js";
 import { registerCountTokensRoute } from "./routes/count-tokens-route.js";
@@ -8,12 +9,15 @@ import { registerHealthRoutes } from "./routes/health-route.js";
 import { registerMessagesRoute } from "./routes/messages-route.js";
 import { registerMetricsRoute } from "./routes/metrics-route.js";
 import { registerModelsRoutes } from "./routes/models-route.js";
+import { registerPageRoutes } from "./routes/page-route.js";
 import { generationSummary, promptAndReply } from "./routes/request-log.js";
+import { registerStateRoute } from "./routes/state-route.js";
 import { hardenedServerOptions } from "./security/hardened-server-options.js";
 import { registerSecurity } from "./security/register-security.js";
 import type { SecurityOptions } from "./security/security-options.js";
 import { NotFoundError } from "./server-error.js";
 import { toServerError } from "./to-server-error.js";
+import { sessionOf } from "./translate/session-of.js";
 
 export interface AppOptions {
   readonly engine: Engine;
@@ -29,6 +33,8 @@ export interface AppOptions {
   readonly security?: SecurityOptions;
   /** Put each request's prompt and the model's reply in its access-log line. Off by default: they are private. */
   readonly logPrompts?: boolean;
+  /** How often the live page's state stream sends. Defaults to 1000 ms. */
+  readonly liveIntervalMs?: number;
 }
 
 /** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
@@ -53,7 +59,9 @@ export function createApp(options: AppOptions): FastifyInstance {
     reply.header("request-id", request.id);
     return payload;
   });
+  const recentRequests = new RecentRequests();
   app.addHook("onResponse", async (request, reply) => {
+    const summary = generationSummary(request);
     request.log.info(
       {
         request_id: request.id,
@@ -61,11 +69,27 @@ export function createApp(options: AppOptions): FastifyInstance {
         url: request.url,
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime),
-        ...generationSummary(request),
+        ...summary,
         ...(options.logPrompts === true ? promptAndReply(request) : {}),
       },
       "request",
     );
+    if (request.method === "POST" && request.routeOptions.url === "/v1/messages") {
+      const count = (field: string): number | null => (typeof summary?.[field] === "number" ? summary[field] : null);
+      const text = (field: string): string | null => (typeof summary?.[field] === "string" ? summary[field] : null);
+      recentRequests.record({
+        endedAt: Date.now(),
+        model: text("model"),
+        session: sessionOf(request.headers, request.body),
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        inputTokens: count("input_tokens"),
+        cachedInputTokens: count("cache_read_input_tokens"),
+        outputTokens: count("output_tokens"),
+        firstTokenMs: count("first_token_ms"),
+        stopReason: text("stop_reason"),
+      });
+    }
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -89,5 +113,12 @@ export function createApp(options: AppOptions): FastifyInstance {
   registerCountTokensRoute(app, options.engine);
   registerModelsRoutes(app, options.engine);
   registerHealthRoutes(app, options.engine);
+  registerPageRoutes(app);
+  registerStateRoute(app, {
+    engine: options.engine,
+    recentRequests,
+    ...(options.monitor !== undefined ? { monitor: options.monitor } : {}),
+    ...(options.liveIntervalMs !== undefined ? { intervalMs: options.liveIntervalMs } : {}),
+  });
   return app;
 }

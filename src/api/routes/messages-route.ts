@@ -8,6 +8,7 @@ import { toServerError } from "../to-server-error.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
 import { MessageAccumulator } from "../translate/message-accumulator.js";
 import { serverToolUnavailableEvents, soleServerTool } from "../translate/server-tool-reply.js";
+import { sessionOf } from "../translate/session-of.js";
 import { toGenerationRequest, toPromptRequest } from "../translate/to-generation-request.js";
 import type { MessageStreamEvent } from "../wire/message-types.js";
 import { MessagesRequestSchema, type MessagesRequest } from "../wire/messages-request.js";
@@ -55,7 +56,8 @@ async function* replyEvents(
     yield* serverToolUnavailableEvents({ body, tool: serverTool, inputTokens, messageId, generateId: options.generateId });
     return;
   }
-  const generationRequest: GenerationRequest = toGenerationRequest(body);
+  const session = sessionOf(request.headers, body);
+  const generationRequest: GenerationRequest = { ...toGenerationRequest(body), ...(session !== null ? { session } : {}) };
   const translator = new AnthropicEventTranslator(messageId, body.model);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     recordUsage(request, event, options.logPrompts === true);

@@ -1,9 +1,11 @@
 import type { FastifyRequest } from "fastify";
-import type { GenerationEvent, GenerationUsage } from "../../engine/generation-event.js";
+import type { GenerationEvent, GenerationUsage, StopReason } from "../../engine/generation-event.js";
+import { toAnthropicStopReason } from "../translate/anthropic-event-translator.js";
 
 interface GenerationRecord {
   firstTokenMs: number | null;
   usage: GenerationUsage | null;
+  stopReason: StopReason | null;
   readonly startedMs: number;
   /** The reply as generated, kept only when prompts are logged. */
   readonly reply: string[] | null;
@@ -18,7 +20,7 @@ const records = new WeakMap<FastifyRequest, GenerationRecord>();
 export function recordUsage(request: FastifyRequest, event: GenerationEvent, keepReply = false): void {
   let record = records.get(request);
   if (record === undefined) {
-    record = { firstTokenMs: null, usage: null, startedMs: performance.now(), reply: keepReply ? [] : null };
+    record = { firstTokenMs: null, usage: null, stopReason: null, startedMs: performance.now(), reply: keepReply ? [] : null };
     records.set(request, record);
   }
   if (record.firstTokenMs === null && (event.type === "text-delta" || event.type === "thinking-delta" || event.type === "tool-call")) {
@@ -26,7 +28,10 @@ export function recordUsage(request: FastifyRequest, event: GenerationEvent, kee
   }
   if (event.type === "text-delta" || event.type === "thinking-delta") record.reply?.push(event.text);
   if (event.type === "tool-call") record.reply?.push(JSON.stringify({ tool_use: event.name, input: event.input }));
-  if (event.type === "finish") record.usage = event.usage;
+  if (event.type === "finish") {
+    record.usage = event.usage;
+    record.stopReason = event.stopReason;
+  }
 }
 
 /** The access log's fields for a request: its model and, after a generation, token counts and timings. */
@@ -42,6 +47,7 @@ export function generationSummary(request: FastifyRequest): Record<string, strin
           cache_read_input_tokens: record.usage.cachedInputTokens,
           output_tokens: record.usage.outputTokens,
           ...(record.firstTokenMs !== null ? { first_token_ms: record.firstTokenMs } : {}),
+          ...(record.stopReason !== null ? { stop_reason: toAnthropicStopReason(record.stopReason) } : {}),
         }),
   };
 }
