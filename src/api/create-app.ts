@@ -3,13 +3,18 @@ import type { Engine } from "../engine/engine.js";
 import { createId, type IdGenerator } from "../util/create-id.js";
 import type { PerformanceReadings } from "./metrics/process-metrics.js";
 import { ServerMetrics } from "./metrics/server-metrics.js";
-import { registerAccessLog } from "./observation/register-access-log.js";
+import { recordRecentRequests } from "./live/record-recent-requests.js";
+import { RecentRequests } from "./live/recent-requests.js";
+import { countRequests } from "./metrics/count-requests.js";
+import { accessLog } from "./observation/access-log.js";
 import { registerRequestObservation } from "./observation/register-request-observation.js";
 import { registerCountTokensRoute } from "./routes/count-tokens-route.js";
 import { registerHealthRoutes } from "./routes/health-route.js";
 import { registerMessagesRoute } from "./routes/messages-route.js";
 import { registerMetricsRoute } from "./routes/metrics-route.js";
 import { registerModelsRoutes } from "./routes/models-route.js";
+import { registerPageRoutes } from "./routes/page-route.js";
+import { registerStateRoute } from "./routes/state-route.js";
 import { setRequestIdHeader } from "./request-id-header.js";
 import { hardenedServerOptions } from "./security/hardened-server-options.js";
 import { registerSecurity } from "./security/register-security.js";
@@ -33,6 +38,8 @@ export interface AppOptions {
   readonly logPrompts?: boolean;
   /** The monotonic clock, in milliseconds, that times every request for the log and `/metrics`. Defaults to `performance.now`. */
   readonly now?: () => number;
+  /** How often the live page's state stream sends. Defaults to 1000 ms. */
+  readonly liveIntervalMs?: number;
 }
 
 /** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
@@ -41,7 +48,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   const security = options.security ?? {};
   const app: FastifyInstance = Fastify({
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
-    // One access-log line per request is written by registerAccessLog, with token counts.
+    // One access-log line per request is written by accessLog, with token counts.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     genReqId: () => generateId("req"),
@@ -52,15 +59,19 @@ export function createApp(options: AppOptions): FastifyInstance {
     ...hardenedServerOptions(security, generateId),
   });
   const metrics = new ServerMetrics({ engine: options.engine, ...(options.monitor !== undefined ? { monitor: options.monitor } : {}) });
+  const recentRequests = new RecentRequests();
   // First, so that answers given by the security checks on arrival are timed, logged and carry their id too.
-  registerRequestObservation(app, {
-    now: options.now ?? (() => performance.now()),
-    keepReply: options.logPrompts === true,
-    onFirstToken: (milliseconds) => metrics.requests.observeFirstToken(milliseconds / 1000),
-  });
+  registerRequestObservation(
+    app,
+    {
+      now: options.now ?? (() => performance.now()),
+      keepReply: options.logPrompts === true,
+      onFirstToken: (milliseconds) => metrics.requests.observeFirstToken(milliseconds / 1000),
+    },
+    [accessLog({ logPrompts: options.logPrompts === true }), countRequests(metrics.requests), recordRecentRequests(recentRequests)],
+  );
   app.addHook("onRequest", async (request, reply) => setRequestIdHeader(request, reply));
   registerSecurity(app, security);
-  registerAccessLog(app, { logPrompts: options.logPrompts === true });
 
   app.setErrorHandler(async (error, request, reply) => {
     const serverError = toServerError(error);
@@ -80,5 +91,12 @@ export function createApp(options: AppOptions): FastifyInstance {
   registerCountTokensRoute(app, options.engine);
   registerModelsRoutes(app, options.engine);
   registerHealthRoutes(app, options.engine);
+  registerPageRoutes(app);
+  registerStateRoute(app, {
+    engine: options.engine,
+    recentRequests,
+    ...(options.monitor !== undefined ? { monitor: options.monitor } : {}),
+    ...(options.liveIntervalMs !== undefined ? { intervalMs: options.liveIntervalMs } : {}),
+  });
   return app;
 }

@@ -17,6 +17,10 @@ export interface Engine {
   modelFor(name: string): ModelDescription | null;
   /** Counters and gauges for metrics and tests; cheap to call. */
   stats(): EngineStats;
+  /** What each context sequence is doing now, for the live page; cheap to call. `null` (or absent) when it cannot tell. */
+  sequenceStates?(): readonly SequenceState[] | null;
+  /** Memory and disk the served models take, for the live page; cheap to call. `null` (or absent) when it cannot tell. */
+  memoryUse?(): EngineMemoryUse | null;
   dispose(): Promise<void>;
 }
 
@@ -58,4 +62,39 @@ export interface EngineStats {
   readonly outputTokens: number;
   /** Prompt tokens that running generations have still to evaluate: what a long prefill has left. */
   readonly promptTokensPending: number;
+}
+
+/** One context sequence: what it is doing, and what its KV cache holds for the next request. */
+export interface SequenceState {
+  /** The id of the model whose context the sequence belongs to. */
+  readonly model: string;
+  /** Its place in that model's pool, from 0. */
+  readonly index: number;
+  readonly activity: SequenceActivity;
+  /** Tokens in the sequence's KV cache: the prefix that a next request starting the same way reuses. */
+  readonly cachedTokens: number;
+  /** The session of the last request it served (Claude Code's session id), or `null` when it had none. */
+  readonly lastSession: string | null;
+}
+
+/**
+ * `promptTokens` are the tokens the current request's prompt must evaluate, its reused prefix not counted (its
+ * `inputTokens`): the page adds running generations' tokens to `stats()`' totals, which count them when they end.
+ */
+export type SequenceActivity =
+  | { readonly state: "idle" }
+  | { readonly state: "prompt"; readonly evaluatedTokens: number; readonly promptTokens: number }
+  | { readonly state: "generating"; readonly promptTokens: number; readonly outputTokens: number };
+
+/** Bytes the served models take: `null` where there is none of that kind (no prompt cache, no memory limit). */
+export interface EngineMemoryUse {
+  /** The model files' sizes: their weights are mapped into memory. */
+  readonly modelFileBytes: number;
+  /** The KV cache of every sequence, allocated when the model loaded. */
+  readonly kvCacheBytes: number;
+  /** What the prompt cache keeps on disk now, and its limit. */
+  readonly promptCacheDiskBytes: number | null;
+  readonly promptCacheLimitBytes: number | null;
+  /** The memory limit the models were loaded within (`--memory-limit`). */
+  readonly memoryLimitBytes: number | null;
 }

@@ -16,6 +16,8 @@ export interface GenerationRequest {
   readonly maxTokens: number;
   readonly sampling: SamplingOptions;
   readonly stopSequences: readonly string[];
+  /** The conversation this request belongs to (Claude Code's session id), shown per sequence on the live page. Defaults to none. */
+  readonly session?: string;
 }
 
 /** The part of a request that decides the prompt; all that token counting needs. */

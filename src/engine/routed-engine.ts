@@ -1,5 +1,5 @@
 import { GlobPattern } from "../util/glob-pattern.js";
-import type { EngineStats, EngineStatus, ModelDescription, ServingEngine } from "./engine.js";
+import type { EngineMemoryUse, EngineStats, EngineStatus, ModelDescription, SequenceState, ServingEngine } from "./engine.js";
 import { EngineUnavailableError } from "./engine-errors.js";
 import type { GenerationEvent } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
@@ -88,6 +88,29 @@ export class RoutedEngine implements ServingEngine {
       promptTokensCached: sum("promptTokensCached"),
       outputTokens: sum("outputTokens"),
       promptTokensPending: sum("promptTokensPending"),
+    };
+  }
+
+  /** Every model's sequences, or `null` when no model reports them. */
+  sequenceStates(): readonly SequenceState[] | null {
+    const reports = [...this.engines.values()].flatMap((engine) => engine.sequenceStates?.() ?? []);
+    return reports.length === 0 ? null : reports;
+  }
+
+  /** The models' sums, or `null` when no model reports them; the memory limit is the first model's, which the ones after it shared. */
+  memoryUse(): EngineMemoryUse | null {
+    const all = [...this.engines.values()].flatMap((engine) => engine.memoryUse?.() ?? []);
+    if (all.length === 0) return null;
+    const sum = (read: (use: EngineMemoryUse) => number | null): number | null => {
+      const known = all.map(read).filter((value) => value !== null);
+      return known.length === 0 ? null : known.reduce((total, value) => total + value, 0);
+    };
+    return {
+      modelFileBytes: sum((use) => use.modelFileBytes) ?? 0,
+      kvCacheBytes: sum((use) => use.kvCacheBytes) ?? 0,
+      promptCacheDiskBytes: sum((use) => use.promptCacheDiskBytes),
+      promptCacheLimitBytes: sum((use) => use.promptCacheLimitBytes),
+      memoryLimitBytes: all[0]?.memoryLimitBytes ?? null,
     };
   }
 

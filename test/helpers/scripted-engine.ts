@@ -1,4 +1,4 @@
-import type { Engine, EngineStats, EngineStatus, ModelDescription } from "../../src/engine/engine.js";
+import type { Engine, EngineMemoryUse, EngineStats, EngineStatus, ModelDescription, SequenceState } from "../../src/engine/engine.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
 import type { GenerationRequest, PromptRequest } from "../../src/engine/generation-request.js";
 
@@ -18,6 +18,12 @@ export const scriptedModel: ModelDescription = {
 export class ScriptedEngine implements Engine {
   readonly requests: GenerationRequest[] = [];
   status: EngineStatus = { state: "ready", model: scriptedModel };
+  /** What `sequenceStates()` reports: set by tests of the live page. */
+  sequences: readonly SequenceState[] | null = null;
+  /** What `memoryUse()` reports: set by tests of the live page. */
+  memory: EngineMemoryUse | null = null;
+  /** Added to what `stats()` reports. */
+  statsOverride: Partial<EngineStats> = {};
 
   constructor(private readonly script: (request: GenerationRequest, signal: AbortSignal) => AsyncIterable<GenerationEvent>) {}
 
@@ -56,7 +62,16 @@ export class ScriptedEngine implements Engine {
       promptTokensEvaluated: 0,
       promptTokensCached: 0,
       outputTokens: 0,
+      ...this.statsOverride,
     };
+  }
+
+  sequenceStates(): readonly SequenceState[] | null {
+    return this.sequences;
+  }
+
+  memoryUse(): EngineMemoryUse | null {
+    return this.memory;
   }
 
   async dispose(): Promise<void> {}

@@ -22,6 +22,7 @@ export class RequestObservation {
   private readonly onFirstToken: ((milliseconds: number) => void) | undefined;
   private readonly arrivedMs: number;
   private endedMs: number | null = null;
+  private abandonedByClient = false;
   private firstTokenAtMs: number | null = null;
   private finish: Extract<GenerationEvent, { type: "finish" }> | null = null;
   private readonly keepReply: boolean;
@@ -47,9 +48,20 @@ export class RequestObservation {
     if (event.type === "finish") this.finish = event;
   }
 
-  /** Stops the clock: the response is complete. Only the first call counts. */
-  end(): void {
-    this.endedMs ??= this.now();
+  /**
+   * Stops the clock: the response is complete, or `abandoned` by a client that left before it was. Only the
+   * first call counts; it returns whether this was it.
+   */
+  end(abandoned = false): boolean {
+    if (this.endedMs !== null) return false;
+    this.endedMs = this.now();
+    this.abandonedByClient = abandoned;
+    return true;
+  }
+
+  /** Whether the client closed the connection before the response was complete. */
+  get abandoned(): boolean {
+    return this.abandonedByClient;
   }
 
   /** Milliseconds from the arrival to the end, or to now while the request is still running. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Engine } from "../../engine/engine.js";
 
-/** `GET /health` for probes and `HEAD /` (Claude Code's connectivity check): neither waits on the model. */
+/** `GET /health` for probes: it does not wait on the model. */
 export function registerHealthRoutes(app: FastifyInstance, engine: Engine): void {
   app.get("/health", async (_request, reply) => {
     const status = engine.status;
@@ -12,5 +12,4 @@ export function registerHealthRoutes(app: FastifyInstance, engine: Engine): void
     };
     return reply.status(status.state === "ready" ? 200 : 503).send(body);
   });
-  app.route({ method: ["GET", "HEAD"], url: "/", handler: async () => ({ name: "pensieve", status: engine.status.state }) });
 }

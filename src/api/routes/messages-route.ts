@@ -7,6 +7,7 @@ import { AnthropicEventTranslator } from "../translate/anthropic-event-translato
 import { MessageAccumulator } from "../translate/message-accumulator.js";
 import { serverToolToAnswer } from "../translate/server-tool.js";
 import { serverToolUnavailableEvents } from "../translate/server-tool-reply.js";
+import { sessionOf } from "../translate/session-of.js";
 import { toGenerationRequest, toPromptRequest } from "../translate/to-generation-request.js";
 import type { MessageStreamEvent } from "../wire/message-types.js";
 import { MessagesRequestSchema, type MessagesRequest } from "../wire/messages-request.js";
@@ -52,7 +53,8 @@ async function* replyEvents(
     yield* serverToolUnavailableEvents({ body, tool: serverTool, inputTokens, messageId, generateId: options.generateId });
     return;
   }
-  const generationRequest: GenerationRequest = toGenerationRequest(body);
+  const session = sessionOf(request.headers, body);
+  const generationRequest: GenerationRequest = { ...toGenerationRequest(body), ...(session !== null ? { session } : {}) };
   const translator = new AnthropicEventTranslator(messageId, body.model, options.generateId);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     request.observation.observe(event);

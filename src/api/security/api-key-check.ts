@@ -2,8 +2,11 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { AuthenticationError } from "../server-error.js";
 
-/** Probes and Claude Code's connectivity check answer without a key: they reveal nothing and start no work. */
-const publicRoutes = new Set(["HEAD /", "GET /health", "HEAD /health"]);
+/**
+ * Probes, Claude Code's connectivity check and the live page's own files answer without a key: they reveal
+ * nothing and start no work (a browser cannot send a key when it loads a page; the page sends it to the API).
+ */
+const publicRoutes = new Set(["HEAD /", "GET /", "GET /page/:file", "HEAD /page/:file", "GET /health", "HEAD /health"]);
 
 /**
  * An `onRequest` hook that answers 401 unless the request carries the key, in `x-api-key` or, when that is

@@ -8,7 +8,8 @@ const headerNamePattern = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 /**
  * An `onRequest` hook for browsers. A request that carries an `Origin` not on the allow-list gets 403 before any
  * work: browsers send `Origin` on every cross-site POST, so a drive-by page cannot run a prompt even where no
- * API key is set. Allowed origins get their own origin back (never `*`), and preflights get 204 with no key.
+ * API key is set. Allowed origins get their own origin back (never `*`), and preflights get 204 with no key. The
+ * server's own origin, its live page, needs no CORS and is let through.
  */
 export function createCorsCheck(origins: readonly string[]): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   const allowed = new Set<string>();
@@ -23,6 +24,8 @@ export function createCorsCheck(origins: readonly string[]): (request: FastifyRe
       return undefined;
     }
     const origin = originOf(header);
+    // The server's own page (the Host check has vouched for the name): browsers send Origin on its POSTs too.
+    if (origin !== null && isOwnOrigin(origin, request.headers.host)) return undefined;
     if (origin === null || !allowed.has(origin)) {
       throw new PermissionError(
         `Origin '${origin ?? "null"}' is not allowed: start Pensieve with --cors-origin <origin> to let a web page call it.`,
@@ -49,4 +52,10 @@ function headerNames(value: string | undefined): string {
     .map((name) => name.trim())
     .filter((name) => headerNamePattern.test(name))
     .join(", ");
+}
+
+/** Whether `origin` is this server as the client named it in `Host` (over https too, behind a TLS proxy). */
+function isOwnOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false;
+  return origin === originOf(`http://${host}`) || origin === originOf(`https://${host}`);
 }

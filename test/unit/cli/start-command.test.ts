@@ -31,6 +31,7 @@ describe("pensieve start (in process)", () => {
     expect(started.banner).toMatch(/^Pensieve is serving tiny-q8_0-seed1-vocab-builtin-g\d+ on /m);
     expect(started.banner).toContain(`Pensieve is serving tiny-q8_0-seed1-vocab-builtin-g${generatorVersion} on ${started.baseUrl}\n`);
     expect(started.banner).toContain("context: 1024 tokens");
+    expect(started.banner).toContain(`live page and chat: ${started.baseUrl}/ (open it in a browser)`);
     expect(started.banner).toContain(`export ANTHROPIC_BASE_URL=${started.baseUrl}\n`);
     expect(started.banner).not.toContain("DEMO");
     const health = await fetch(`${started.baseUrl}/health`);

@@ -134,3 +134,27 @@ describe("RoutedEngine", () => {
     expect(started.every((named) => named.drained && named.disposed)).toBe(true);
   });
 });
+
+describe("RoutedEngine for the live page", () => {
+  const use = { modelFileBytes: 100, kvCacheBytes: 10, promptCacheDiskBytes: null, promptCacheLimitBytes: null, memoryLimitBytes: 1000 };
+
+  it("reports nothing while no model reports its sequences or memory", async () => {
+    const { engine, started } = routed([{ pattern: "claude-*haiku*", model: "small" }]);
+    await loadAll(started, 2);
+    expect(engine.sequenceStates()).toBeNull();
+    expect(engine.memoryUse()).toBeNull();
+  });
+
+  it("lists every model's sequences and adds up their memory, with the first model's limit", async () => {
+    const { engine, started } = routed([{ pattern: "claude-*haiku*", model: "small" }]);
+    await loadAll(started, 2);
+    const [big, small] = started;
+    if (big === undefined || small === undefined) throw new Error("two engines expected");
+    big.sequences = [{ model: "big", index: 0, activity: { state: "idle" }, cachedTokens: 5, lastSession: null }];
+    small.sequences = [{ model: "small", index: 0, activity: { state: "generating", promptTokens: 3, outputTokens: 1 }, cachedTokens: 4, lastSession: "s" }];
+    big.memory = { ...use, promptCacheDiskBytes: 7, promptCacheLimitBytes: 70 };
+    small.memory = { ...use, memoryLimitBytes: 900 };
+    expect(engine.sequenceStates()?.map((sequence) => sequence.model)).toEqual(["big", "small"]);
+    expect(engine.memoryUse()).toEqual({ modelFileBytes: 200, kvCacheBytes: 20, promptCacheDiskBytes: 7, promptCacheLimitBytes: 70, memoryLimitBytes: 1000 });
+  });
+});

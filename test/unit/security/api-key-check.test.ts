@@ -71,12 +71,15 @@ describe("API key (in process)", () => {
     }
   });
 
-  it("lets HEAD / and GET /health through without a key, and nothing else", async () => {
+  it("lets HEAD /, GET /health and the live page's own files through without a key, and nothing else", async () => {
     const { app } = appWith(key);
     expect((await app.inject({ method: "HEAD", url: "/" })).statusCode).toBe(200);
     expect((await app.inject({ method: "GET", url: "/health" })).statusCode).toBe(200);
     expect((await app.inject({ method: "GET", url: "/health?probe=1" })).statusCode).toBe(200);
-    for (const [method, url] of [["GET", "/"], ["GET", "/v1/models"], ["GET", "/metrics"], ["POST", "/v1/messages/count_tokens"], ["GET", "/nowhere"]] as const) {
+    expect((await app.inject({ method: "GET", url: "/" })).statusCode).toBe(200);
+    expect((await app.inject({ method: "GET", url: "/page/app.js" })).statusCode).toBe(200);
+    const closed = [["GET", "/api/state"], ["GET", "/v1/models"], ["GET", "/metrics"], ["POST", "/v1/messages/count_tokens"], ["GET", "/nowhere"]] as const;
+    for (const [method, url] of closed) {
       const response = await app.inject({ method, url });
       expect(response.statusCode, `${method} ${url}`).toBe(401);
     }

@@ -25,6 +25,7 @@ export function startBanner(details: StartBannerDetails): string {
   const model = details.status.model;
   lines.push(`Pensieve is serving ${model.id} on ${details.baseUrl}`);
   lines.push(`  context: ${model.contextSize} tokens, chat format: ${model.chatWrapper}`);
+  lines.push(`  live page and chat: ${details.baseUrl}/ (open it in a browser)`);
   for (const alias of details.aliases) lines.push(`  requests for ${alias.pattern} go to ${path.basename(alias.model)}`);
   if (details.demo) {
     lines.push("");

@@ -10,6 +10,7 @@ describe("startBanner", () => {
       [
         "Pensieve is serving scripted-model on http://127.0.0.1:8080",
         "  context: 4096 tokens, chat format: ChatML",
+        "  live page and chat: http://127.0.0.1:8080/ (open it in a browser)",
         "",
         "Point Claude Code or the Anthropic SDK at it:",
         "  export ANTHROPIC_BASE_URL=http://127.0.0.1:8080",

@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
+import { toAnthropicStopReason } from "../translate/anthropic-event-translator.js";
+import type { RequestEndedListener } from "./register-request-observation.js";
 import type { RequestObservation } from "./request-observation.js";
 
 export interface AccessLogOptions {
@@ -7,11 +9,11 @@ export interface AccessLogOptions {
 }
 
 /**
- * One `request` line per answered request, from its `RequestObservation`: status, duration, model and, after a
- * generation, token counts and time to first token. Register after `registerRequestObservation`.
+ * One `request` line per request, from its ended `RequestObservation`: status, duration, model and, after a
+ * generation, token counts, time to first token and stop reason; `client_closed` when the client left first.
  */
-export function registerAccessLog(app: FastifyInstance, options: AccessLogOptions = {}): void {
-  app.addHook("onResponse", async (request, reply) => {
+export function accessLog(options: AccessLogOptions = {}): RequestEndedListener {
+  return (request, reply) => {
     const observation = request.observation;
     request.log.info(
       {
@@ -20,12 +22,13 @@ export function registerAccessLog(app: FastifyInstance, options: AccessLogOption
         url: request.url,
         status: reply.statusCode,
         duration_ms: Math.round(observation.durationMs),
+        ...(observation.abandoned ? { client_closed: true } : {}),
         ...generationSummary(request, observation),
         ...(options.logPrompts === true ? promptAndReply(request, observation) : {}),
       },
       "request",
     );
-  });
+  };
 }
 
 /** The line's fields for a request's model and, after a generation, its token counts and time to first token. */
@@ -33,6 +36,7 @@ function generationSummary(request: FastifyRequest, observation: RequestObservat
   const model = (request.body as { model?: unknown } | undefined)?.model;
   const usage = observation.usage;
   const firstTokenMs = observation.firstTokenMs;
+  const stopReason = observation.stopReason;
   return {
     ...(typeof model === "string" ? { model } : {}),
     ...(usage === null
@@ -42,6 +46,7 @@ function generationSummary(request: FastifyRequest, observation: RequestObservat
           cache_read_input_tokens: usage.cachedInputTokens,
           output_tokens: usage.outputTokens,
           ...(firstTokenMs !== null ? { first_token_ms: Math.round(firstTokenMs) } : {}),
+          ...(stopReason !== null ? { stop_reason: toAnthropicStopReason(stopReason) } : {}),
         }),
   };
 }
