@@ -1,7 +1,9 @@
 import { Option, type Command } from "commander";
 import { makeModel, makeScriptedModel, type MadeModel } from "../../models/generator/make-model.js";
+import { makeReplyModel } from "../../models/generator/make-reply-model.js";
 import { modelShapeNames, type ModelShapeName } from "../../models/generator/model-shapes.js";
 import { modelWeightTypes, type ModelWeightType } from "../../models/generator/model-weight-type.js";
+import { readReplyFile } from "../../models/generator/read-reply-file.js";
 import { parseSeed } from "./parse-seed.js";
 
 interface MakeModelFlags {
@@ -11,32 +13,60 @@ interface MakeModelFlags {
   seed?: number;
   scripted?: boolean;
   sentence?: string;
+  replyFile?: string;
   output: string;
 }
+
+/** What the command reports; reply models also name the chat format their reply was rendered for. */
+type MadeModelReport = MadeModel & { readonly chatFormat?: string };
 
 export function registerMakeModelCommand(program: Command): void {
   program
     .command("make-model")
-    .description("Generate a llama-architecture GGUF with a real model's shape and random weights, for tests and benchmarks.")
+    .description(
+      "Generate a llama-architecture GGUF for tests and benchmarks: random weights in a real model's shape, " +
+        "or a built model that answers a fixed reply (--scripted, --reply-file).",
+    )
     .addOption(new Option("--shape <name>", "model shape").choices(modelShapeNames).default("tiny"))
     .addOption(new Option("--type <type>", "weight type of the matrices").choices(modelWeightTypes).default("q8_0"))
     .option("--vocab <file>", "copy the tokenizer from this GGUF (default: the built-in vocabulary)")
     .addOption(new Option("--seed <number>", "seed of the random weights (default: 1)").argParser(parseSeed))
     .option("--scripted", "generate the demo model instead: it answers one fixed sentence to any prompt")
     .addOption(new Option("--sentence <text>", "what the scripted model answers").implies({ scripted: true }))
+    .addOption(
+      new Option(
+        "--reply-file <file>",
+        "generate a model that answers any prompt with the Anthropic content blocks in this JSON file (thinking, text, tool_use)",
+      ).conflicts(["scripted", "shape", "type", "seed"]),
+    )
     .requiredOption("-o, --output <file>", "where to write the GGUF")
     .action(async (flags: MakeModelFlags, command: Command) => {
       const started = performance.now();
-      const made = await (flags.scripted === true ? makeScripted(flags) : makeRandom(flags)).catch((error: unknown) =>
-        // A bad vocabulary file or sentence is a usage error: one line, not a stack trace.
+      const made: MadeModelReport = await make(flags).catch((error: unknown) =>
+        // A bad vocabulary file, sentence or reply file is a usage error: one line, not a stack trace.
         command.error(`error: ${error instanceof Error ? error.message : String(error)}`),
       );
       const seconds = (performance.now() - started) / 1000;
+      const chatFormat = made.chatFormat === undefined ? "" : `, chat format ${made.chatFormat}`;
       console.log(
         `${made.outputPath}: ${formatBytes(made.bytes)}, ${made.tensorCount} tensors, ` +
-          `${made.vocabularySize} tokens, in ${seconds.toFixed(1)} s`,
+          `${made.vocabularySize} tokens${chatFormat}, in ${seconds.toFixed(1)} s`,
       );
     });
+}
+
+function make(flags: MakeModelFlags): Promise<MadeModelReport> {
+  if (flags.replyFile !== undefined) return makeReply(flags, flags.replyFile);
+  return flags.scripted === true ? makeScripted(flags) : makeRandom(flags);
+}
+
+async function makeReply(flags: MakeModelFlags, replyFile: string): Promise<MadeModelReport> {
+  const made = await makeReplyModel({
+    outputPath: flags.output,
+    reply: await readReplyFile(replyFile),
+    ...(flags.vocab === undefined ? {} : { vocabularyPath: flags.vocab }),
+  });
+  return { ...made, chatFormat: made.chatWrapperName };
 }
 
 function makeScripted(flags: MakeModelFlags): Promise<MadeModel> {
