@@ -10,7 +10,7 @@ import { registerMakeModelCommand } from "../../src/cli/commands/make-model-comm
 import { makeReplyModel, type MadeReplyModel } from "../../src/models/generator/make-reply-model.js";
 import { parseReplyBlocks } from "../../src/models/generator/reply-blocks.js";
 import { checkStreamGrammar } from "../helpers/stream-grammar.js";
-import { startTestServer, type TestServer } from "../helpers/start-test-server.js";
+import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { sharedVocabularyPath } from "../helpers/test-models.js";
 
 // Repeats, JSON punctuation, a line break and multi-byte characters: what a chain of distinct tokens could not say.
