@@ -140,8 +140,8 @@ describe("inspectGguf reading values", () => {
     const metadata: [string, GgufValue][] = [
       ["general.architecture", { type: "string", value: "qwen2" }],
       ["general.name", { type: "string", value: longName }],
-      ["qwen2.context_length", { type: "uint64", value: 32768n }],
-      ["general.file_type", { type: "int32", value: 15 }],
+      ["qwen2.context_length", { type: "uint32", value: 32768 }],
+      ["general.file_type", { type: "uint64", value: 15n }],
       ["split.count", { type: "uint16", value: 3 }],
       ["x.uint8", { type: "uint8", value: 1 }],
       ["x.int8", { type: "int8", value: -1 }],
@@ -159,15 +159,16 @@ describe("inspectGguf reading values", () => {
     expect(capped.architecture).toBe("qwen2");
   });
 
-  it("names an unknown file type by number, and ignores a context length that is not an integer", async () => {
+  it("names an unknown file type by number, and refuses a context length that is not a uint32", async () => {
     const metadata: [string, GgufValue][] = [
       ["general.architecture", { type: "string", value: "llama" }],
-      ["general.file_type", { type: "uint32", value: 999 }],
-      ["llama.context_length", { type: "float32", value: 1.5 }],
+      ["general.file_type", { type: "int32", value: 999 }],
     ];
     const summary = await inspectGguf(await fileWith(handMade({ metadata })));
     expect(summary.fileType).toBe("type 999");
     expect(summary.contextLength).toBeUndefined();
+    const withContext = handMade({ metadata: [...metadata, ["llama.context_length", { type: "float32", value: 1.5 }]] });
+    await expect(inspectGguf(await fileWith(withContext))).rejects.toThrow(/llama\.context_length is stored as float32; llama\.cpp reads it as a uint32/);
   });
 
   it("lets a missing file's error through as it is", async () => {
