@@ -85,6 +85,11 @@ const refusals: readonly (readonly [string, GgufHeaderEdit, RegExp])[] = [
     set(["tokenizer.ggml.tokens", { type: "array", elementType: "string", values: ["a", "b"] }]),
     /tensor token_embd\.weight is 64×3576, but the metadata makes llama\.cpp expect 64×2/,
   ],
+  [
+    "WavTokenizer PosNet blocks past its layers",
+    { architecture: "wavtokenizer-dec", metadata: new Map([["wavtokenizer-dec.posnet.block_count", uint32(3)]]) },
+    /wavtokenizer-dec\.posnet\.block_count is 3, more than the 2 layers/,
+  ],
   ["no vocabulary", set(["tokenizer.ggml.model", { type: "string", value: "none" }]), /tokenizer\.ggml\.model is "none": the file has no vocabulary/],
   ["a WordPiece vocabulary with byte tokens", set(["tokenizer.ggml.model", { type: "string", value: "bert" }]), /the WordPiece \(bert\) vocabulary has byte tokens/],
   [
@@ -116,6 +121,10 @@ describe("inspectGguf keeps accepting well-formed layouts", () => {
   it("accepts experts within every limit (llama.cpp then asks for the expert tensors itself)", async () => {
     const edit = set(["llama.expert_count", uint32(8)], ["llama.expert_used_count", uint32(2)], ["llama.expert_group_count", uint32(2)], ["llama.expert_group_used_count", uint32(1)]);
     await expect(inspectGguf(await mutated(edit))).resolves.toMatchObject({ architecture: "llama" });
+  });
+
+  it("lets a speculative draft keep its I64 vocabulary map", async () => {
+    await expect(inspectGguf(await mutated(tensor("d2t", [8n], 27)))).resolves.toMatchObject({ architecture: "llama" });
   });
 
   it("treats one expert as none in the two Hunyuan architectures, as llama.cpp does", async () => {
