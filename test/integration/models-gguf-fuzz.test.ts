@@ -16,7 +16,7 @@ import { wellFormedLayouts } from "../helpers/well-formed-layouts.js";
 // (GgufLoadProbe) the way the server loads a model, so an abort kills the child and fails the test instead
 // of killing the test process. PENSIEVE_GGUF_FUZZ_RUNS and PENSIEVE_GGUF_FUZZ_SEED explore further.
 
-const runs = Number(process.env["PENSIEVE_GGUF_FUZZ_RUNS"] ?? 80);
+const runs = Number(process.env["PENSIEVE_GGUF_FUZZ_RUNS"] ?? 200);
 const seed = Number(process.env["PENSIEVE_GGUF_FUZZ_SEED"] ?? 20_251_201);
 // Generous: the machine is shared; a load of the tiny model takes well under a second.
 const probeTimeoutMs = 60_000;
