@@ -1,7 +1,11 @@
+import { checkHyperparameters } from "./gguf/check-hyperparameters.js";
+import { checkTensorShapes, checkTensorTypes } from "./gguf/check-tensors.js";
+import { checkVocabulary } from "./gguf/check-vocabulary.js";
 import { GgufFormatError } from "./gguf/gguf-format-error.js";
 import { scanGgufHeader, type GgufHeaderLimits, type GgufHeaderScan } from "./gguf/gguf-header-scanner.js";
 import type { GgufScalarValue } from "./gguf/gguf-value.js";
 import { llamaFileTypeName } from "./gguf/llama-file-type-names.js";
+import { MetadataProblem, ModelMetadataView } from "./gguf/model-metadata-view.js";
 import { UnsafeModelFileError } from "./unsafe-model-file-error.js";
 
 /** What a model file is, read from its header. */
@@ -27,7 +31,9 @@ export interface GgufSummary {
 
 /**
  * Checks a GGUF file's header against hostile or damaged claims and summarises it, before the native loader
- * opens it: throws `UnsafeModelFileError` for anything llama.cpp should not be handed (see `scanGgufHeader`).
+ * opens it: throws `UnsafeModelFileError` for anything llama.cpp should not be handed: a header it cannot
+ * parse safely (see `scanGgufHeader`), or hyperparameters, tensors and a tokenizer it would abort on instead
+ * of refusing (see `checkHyperparameters`, `checkTensorTypes`, `checkTensorShapes`, `checkVocabulary`).
  * Reads only the header, so it costs milliseconds even for a multi-gigabyte model.
  */
 export async function inspectGguf(filePath: string, limits?: GgufHeaderLimits): Promise<GgufSummary> {
@@ -43,6 +49,16 @@ export async function inspectGguf(filePath: string, limits?: GgufHeaderLimits): 
   const architecture = stringValue(scan.scalars.get("general.architecture"));
   if (architecture === undefined || architecture === "") {
     throw new UnsafeModelFileError(filePath, "the file has no general.architecture string, so no loader can read it");
+  }
+  try {
+    const view = new ModelMetadataView(architecture, scan.scalars, scan.arrays);
+    checkTensorTypes(scan.tensors);
+    const shape = checkHyperparameters(view);
+    if (shape !== undefined) checkTensorShapes(view, shape, scan.tensors);
+    checkVocabulary(view);
+  } catch (error) {
+    if (error instanceof MetadataProblem) throw new UnsafeModelFileError(filePath, error.message, { cause: error });
+    throw error;
   }
   const name = stringValue(scan.scalars.get("general.name"));
   const contextLength = integerValue(scan.scalars.get(`${architecture}.context_length`));

@@ -1,6 +1,6 @@
-import { access, mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { cachedModelPath } from "./cache/model-cache-paths.js";
+import { cacheRoot, isCachedFile, sealedCachePath } from "./cache/sealed-cache-path.js";
 import { DownloadInterruptedError } from "./download/download-errors.js";
 import type { DownloadProgress } from "./download/download-progress.js";
 import { downloadToFile, type DownloadedFile } from "./download/download-to-file.js";
@@ -58,7 +58,9 @@ export interface PulledModel {
 /**
  * Downloads a model into the cache: resolves the spec, takes a lock per file (a second pull of the same file
  * waits for the first, then finds the file there), streams into `<file>.partial` with resume, verifies the
- * size and sha256, checks the GGUF header (`inspectGguf`), and renames the file into place.
+ * size and sha256, checks the GGUF header (`inspectGguf`), and renames the file into place. Every path in the
+ * cache is checked on disk first (`sealedCachePath`): a symbolic link on the way is refused with
+ * `UnsafeCachePathError`, never written through.
  */
 export async function pullModel(options: PullModelOptions): Promise<PulledModel> {
   const connection: HubConnection = {
@@ -69,18 +71,24 @@ export async function pullModel(options: PullModelOptions): Promise<PulledModel>
   };
   const source = await resolveDownloadSource(parseModelSpec(options.spec), connection);
   options.onEvent?.({ type: "resolved", source });
-  const targetPath = cachedModelPath(options.home, source.cacheName);
-  if (await exists(targetPath)) return cached(source, targetPath);
+  const root = await cacheRoot(options.home, { create: true });
+  if (root === undefined) throw new Error(`the model cache folder of ${options.home} vanished as it was created`);
+  // Nothing is created, written or read through a symbolic link inside the cache (UnsafeCachePathError).
+  const sealed = (suffix = ""): Promise<string> => sealedCachePath(root, `${source.cacheName}${suffix}`);
+  const targetPath = await sealed();
+  if (await isCachedFile(targetPath)) return cached(source, targetPath);
 
+  await sealed(".partial");
   await mkdir(path.dirname(targetPath), { recursive: true });
-  const lockPath = `${targetPath}.lock`;
+  // mkdir follows whatever it finds: look again now that the folders exist.
+  const lockPath = await sealed(".lock");
   const lock = await acquireFileLock(lockPath, {
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     onWaiting: (holder) => options.onEvent?.({ type: "waiting", lockPath, ...(holder.pid === undefined ? {} : { holderPid: holder.pid }) }),
   });
   try {
-    if (await exists(targetPath)) return cached(source, targetPath);
-    const partialPath = `${targetPath}.partial`;
+    if (await isCachedFile(await sealed())) return cached(source, targetPath);
+    const partialPath = await sealed(".partial");
     const downloaded = await downloadWithResumes(options, source, partialPath);
     let summary: GgufSummary;
     try {
@@ -90,7 +98,7 @@ export async function pullModel(options: PullModelOptions): Promise<PulledModel>
       await rm(partialPath, { force: true });
       throw new UnsafeModelFileError(source.url.href, `${error.reason}; the download was deleted`, { cause: error });
     }
-    await rename(partialPath, targetPath);
+    await rename(partialPath, await sealed());
     return {
       name: source.cacheName,
       path: targetPath,
@@ -134,11 +142,4 @@ async function downloadWithResumes(options: PullModelOptions, source: DownloadSo
 async function cached(source: DownloadSource, targetPath: string): Promise<PulledModel> {
   const summary = await inspectGguf(targetPath);
   return { name: source.cacheName, path: targetPath, sizeBytes: summary.sizeBytes, alreadyCached: true, summary };
-}
-
-async function exists(filePath: string): Promise<boolean> {
-  return access(filePath).then(
-    () => true,
-    () => false,
-  );
 }

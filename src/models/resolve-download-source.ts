@@ -1,4 +1,5 @@
 import { hubCacheName, urlCacheName } from "./cache/model-cache-paths.js";
+import { parsePublishedSha256 } from "./download/published-digest.js";
 import { defaultHubUrl, hubFileUrl, listRepositoryFiles, readRemoteFileMetadata, type HubConnection } from "./hub/hugging-face-hub.js";
 import { selectQuantizationFile } from "./hub/select-quantization-file.js";
 import { ModelSpecError } from "./model-spec-error.js";
@@ -32,7 +33,7 @@ export async function resolveDownloadSource(spec: ModelSpec, connection: HubConn
       return {
         ...source,
         ...(preset.sizeBytes === undefined ? {} : { sizeBytes: preset.sizeBytes }),
-        ...(preset.sha256 === undefined ? {} : { sha256: preset.sha256, hashFrom: "preset" as const }),
+        ...(preset.sha256 === undefined ? {} : { sha256: parsePublishedSha256(preset.sha256, source.url.href, `preset ${preset.name}`), hashFrom: "preset" as const }),
       };
     }
     case "hugging-face-file":

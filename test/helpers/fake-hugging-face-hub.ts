@@ -8,8 +8,8 @@ export interface FakeHubModel {
   readonly listedFiles?: readonly string[];
   readonly file: string;
   readonly bytes: Uint8Array;
-  /** The sha256 the hub advertises. Defaults to the real one. */
-  readonly advertisedSha256?: string;
+  /** The `X-Linked-Etag` the hub advertises, quoted; `null` for none. Defaults to the real sha256. */
+  readonly advertisedSha256?: string | null;
   /** The size the hub advertises. Defaults to the real one. */
   readonly advertisedSize?: number;
   /** Where the bytes are served from (the "CDN"). Defaults to the hub server itself. */
@@ -36,7 +36,7 @@ export function serveHubModel(hub: TestFileServer, model: FakeHubModel): string 
     location: `${cdn.origin}${cdnPath}`,
     headers: {
       "x-linked-size": String(model.advertisedSize ?? model.bytes.length),
-      "x-linked-etag": `"${model.advertisedSha256 ?? sha256}"`,
+      ...(model.advertisedSha256 === null ? {} : { "x-linked-etag": `"${model.advertisedSha256 ?? sha256}"` }),
       "x-repo-commit": "0123456789abcdef0123456789abcdef01234567",
     },
   });

@@ -42,16 +42,14 @@ export function checkCacheName(name: string): string {
   return name;
 }
 
-/** The file a cache name stands for, checked to lie inside the cache folder. */
+/**
+ * The file a cache name stands for, checked textually to lie inside the cache folder. Before a read, write or
+ * delete, `sealedCachePath` also checks the disk for symbolic links.
+ */
 export function cachedModelPath(home: string, cacheName: string): string {
   const folder = path.resolve(modelsFolder(home));
   const filePath = path.resolve(folder, ...checkCacheName(cacheName).split("/"));
   // Belt and braces: the name check already rules this out.
   if (!filePath.startsWith(folder + path.sep)) throw new ModelSpecError(`${JSON.stringify(cacheName)} leaves the model cache`);
   return filePath;
-}
-
-/** The cache name of a file inside the cache folder (`/`-separated). */
-export function cacheNameOf(home: string, filePath: string): string {
-  return path.relative(path.resolve(modelsFolder(home)), filePath).split(path.sep).join("/");
 }

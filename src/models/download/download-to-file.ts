@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { constants, createReadStream } from "node:fs";
 import { open, rm, stat, type FileHandle } from "node:fs/promises";
 import {
   DownloadConnectionError,
@@ -38,6 +38,8 @@ export interface DownloadedFile {
 }
 
 const progressIntervalMs = 100;
+// Not defined on Windows.
+const noFollow = constants.O_NOFOLLOW ?? 0;
 
 /**
  * Downloads `url` into `partialPath`, resuming what is already there when the server honours the Range
@@ -74,7 +76,8 @@ export async function downloadToFile(options: DownloadToFileOptions): Promise<Do
   const report = progressReporter(options, total, start, meter);
   let received = start;
   // Each chunk is on disk before the next is read, so a dropped connection keeps every byte that arrived.
-  const file = await open(partialPath, start > 0 ? "r+" : "w");
+  // O_NOFOLLOW: a link put where the partial file goes is refused (ELOOP), never written through.
+  const file = await open(partialPath, (start > 0 ? constants.O_RDWR : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC) | noFollow);
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       options.signal?.throwIfAborted();

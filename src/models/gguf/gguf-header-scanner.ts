@@ -3,6 +3,9 @@ import { ggmlTypeTraits } from "./ggml-type-traits.js";
 import { GgufFormatError } from "./gguf-format-error.js";
 import { GgufFileCursor } from "./gguf-file-cursor.js";
 import { ggufFixedValueSize, ggufValueTypeName, type GgufScalarValue, type GgufValueTypeName } from "./gguf-value.js";
+import { scanArrayElements, type ScannedArray } from "./scan-gguf-array.js";
+
+export type { ScannedArray } from "./scan-gguf-array.js";
 
 /** Caps on what a header may claim. Each defaults to a value far above any real model's. */
 export interface GgufHeaderLimits {
@@ -16,8 +19,11 @@ export interface GgufHeaderLimits {
   readonly maxKeptStringBytes?: number;
 }
 
+
 export interface ScannedTensor {
   readonly name: string;
+  /** ne0 first, as stored. */
+  readonly dimensions: readonly bigint[];
   readonly typeId: number;
   readonly elementCount: bigint;
   readonly byteSize: bigint;
@@ -31,8 +37,8 @@ export interface GgufHeaderScan {
   readonly metadataCount: number;
   /** Scalar metadata values; strings longer than `maxKeptStringBytes` are left out. */
   readonly scalars: ReadonlyMap<string, GgufScalarValue>;
-  /** Arrays are skipped: only their element type and length are kept. */
-  readonly arrays: ReadonlyMap<string, { readonly elementType: GgufValueTypeName; readonly length: number }>;
+  /** Each array's element type and length, and for numeric ones their values or distinct values when few. */
+  readonly arrays: ReadonlyMap<string, ScannedArray>;
   readonly tensors: readonly ScannedTensor[];
   readonly alignment: number;
   /** Where tensor data starts in the file. */
@@ -49,8 +55,9 @@ const int64Limit = 2n ** 63n;
 /**
  * Walks a GGUF header and checks every claim it makes before llama.cpp's loader sees it: the magic, the
  * version, counts and lengths against caps and against the bytes left, value and tensor types, tensor
- * shapes, and that every tensor's data lies inside the file. Arrays and long strings are skipped, not read,
- * so the cost is a few reads however large the model. Mirrors the checks of ggml's `gguf_init_from_file`
+ * shapes, and that every tensor's data lies inside the file. Long strings are skipped, not read, and arrays
+ * are read only while their values are worth keeping (`scanArrayElements`), so the cost is a few reads
+ * however large the model. Mirrors the checks of ggml's `gguf_init_from_file`
  * and the model loader's bounds check, so a file that passes here is one llama.cpp will parse. Throws a
  * `GgufFormatError` naming the first problem.
  */
@@ -73,13 +80,13 @@ export async function scanGgufHeader(filePath: string, limits: GgufHeaderLimits 
     const metadataCount = checkCount(await reader.uint64("the metadata count"), "metadata entries", limits.maxMetadataCount ?? 100_000, fail);
 
     const scalars = new Map<string, GgufScalarValue>();
-    const arrays = new Map<string, { elementType: GgufValueTypeName; length: number }>();
+    const arrays = new Map<string, ScannedArray>();
     for (let index = 0; index < metadataCount; index++) {
       const key = await readKey(reader, index, fail);
       if (scalars.has(key) || arrays.has(key)) throw fail(`duplicate metadata key ${key}`);
       const type = await readValueType(reader, key, fail);
       if (type === "array") {
-        arrays.set(key, await skipArray(reader, key, limits.maxArrayLength ?? 16_777_216, fail));
+        arrays.set(key, await scanArray(reader, key, limits.maxArrayLength ?? 16_777_216, fail));
         continue;
       }
       const value = await readScalar(reader, type, key, limits.maxKeptStringBytes ?? 1_048_576);
@@ -179,30 +186,17 @@ async function readScalar(
   }
 }
 
-async function skipArray(
+async function scanArray(
   reader: GgufFileCursor,
   key: string,
   maxArrayLength: number,
   fail: Fail,
-): Promise<{ elementType: GgufValueTypeName; length: number }> {
+): Promise<ScannedArray> {
   const elementType = await readValueType(reader, key, fail);
   if (elementType === "array") throw fail(`${key} is an array of arrays, which llama.cpp does not load`);
   const count = await reader.uint64(`element count of ${key}`);
   if (count > BigInt(maxArrayLength)) throw fail(`${key} claims ${count} elements; at most ${maxArrayLength} are accepted`);
-  const length = Number(count);
-  const elementSize = ggufFixedValueSize(elementType);
-  if (elementSize !== undefined) {
-    reader.skip(BigInt(length) * BigInt(elementSize), `the ${length} elements of ${key}`);
-    return { elementType, length };
-  }
-  // Strings: at least their 8-byte length each, which bounds the loop by the file before it starts.
-  if (length * 8 > reader.remaining) throw reader.pastEnd(length * 8, `the ${length} strings of ${key}`);
-  for (let index = 0; index < length; index++) {
-    // Synchronous when the window holds the length: a vocabulary has a few hundred thousand of these.
-    const stringLength = reader.has(8) ? reader.readUint64() : await reader.uint64(`length of ${key}[${index}]`);
-    reader.skip(stringLength, `${key}[${index}]`);
-  }
-  return { elementType, length };
+  return scanArrayElements(reader, key, elementType, Number(count));
 }
 
 function readAlignment(
@@ -245,7 +239,7 @@ async function readTensorInfo(reader: GgufFileCursor, index: number, fail: Fail)
   }
   const byteSize = (elementCount / BigInt(traits.blockSize)) * BigInt(traits.bytesPerBlock);
   const offset = await reader.uint64(`data offset of ${name}`);
-  return { name, typeId, elementCount, byteSize, offset };
+  return { name, dimensions, typeId, elementCount, byteSize, offset };
 }
 
 function checkTensorData(

@@ -1,5 +1,6 @@
 import { ModelDownloadError, httpErrorFor } from "../download/download-errors.js";
 import type { NetworkPolicy } from "../download/network-policy.js";
+import { parsePublishedSha256 } from "../download/published-digest.js";
 import { safeRequest, type SafeRequestOptions, type SafeResponse } from "../download/safe-http-request.js";
 
 export const defaultHubUrl = "https://huggingface.co";
@@ -51,7 +52,9 @@ export async function listRepositoryFiles(connection: HubConnection, owner: stri
 /**
  * The size and sha256 of a hub file, from a HEAD of its download URL. For LFS files (every GGUF) the hub
  * answers with a redirect to its CDN that carries `X-Linked-Size` and `X-Linked-Etag` (the sha256); the
- * redirect is read, not followed, except a same-origin one (a renamed repository).
+ * redirect is read, not followed, except a same-origin one (a renamed repository). An `X-Linked-Etag` that is
+ * not a sha256 throws `MalformedDigestError`; without one, a plain ETag counts only when it is a sha256 (for
+ * a small non-LFS file it is a git blob hash, which is not a digest of the file) or says `sha256:`.
  */
 export async function readRemoteFileMetadata(connection: HubConnection, url: URL): Promise<RemoteFileMetadata> {
   const response = await request(connection, url, "HEAD", (redirect, location) =>
@@ -61,8 +64,7 @@ export async function readRemoteFileMetadata(connection: HubConnection, url: URL
   if (response.status >= 400) throw errorFor(connection, response);
   const linkedSize = parseSize(header(response, "x-linked-size"));
   const size = linkedSize ?? (response.status === 200 ? parseSize(header(response, "content-length")) : undefined);
-  // A plain ETag is a git blob hash for small non-LFS files: only a 64-hex value is a sha256.
-  const sha256 = parseSha256(header(response, "x-linked-etag")) ?? parseSha256(header(response, "etag"));
+  const sha256 = publishedSha256(response, url);
   return { ...(size === undefined ? {} : { sizeBytes: size }), ...(sha256 === undefined ? {} : { sha256 }) };
 }
 
@@ -116,8 +118,11 @@ function parseSize(text: string | undefined): number | undefined {
   return Number.isSafeInteger(value) ? value : undefined;
 }
 
-// ETags arrive quoted, sometimes weak: W/"<hex>".
-function parseSha256(etag: string | undefined): string | undefined {
-  const value = etag?.replace(/^W\//, "").replace(/^"|"$/g, "").toLowerCase();
-  return value !== undefined && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
+function publishedSha256(response: SafeResponse, url: URL): string | undefined {
+  const linked = header(response, "x-linked-etag");
+  if (linked !== undefined) return parsePublishedSha256(linked, url.href, "X-Linked-Etag");
+  const etag = header(response, "etag");
+  if (etag === undefined) return undefined;
+  const claimsSha256 = /^(W\/)?"?sha256:/i.test(etag.trim()) || /^(W\/)?"?[0-9a-f]{64}"?$/i.test(etag.trim());
+  return claimsSha256 ? parsePublishedSha256(etag, url.href, "ETag") : undefined;
 }

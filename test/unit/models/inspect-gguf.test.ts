@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GgufByteBuilder } from "../../../src/models/gguf/gguf-byte-builder.js";
 import type { GgufTensor } from "../../../src/models/gguf/gguf-tensor.js";
 import type { GgufValue } from "../../../src/models/gguf/gguf-value.js";
+import { scanGgufHeader } from "../../../src/models/gguf/gguf-header-scanner.js";
 import { writeGgufFile } from "../../../src/models/gguf/gguf-writer.js";
 import { inspectGguf } from "../../../src/models/inspect-gguf.js";
 import { UnsafeModelFileError } from "../../../src/models/unsafe-model-file-error.js";
@@ -140,8 +141,8 @@ describe("inspectGguf reading values", () => {
     const metadata: [string, GgufValue][] = [
       ["general.architecture", { type: "string", value: "qwen2" }],
       ["general.name", { type: "string", value: longName }],
-      ["qwen2.context_length", { type: "uint64", value: 32768n }],
-      ["general.file_type", { type: "int32", value: 15 }],
+      ["qwen2.context_length", { type: "uint32", value: 32768 }],
+      ["general.file_type", { type: "uint64", value: 15n }],
       ["split.count", { type: "uint16", value: 3 }],
       ["x.uint8", { type: "uint8", value: 1 }],
       ["x.int8", { type: "int8", value: -1 }],
@@ -159,15 +160,48 @@ describe("inspectGguf reading values", () => {
     expect(capped.architecture).toBe("qwen2");
   });
 
-  it("names an unknown file type by number, and ignores a context length that is not an integer", async () => {
+  it("names an unknown file type by number, and refuses a context length that is not a uint32", async () => {
     const metadata: [string, GgufValue][] = [
       ["general.architecture", { type: "string", value: "llama" }],
-      ["general.file_type", { type: "uint32", value: 999 }],
-      ["llama.context_length", { type: "float32", value: 1.5 }],
+      ["general.file_type", { type: "int32", value: 999 }],
     ];
     const summary = await inspectGguf(await fileWith(handMade({ metadata })));
     expect(summary.fileType).toBe("type 999");
     expect(summary.contextLength).toBeUndefined();
+    const withContext = handMade({ metadata: [...metadata, ["llama.context_length", { type: "float32", value: 1.5 }]] });
+    await expect(inspectGguf(await fileWith(withContext))).rejects.toThrow(/llama\.context_length is stored as float32; llama\.cpp reads it as a uint32/);
+  });
+
+  it("keeps the values of short numeric arrays of every type, and the distinct values of long ones with few", async () => {
+    const metadata: [string, GgufValue][] = [
+      ["general.architecture", { type: "string", value: "llama" }],
+      ["a.uint8", { type: "array", elementType: "uint8", values: [1, 255] }],
+      ["a.int8", { type: "array", elementType: "int8", values: [-1, 2] }],
+      ["a.uint16", { type: "array", elementType: "uint16", values: [65_535] }],
+      ["a.int16", { type: "array", elementType: "int16", values: [-300] }],
+      ["a.int32", { type: "array", elementType: "int32", values: [-5, 7] }],
+      ["a.float64", { type: "array", elementType: "float64", values: [0.5] }],
+      ["a.uint64", { type: "array", elementType: "uint64", values: [2n ** 40n] }],
+      ["a.int64", { type: "array", elementType: "int64", values: [-3n] }],
+      ["a.bool", { type: "array", elementType: "bool", values: [true, false] }],
+      ["a.types", { type: "array", elementType: "int32", values: Array.from({ length: 100_000 }, (_, index) => (index % 3) + 1) }],
+      ["a.scores", { type: "array", elementType: "float32", values: Array.from({ length: 100_000 }, (_, index) => index) }],
+    ];
+    const { arrays } = await scanGgufHeader(await fileWith(handMade({ metadata })));
+    expect(Object.fromEntries([...arrays].map(([key, array]) => [key, array.values]))).toMatchObject({
+      "a.uint8": [1, 255],
+      "a.int8": [-1, 2],
+      "a.uint16": [65_535],
+      "a.int16": [-300],
+      "a.int32": [-5, 7],
+      "a.float64": [0.5],
+      "a.uint64": [2 ** 40],
+      "a.int64": [-3],
+      "a.bool": [1, 0],
+      "a.types": undefined,
+    });
+    expect(arrays.get("a.types")).toMatchObject({ length: 100_000, distinct: new Set([1, 2, 3]) });
+    expect(arrays.get("a.scores")).toEqual({ elementType: "float32", length: 100_000 });
   });
 
   it("lets a missing file's error through as it is", async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { findCachedModel } from "../../../src/models/cache/find-cached-model.js"
 import { listCachedModels } from "../../../src/models/cache/list-cached-models.js";
 import { cachedModelPath, checkCacheName, hubCacheName, urlCacheName } from "../../../src/models/cache/model-cache-paths.js";
 import { removeCachedModel } from "../../../src/models/cache/remove-cached-model.js";
+import { UnsafeCachePathError } from "../../../src/models/cache/unsafe-cache-path-error.js";
 import { ModelNotDownloadedError } from "../../../src/models/model-not-downloaded-error.js";
 import { ModelSpecError } from "../../../src/models/model-spec-error.js";
 import { parseModelSpec } from "../../../src/models/model-spec.js";
@@ -109,17 +110,81 @@ describe("removeCachedModel", () => {
     expect(existsSync(outside)).toBe(true);
   });
 
-  it("does not follow a symbolic link out of the cache", async () => {
+  it("refuses a symbolic link to a file outside the cache, and leaves both alone", async () => {
     const outside = path.join(home, "outside.gguf");
     await copyFile(tinyPath, outside);
     await mkdir(path.join(home, "models"), { recursive: true });
     await symlink(outside, path.join(home, "models", "link.gguf"));
-    await expect(removeCachedModel(home, "link.gguf")).rejects.toThrow(/no cached model/);
+    await expect(removeCachedModel(home, "link.gguf")).rejects.toThrow(/models\/link\.gguf is a symbolic link: the model cache does not follow links/);
     expect(existsSync(outside)).toBe(true);
+    expect(existsSync(path.join(home, "models", "link.gguf"))).toBe(true);
   });
 
   it("says so when there is nothing to remove", async () => {
     await expect(removeCachedModel(home, "hf/a/b/none.gguf")).rejects.toThrow(/no cached model "hf\/a\/b\/none\.gguf"/);
+  });
+});
+
+describe("symbolic links inside the cache", () => {
+  let outside: string;
+  let outsideModel: string;
+  beforeEach(async () => {
+    // A folder outside the cache holding a model, and a link to it planted inside: models/hf/acme → outside.
+    outside = await mkdtemp(path.join(os.tmpdir(), "pensieve-outside-"));
+    outsideModel = path.join(outside, "repo", "x.gguf");
+    await mkdir(path.dirname(outsideModel), { recursive: true });
+    await copyFile(tinyPath, outsideModel);
+    await writeFile(`${outsideModel}.partial`, "keep me");
+    await mkdir(path.join(home, "models", "hf"), { recursive: true });
+    await symlink(outside, path.join(home, "models", "hf", "acme"));
+  });
+  afterEach(async () => {
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  it.each(["hf/acme/repo/x.gguf", "hf:acme/repo/x.gguf"])("rm %s refuses to delete through a linked folder, and the files outside stay", async (name) => {
+    const error = await removeCachedModel(home, name).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnsafeCachePathError);
+    expect((error as Error).message).toBe(
+      `${path.join(home, "models", "hf", "acme")} is a symbolic link: the model cache does not follow links. Remove the link, or make the whole cache folder a link instead`,
+    );
+    expect((await readFile(outsideModel)).equals(await readFile(tinyPath))).toBe(true);
+    expect(await readFile(`${outsideModel}.partial`, "utf8")).toBe("keep me");
+  });
+
+  it("finding a model refuses the linked folder instead of handing out a file outside the cache", async () => {
+    await expect(findCachedModel(home, parseModelSpec("hf:acme/repo/x.gguf"))).rejects.toBeInstanceOf(UnsafeCachePathError);
+    await expect(findCachedModel(home, parseModelSpec("hf:acme/repo:Q8_0"))).rejects.toThrow(/hf\/acme is a symbolic link/);
+    await expect(resolveModelPath("hf:acme/repo/x.gguf", { home })).rejects.toThrow(/is a symbolic link/);
+  });
+
+  it("listing shows each link as unusable without reading through it", async () => {
+    await symlink(outsideModel, path.join(home, "models", "linked.gguf"));
+    await cache("hf/other/repo/y.gguf");
+    const models = await listCachedModels(home);
+    expect(models.map((model) => [model.name, model.summary === undefined, model.problem?.replace(home, "<home>")])).toEqual([
+      ["hf/acme", true, "<home>/models/hf/acme is a symbolic link: the model cache does not follow links"],
+      ["hf/other/repo/y.gguf", false, undefined],
+      ["linked.gguf", true, "<home>/models/linked.gguf is a symbolic link: the model cache does not follow links"],
+    ]);
+  });
+
+  it("accepts a cache folder that is itself a link (the cache on another disk)", async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), "pensieve-elsewhere-"));
+    try {
+      const linkedHome = path.join(home, "linked-home");
+      await mkdir(path.join(elsewhere, "hf", "a", "b"), { recursive: true });
+      await copyFile(tinyPath, path.join(elsewhere, "hf", "a", "b", "c.gguf"));
+      await mkdir(linkedHome);
+      await symlink(elsewhere, path.join(linkedHome, "models"));
+      expect(await resolveModelPath("hf:a/b/c.gguf", { home: linkedHome })).toBe(path.join(elsewhere, "hf", "a", "b", "c.gguf"));
+      expect((await listCachedModels(linkedHome)).map((model) => model.name)).toEqual(["hf/a/b/c.gguf"]);
+      expect(await removeCachedModel(linkedHome, "hf/a/b/c.gguf")).toMatchObject({ name: "hf/a/b/c.gguf" });
+      expect(existsSync(path.join(elsewhere, "hf"))).toBe(false);
+      expect(existsSync(elsewhere)).toBe(true);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });
 
