@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { LlamaChat, type LlamaContextSequence, type TokenMeterState } from "node-llama-cpp";
 import { AsyncChannel } from "../../util/async-channel.js";
+import type { SequenceActivity } from "../engine.js";
 import type { GenerationEvent, PromptUsage } from "../generation-event.js";
 import type { GenerationRequest } from "../generation-request.js";
 import { GenerationWatch } from "../generation-watch.js";
@@ -74,6 +75,19 @@ export class Generation {
   /** Prompt tokens this generation has still to evaluate. */
   get promptTokensPending(): number {
     return this.watch?.promptTokensPending ?? 0;
+  }
+
+  /** The sequence it runs on. */
+  get sequence(): LlamaContextSequence {
+    return this.fields.sequence;
+  }
+
+  /** What the generation is doing now, for the live page. */
+  get activity(): SequenceActivity {
+    const promptTokens = this.promptUsage.inputTokens;
+    const outputTokens = this.outputTokens();
+    if (outputTokens > 0) return { state: "generating", promptTokens, outputTokens };
+    return { state: "prompt", evaluatedTokens: promptTokens - this.promptTokensPending, promptTokens };
   }
 
   async *run(): AsyncGenerator<GenerationEvent> {

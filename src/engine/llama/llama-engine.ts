@@ -1,4 +1,4 @@
-import type { EngineStats, EngineStatus, ModelDescription, ServingEngine } from "../engine.js";
+import type { EngineMemoryUse, EngineStats, EngineStatus, ModelDescription, SequenceState, ServingEngine } from "../engine.js";
 import { EngineOverloadedError, EngineUnavailableError } from "../engine-errors.js";
 import type { GenerationEvent } from "../generation-event.js";
 import type { GenerationRequest, PromptRequest } from "../generation-request.js";
@@ -76,6 +76,14 @@ export class LlamaEngine implements ServingEngine {
 
   stats(): EngineStats {
     return this.loadedModel?.stats() ?? noStats;
+  }
+
+  sequenceStates(): readonly SequenceState[] | null {
+    return this.loadedModel?.sequenceStates() ?? null;
+  }
+
+  memoryUse(): EngineMemoryUse | null {
+    return this.loadedModel?.memoryUse() ?? null;
   }
 
   async countTokens(request: PromptRequest): Promise<number> {

@@ -64,7 +64,7 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
           maxBytes: cacheOptions.maxBytes ?? 4 * 1024 ** 3,
           compatibilityKey: `${llama.llamaCppRelease.release}|${context.kvCacheKeyType}|${context.kvCacheValueType}`,
         });
-  const loaded = new LoadedModel({ runtime, model, context, sequences, chatWrapper, description, promptCache, options });
+  const loaded = new LoadedModel({ runtime, model, context, sequences, chatWrapper, description, promptCache, fileBytes: file.size, options });
   options.log?.(
     "info",
     `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}`,

@@ -1,5 +1,5 @@
 import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import type { EngineStats, ModelDescription } from "../engine.js";
+import type { EngineMemoryUse, EngineStats, ModelDescription, SequenceState } from "../engine.js";
 import { PromptTooLongError } from "../engine-errors.js";
 import type { GenerationEvent } from "../generation-event.js";
 import type { GenerationRequest, PromptRequest } from "../generation-request.js";
@@ -7,6 +7,7 @@ import { SequencePool } from "../sequence-pool.js";
 import { commonPrefixLength } from "./common-prefix-length.js";
 import { Generation } from "./generation.js";
 import { GenerationCounters } from "./generation-counters.js";
+import { kvCacheBytes } from "./kv-cache-bytes.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import type { RuntimeLease } from "./llama-runtime-pool.js";
 import type { HeldAfterBatch } from "./prefill.js";
@@ -24,6 +25,8 @@ export interface LoadedModelParts {
   readonly description: ModelDescription;
   /** KV states of long prompts on disk; `null` when the cache is off. */
   readonly promptCache: PromptStateCache | null;
+  /** The model file's size in bytes. */
+  readonly fileBytes: number;
   readonly options: LlamaEngineOptions;
 }
 
@@ -40,6 +43,9 @@ export class LoadedModel {
   /** Sequences evaluating a prompt, and what each will hold once its batch in flight is done. */
   private readonly heldAfterBatch = new Map<LlamaContextSequence, HeldAfterBatch>();
   private readonly promptSize: PromptSizeGuard;
+  /** The session each sequence last served, for the live page. */
+  private readonly lastSessions = new Map<LlamaContextSequence, string | null>();
+  private readonly kvBytes: number;
 
   constructor(private readonly parts: LoadedModelParts) {
     this.description = parts.description;
@@ -47,6 +53,30 @@ export class LoadedModel {
     // Waiting for an abandoned sequence costs at most one batch: worth it when it saves more than a batch.
     this.pool = new SequencePool(parts.sequences, options.maxQueue ?? 16, options.maxQueueWaitMs, context.batchSize);
     this.promptSize = new PromptSizeGuard(parts.model, parts.description.maxInputTokens);
+    this.kvBytes = kvCacheBytes(parts.model, context, parts.sequences.length);
+  }
+
+  /** Each sequence's activity, cached tokens and last session: what the live page shows. */
+  sequenceStates(): SequenceState[] {
+    const busy = new Map([...this.running].map((generation) => [generation.sequence, generation]));
+    return this.parts.sequences.map((sequence, index) => ({
+      model: this.description.id,
+      index,
+      activity: busy.get(sequence)?.activity ?? { state: "idle" },
+      cachedTokens: sequence.nextTokenIndex,
+      lastSession: this.lastSessions.get(sequence) ?? null,
+    }));
+  }
+
+  memoryUse(): EngineMemoryUse {
+    const disk = this.parts.promptCache?.diskUse ?? null;
+    return {
+      modelFileBytes: this.parts.fileBytes,
+      kvCacheBytes: this.kvBytes,
+      promptCacheDiskBytes: disk?.bytes ?? null,
+      promptCacheLimitBytes: disk?.limitBytes ?? null,
+      memoryLimitBytes: this.parts.options.memoryLimitBytes ?? null,
+    };
   }
 
   stats(): EngineStats {
@@ -80,6 +110,7 @@ export class LoadedModel {
     if (signal.aborted) abandoned();
     try {
       const sequence = lease.sequence;
+      this.lastSessions.set(sequence, request.session ?? null);
       await this.restoreFromDisk(sequence, prompt.tokens);
       const generation = new Generation({
         request,

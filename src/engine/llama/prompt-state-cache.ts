@@ -52,6 +52,11 @@ export class PromptStateCache {
     return this.entries.size;
   }
 
+  /** Bytes of state files kept now, and the most that are kept. */
+  get diskUse(): { readonly bytes: number; readonly limitBytes: number } {
+    return { bytes: [...this.entries.values()].reduce((sum, entry) => sum + entry.bytes, 0), limitBytes: this.options.maxBytes };
+  }
+
   /** The saved state sharing the longest prefix with `tokens`, if it shares at least `minTokens`. */
   bestMatch(tokens: readonly Token[]): { readonly entry: Entry; readonly sharedTokens: number } | null {
     let best: { entry: Entry; sharedTokens: number } | null = null;
