@@ -72,6 +72,7 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
       bindHost: config.host,
       allowedHosts: config.allowedHosts,
       corsOrigins: config.corsOrigins,
+      maxRequestsPerSocket: config.maxRequestsPerSocket,
       ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
     },
   });

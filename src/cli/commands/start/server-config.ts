@@ -9,7 +9,7 @@ import type { StartFlags } from "./start-options.js";
 /** The engine settings every model gets; the model path, context of the demo model and memory limit come later. */
 export type ServedEngineSettings = Pick<
   LlamaEngineOptions,
-  "threads" | "decodeThreads" | "parallel" | "maxQueue" | "stallTimeoutMs" | "chatFormat" | "seed" | "gpu" | "contextSize" | "promptCache"
+  "threads" | "decodeThreads" | "parallel" | "maxQueue" | "maxQueueWaitMs" | "maxGenerationMs" | "stallTimeoutMs" | "chatFormat" | "seed" | "gpu" | "contextSize" | "promptCache"
 >;
 
 /** Everything `runServer` needs, resolved from the flags and the environment: it reads neither itself. */
@@ -24,6 +24,8 @@ export interface ServerConfig {
   readonly allowedHosts: readonly string[];
   /** Web origins allowed to call the API from a browser. */
   readonly corsOrigins: readonly string[];
+  /** Requests one keep-alive connection may carry; `0` for no limit. */
+  readonly maxRequestsPerSocket: number;
   /** Pensieve's home: downloaded models, `config.json`, the prompt cache. */
   readonly home: string;
   /** The config file named by `--config` / `PENSIEVE_CONFIG`; else `<home>/config.json` is read when present. */
@@ -68,6 +70,7 @@ export function toServerConfig(flags: StartFlags, env: NodeJS.ProcessEnv): Serve
     ...(apiKey !== undefined ? { apiKey } : {}),
     allowedHosts: flags.allowedHost,
     corsOrigins: flags.corsOrigin,
+    maxRequestsPerSocket: flags.maxRequestsPerSocket,
     home,
     ...(flags.config !== undefined ? { configFile: flags.config } : {}),
     ...(flags.model !== undefined ? { model: flags.model } : {}),
@@ -81,6 +84,8 @@ export function toServerConfig(flags: StartFlags, env: NodeJS.ProcessEnv): Serve
       ...(flags.decodeThreads !== undefined ? { decodeThreads: flags.decodeThreads } : {}),
       parallel: flags.parallel,
       maxQueue: flags.maxQueue,
+      maxQueueWaitMs: flags.maxQueueWait * 1000,
+      maxGenerationMs: flags.maxGenerationTime * 1000,
       stallTimeoutMs: flags.stallTimeout * 1000,
       chatFormat: flags.chatFormat,
       ...(flags.seed !== undefined ? { seed: flags.seed } : {}),

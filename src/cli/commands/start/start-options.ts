@@ -19,6 +19,9 @@ export interface StartFlags {
   decodeThreads?: number;
   parallel: number;
   maxQueue: number;
+  maxQueueWait: number;
+  maxGenerationTime: number;
+  maxRequestsPerSocket: number;
   promptCache: boolean;
   promptCacheDir?: string;
   promptCacheSize: number;
@@ -48,6 +51,9 @@ export function addStartOptions(command: Command): Command {
     .addOption(new Option("--decode-threads <count>", "threads for one sequence's token-by-token decoding (default: --threads minus one, at least 1)").argParser(parsePositive))
     .addOption(new Option("--parallel <count>", "requests decoded at once").default(1).argParser(parsePositive))
     .addOption(new Option("--max-queue <count>", "requests that may wait for a free sequence; past it: 529").default(16).argParser(parseCount))
+    .addOption(new Option("--max-queue-wait <seconds>", "how long a request may wait for a free sequence before it gets 529").default(600).argParser(parsePositive))
+    .addOption(new Option("--max-generation-time <seconds>", "end a generation running longer than this cleanly, with max_tokens").default(1800).argParser(parsePositive))
+    .addOption(new Option("--max-requests-per-socket <count>", "requests one keep-alive connection may carry before it is closed; 0: no limit").default(1000).argParser(parseCount))
     .option("--prompt-cache-dir <folder>", "where long prompts' KV states are kept across restarts (default: $PENSIEVE_HOME/prompt-cache)")
     .addOption(new Option("--prompt-cache-size <MiB>", "disk budget of the prompt cache").default(4096).argParser(parsePositive))
     .option("--no-prompt-cache", "do not keep prompt states on disk")

@@ -15,6 +15,7 @@ describe("toServerConfig", () => {
       port: 8080,
       allowedHosts: [],
       corsOrigins: [],
+      maxRequestsPerSocket: 1000,
       home: "/srv/pensieve",
       demo: false,
       pull: {},
@@ -22,6 +23,8 @@ describe("toServerConfig", () => {
         threads: os.availableParallelism(),
         parallel: 1,
         maxQueue: 16,
+        maxQueueWaitMs: 600_000,
+        maxGenerationMs: 1_800_000,
         stallTimeoutMs: 600_000,
         chatFormat: "auto",
         gpu: "auto",
@@ -37,7 +40,7 @@ describe("toServerConfig", () => {
   it("takes every flag", async () => {
     const config = await configOf([
       "--model", "m.gguf", "--config", "c.json", "--demo", "--host", "::1", "--port", "0", "--ctx-size", "512", "--threads", "3",
-      "--decode-threads", "2", "--parallel", "4", "--max-queue", "0", "--prompt-cache-dir", "/cache", "--prompt-cache-size", "16",
+      "--decode-threads", "2", "--parallel", "4", "--max-queue", "0", "--max-queue-wait", "5", "--max-generation-time", "60", "--max-requests-per-socket", "0", "--prompt-cache-dir", "/cache", "--prompt-cache-size", "16",
       "--shutdown-grace", "5", "--stall-timeout", "0", "--chat-format", "qwen", "--seed", "9", "--memory-limit", "1.5", "--gpu", "cpu",
       "--log-level", "warn", "--log-prompts", "--api-key", "k", "--allowed-host", "a.lan,b.lan", "--cors-origin", "http://localhost:3000",
     ]);
@@ -47,6 +50,7 @@ describe("toServerConfig", () => {
       apiKey: "k",
       allowedHosts: ["a.lan", "b.lan"],
       corsOrigins: ["http://localhost:3000"],
+      maxRequestsPerSocket: 0,
       home: "/srv/pensieve",
       configFile: "c.json",
       model: "m.gguf",
@@ -57,6 +61,8 @@ describe("toServerConfig", () => {
         decodeThreads: 2,
         parallel: 4,
         maxQueue: 0,
+        maxQueueWaitMs: 5000,
+        maxGenerationMs: 60_000,
         stallTimeoutMs: 0,
         chatFormat: "qwen",
         seed: 9,
