@@ -35,6 +35,12 @@ const ask = [{ role: "user", content: "Call the tool." }];
 const refused = [400];
 const served = [200];
 
+/** A request whose one user message is `characters` of ordinary words. */
+function prompt(characters: number): Record<string, unknown> {
+  const words = "the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing ";
+  return { model: "m", max_tokens: 1, messages: [{ role: "user", content: words.repeat(Math.ceil(characters / words.length)).slice(0, characters) }] };
+}
+
 /** A request with one tool, forced to be called (so its input is repaired and checked after generation). */
 function forced(inputSchema: unknown, maxTokens = 200): Record<string, unknown> {
   return { model: "m", max_tokens: maxTokens, messages: ask, tools: [{ name: "t", input_schema: inputSchema }], tool_choice: { type: "any" } };
@@ -131,6 +137,10 @@ const namedCases: readonly HostileCase[] = [
     }),
     statuses: served,
   },
+  // The model's context is 4096 tokens and its longest vocabulary piece 12 bytes: 49,128 characters cannot fit.
+  { name: "8 MB of prompt text (refused by its length alone)", body: prompt(8_000_000), statuses: refused },
+  { name: "45,000 characters of words (under the length bound, refused once counted in chunks)", body: prompt(45_000), statuses: refused },
+  { name: "6,000 characters of words (a prompt that fits)", body: prompt(6_000), statuses: served },
   {
     name: "a tool_use input nested 250 levels in the history",
     body: {
