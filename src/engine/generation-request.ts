@@ -16,6 +16,11 @@ export interface GenerationRequest {
   readonly maxTokens: number;
   readonly sampling: SamplingOptions;
   readonly stopSequences: readonly string[];
+  /**
+   * Tools whose input streams as it is generated (string values chunk by chunk, which a cut call leaves as
+   * invalid JSON) instead of by whole top-level values. Defaults to none.
+   */
+  readonly eagerInputTools?: readonly string[];
 }
 
 /** The part of a request that decides the prompt; all that token counting needs. */

@@ -4,6 +4,7 @@ import type { GenerationRequest } from "../../engine/generation-request.js";
 import type { IdGenerator } from "../../util/create-id.js";
 import { streamServerSentEvents } from "../stream-server-sent-events.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
+import { eagerInputTools } from "../translate/eager-input-tools.js";
 import { MessageAccumulator } from "../translate/message-accumulator.js";
 import { serverToolToAnswer } from "../translate/server-tool.js";
 import { serverToolUnavailableEvents } from "../translate/server-tool-reply.js";
@@ -52,7 +53,10 @@ async function* replyEvents(
     yield* serverToolUnavailableEvents({ body, tool: serverTool, inputTokens, messageId, generateId: options.generateId });
     return;
   }
-  const generationRequest: GenerationRequest = toGenerationRequest(body);
+  const generationRequest: GenerationRequest = {
+    ...toGenerationRequest(body),
+    eagerInputTools: eagerInputTools(body, request.headers["anthropic-beta"]),
+  };
   const translator = new AnthropicEventTranslator(messageId, body.model, options.generateId);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     request.observation.observe(event);
