@@ -18,6 +18,11 @@ export interface GenerationRequest {
   readonly stopSequences: readonly string[];
   /** The conversation this request belongs to (Claude Code's session id), shown per sequence on the live page. Defaults to none. */
   readonly session?: string;
+  /**
+   * Tools whose input streams as it is generated (string values chunk by chunk, which a cut call leaves as
+   * invalid JSON) instead of by whole top-level values. Defaults to none.
+   */
+  readonly eagerInputTools?: readonly string[];
 }
 
 /** The part of a request that decides the prompt; all that token counting needs. */

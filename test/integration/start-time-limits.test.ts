@@ -16,7 +16,9 @@ describe("pensieve start's time limits", () => {
     ]);
     try {
       const client = new Anthropic({ baseURL: started.baseUrl, apiKey: "test", maxRetries: 0, timeout: 60_000 });
-      const long = client.messages.create({ model: "m", max_tokens: 30_000, temperature: 0, messages: [{ role: "user", content: "keep going" }] });
+      // Greedy decoding (temperature 0, which this SDK's types no longer list) keeps the random model's path fixed.
+      const greedy = { model: "m", max_tokens: 30_000, temperature: 0, messages: [{ role: "user", content: "keep going" }] };
+      const long = client.messages.create(greedy as Anthropic.MessageCreateParamsNonStreaming);
       // Queued behind the long generation, which holds the only sequence for three seconds (greedy: its path does not end its turn early).
       const queued = client.messages.create({ model: "m", max_tokens: 1, messages: [{ role: "user", content: "Hi" }] });
       const refusal = await queued.then(

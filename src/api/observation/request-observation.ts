@@ -36,10 +36,13 @@ export class RequestObservation {
     this.keepReply = options.keepReply === true;
   }
 
-  /** Notes one generation event: the first text, thinking or tool call is the first token; `finish` has the counts. */
+  /**
+   * Notes one generation event: the first text, thinking or tool call (its start, as its name is generated) is the
+   * first token; `finish` has the counts.
+   */
   observe(event: GenerationEvent): void {
     if (this.keepReply) this.replyParts ??= [];
-    if (this.firstTokenAtMs === null && (event.type === "text-delta" || event.type === "thinking-delta" || event.type === "tool-call")) {
+    if (this.firstTokenAtMs === null && isGenerated(event)) {
       this.firstTokenAtMs = this.now();
       this.onFirstToken?.(this.firstTokenAtMs - this.arrivedMs);
     }
@@ -87,5 +90,19 @@ export class RequestObservation {
   /** The reply as generated (tool calls as JSON), when kept and a generation ran; null otherwise. */
   get reply(): string | null {
     return this.replyParts?.join("") ?? null;
+  }
+}
+
+function isGenerated(event: GenerationEvent): boolean {
+  switch (event.type) {
+    case "text-delta":
+    case "thinking-delta":
+    case "tool-call-start":
+    case "tool-input-delta":
+    case "tool-call":
+      return true;
+    case "start":
+    case "finish":
+      return false;
   }
 }

@@ -4,6 +4,7 @@ import type { GenerationRequest } from "../../engine/generation-request.js";
 import type { IdGenerator } from "../../util/create-id.js";
 import { streamServerSentEvents } from "../stream-server-sent-events.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
+import { eagerInputTools } from "../translate/eager-input-tools.js";
 import { MessageAccumulator } from "../translate/message-accumulator.js";
 import { serverToolToAnswer } from "../translate/server-tool.js";
 import { serverToolUnavailableEvents } from "../translate/server-tool-reply.js";
@@ -54,7 +55,11 @@ async function* replyEvents(
     return;
   }
   const session = sessionOf(request.headers, body);
-  const generationRequest: GenerationRequest = { ...toGenerationRequest(body), ...(session !== null ? { session } : {}) };
+  const generationRequest: GenerationRequest = {
+    ...toGenerationRequest(body),
+    eagerInputTools: eagerInputTools(body, request.headers["anthropic-beta"]),
+    ...(session !== null ? { session } : {}),
+  };
   const translator = new AnthropicEventTranslator(messageId, body.model, options.generateId);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     request.observation.observe(event);

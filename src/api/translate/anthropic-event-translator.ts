@@ -3,7 +3,11 @@ import type { GenerationEvent, GenerationUsage, StopReason } from "../../engine/
 import type { IdGenerator } from "../../util/create-id.js";
 import type { AnthropicStopReason, MessageStreamEvent, Usage } from "../wire/message-types.js";
 
-type OpenBlock = { readonly kind: "text" } | { readonly kind: "thinking"; readonly hash: ReturnType<typeof createHash> };
+type OpenBlock =
+  | { readonly kind: "text" }
+  | { readonly kind: "thinking"; readonly hash: ReturnType<typeof createHash> }
+  /** A tool call whose input is still streaming: the engine's call index. */
+  | { readonly kind: "tool_use"; readonly call: number };
 
 /**
  * Turns the engine's events into Anthropic stream events, keeping the grammar clients depend on: one
@@ -11,6 +15,11 @@ type OpenBlock = { readonly kind: "text" } | { readonly kind: "thinking"; readon
  * `signature_delta` before each thinking block closes, tool input only through `input_json_delta`, and a
  * `message_delta` with cumulative usage before `message_stop`. Tool calls get their `toolu_` ids here: ids are
  * the wire's, not the engine's.
+ *
+ * A tool call's block starts as soon as its name is known, with `input: {}`, and its input follows as the
+ * engine streams it, each `tool-input-delta` one `input_json_delta`; the engine decides whether by whole
+ * values or eagerly (fine-grained tool streaming, `eagerInputTools`). The block closes with the call's
+ * `tool-call`, or, for a call cut short, before whatever comes next (at the latest, the `message_delta`).
  */
 export class AnthropicEventTranslator {
   private blockIndex = -1;
@@ -47,15 +56,20 @@ export class AnthropicEventTranslator {
         if (this.openBlock?.kind === "thinking") this.openBlock.hash.update(event.text);
         return [...opened, { type: "content_block_delta", index: this.blockIndex, delta: { type: "thinking_delta", thinking: event.text } }];
       }
+      case "tool-call-start":
+        return this.startToolUse(event.index, event.name);
+      case "tool-input-delta":
+        if (this.openBlock?.kind !== "tool_use" || this.openBlock.call !== event.index) {
+          throw new Error(`tool input for call ${event.index}, which is not streaming`);
+        }
+        return [{ type: "content_block_delta", index: this.blockIndex, delta: { type: "input_json_delta", partial_json: event.text } }];
       case "tool-call": {
-        const events = this.closeOpen();
-        this.blockIndex += 1;
+        if (this.openBlock?.kind === "tool_use" && this.openBlock.call === event.index) return this.closeOpen();
+        // A call that arrives whole: its input is the one delta.
+        const events = this.startToolUse(event.index, event.name);
         const index = this.blockIndex;
-        events.push(
-          { type: "content_block_start", index, content_block: { type: "tool_use", id: this.generateId("toolu"), name: event.name, input: {} } },
-          { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(event.input ?? {}) } },
-          { type: "content_block_stop", index },
-        );
+        events.push({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(event.input ?? {}) } });
+        events.push(...this.closeOpen());
         return events;
       }
       case "finish":
@@ -69,6 +83,14 @@ export class AnthropicEventTranslator {
           { type: "message_stop" },
         ];
     }
+  }
+
+  private startToolUse(call: number, name: string): MessageStreamEvent[] {
+    const events = this.closeOpen();
+    this.blockIndex += 1;
+    this.openBlock = { kind: "tool_use", call };
+    events.push({ type: "content_block_start", index: this.blockIndex, content_block: { type: "tool_use", id: this.generateId("toolu"), name, input: {} } });
+    return events;
   }
 
   private ensureOpen(kind: "text" | "thinking"): MessageStreamEvent[] {

@@ -18,10 +18,19 @@ export interface StopCircumstances {
   readonly clampedByContext: boolean;
   /** The client went away. */
   readonly clientLeft: boolean;
+  /** A tool call was still being generated: the reply must not say `tool-use`. Defaults to `false`. */
+  readonly toolCallCut?: boolean;
 }
 
 /** The one place a generation's stop reason is decided. */
 export function decideStopReason(ending: ChatEnding, circumstances: StopCircumstances): StopDecision {
+  const decision = decideFromEnding(ending, circumstances);
+  // node-llama-cpp reports `functionCalls` only once every call is complete; this keeps a cut call from ever
+  // reading as one to run, whatever the ending.
+  return circumstances.toolCallCut === true && decision.stopReason === "tool-use" ? stoppedBy("max-tokens") : decision;
+}
+
+function decideFromEnding(ending: ChatEnding, circumstances: StopCircumstances): StopDecision {
   switch (ending.stopReason) {
     case "abort":
       // A client that left gets nothing more; a deadline, a stall or a shutdown ends the reply cleanly, as if cut short.

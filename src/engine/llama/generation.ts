@@ -5,8 +5,7 @@ import type { SequenceActivity } from "../engine.js";
 import type { GenerationEvent, PromptUsage } from "../generation-event.js";
 import type { GenerationRequest } from "../generation-request.js";
 import { GenerationWatch } from "../generation-watch.js";
-import { checkToolInput } from "../tool-schema/check-tool-input.js";
-import { repairToolInput } from "../tool-schema/repair-tool-input.js";
+import { StreamedToolCalls } from "../tool-input/streamed-tool-calls.js";
 import { decideStopReason, type ChatEnding } from "./decide-stop-reason.js";
 import type { GenerationCounters } from "./generation-counters.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
@@ -59,6 +58,7 @@ export class Generation {
   /** Prompt tokens of finished batches: node-llama-cpp's meter counts them when queued. */
   private promptTokensDone = 0;
   private watch: GenerationWatch | null = null;
+  private readonly toolCalls: StreamedToolCalls;
 
   constructor(private readonly fields: GenerationFields) {
     const promptTokens = fields.prompt.tokens.length;
@@ -70,6 +70,12 @@ export class Generation {
     this.clampedByContext = this.maxTokens < fields.request.maxTokens;
     this.evaluatesPrompt = this.maxTokens > 0;
     this.meterBefore = fields.sequence.tokenMeter.getState();
+    const log = fields.options.log;
+    this.toolCalls = new StreamedToolCalls({
+      request: fields.request,
+      push: (event) => this.channel.push(event),
+      ...(log !== undefined ? { log } : {}),
+    });
   }
 
   /** Prompt tokens this generation has still to evaluate. */
@@ -159,6 +165,9 @@ export class Generation {
         ...(request.stopSequences.length > 0 ? { customStopTriggers: request.stopSequences } : {}),
         ...(prompt.tools.functions !== undefined ? { functions: prompt.tools.functions } : {}),
         ...(prompt.tools.maxParallelFunctionCalls !== undefined ? { maxParallelFunctionCalls: prompt.tools.maxParallelFunctionCalls } : {}),
+        // node-llama-cpp swallows what its callbacks throw: a failure here must end the stream, not lose a call.
+        onFunctionCallParamsChunk: (chunk) => this.guarded(() => this.toolCalls.addParameters(chunk.functionName, chunk.paramsChunk)),
+        onFunctionCall: (call) => this.guarded(() => this.toolCalls.complete(call.functionName, call.params)),
         onResponseChunk: (chunk) => {
           if (chunk.text === "") return;
           if (chunk.type === undefined) this.channel.push({ type: "text-delta", text: chunk.text });
@@ -170,32 +179,27 @@ export class Generation {
         },
       })
       .then(
-        (result) => {
-          this.pushToolCalls(result.functionCalls ?? []);
-          this.finish(result.metadata);
-        },
+        (result) => this.finish(result.metadata),
         // An abort while the prompt is still being evaluated rejects instead of returning: end it like any abort.
         (error: unknown) => (stop.aborted ? this.finish({ stopReason: "abort" }) : this.channel.fail(error)),
       );
     return { chat, done };
   }
 
-  private pushToolCalls(calls: readonly { readonly functionName: string; readonly params: unknown }[]): void {
-    for (const call of calls) {
-      // The grammar cannot enforce numeric bounds or string lengths: bring the input in line with the
-      // tool's own schema, so clients always get input that validates.
-      const schema = this.fields.request.tools.find((tool) => tool.name === call.functionName)?.inputSchema;
-      const input = repairToolInput(schema, call.params);
-      const problems = checkToolInput(schema, input);
-      if (problems.length > 0) this.fields.options.log?.("warn", `tool call ${call.functionName}: ${problems.join("; ")}`);
-      this.channel.push({ type: "tool-call", name: call.functionName, input });
+  private guarded(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.channel.fail(error);
     }
   }
 
   /** The one way a generation ends: its stop reason decided, its usage counted, its stream closed. */
   private finish(ending: ChatEnding): void {
     const clientLeft = this.fields.signal.aborted;
-    const { stopReason, stopSequence } = decideStopReason(ending, { clampedByContext: this.clampedByContext, clientLeft });
+    const toolCallCut = this.toolCalls.inProgress;
+    this.toolCalls.cut();
+    const { stopReason, stopSequence } = decideStopReason(ending, { clampedByContext: this.clampedByContext, clientLeft, toolCallCut });
     const usage = { ...this.promptUsage, outputTokens: this.outputTokens() };
     this.fields.counters.countFinished(usage, stopReason === "end-turn" && clientLeft);
     this.channel.push({ type: "finish", stopReason, stopSequence, usage });

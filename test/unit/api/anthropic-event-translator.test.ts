@@ -24,9 +24,24 @@ const mixedEvents: readonly GenerationEvent[] = [
   { type: "thinking-delta", text: "Let me " },
   { type: "thinking-delta", text: "think." },
   { type: "text-delta", text: "Checking the weather." },
-  { type: "tool-call", name: "get_weather", input: { city: "Paris" } },
-  { type: "tool-call", name: "get_time", input: {} },
+  { type: "tool-call", index: 0, name: "get_weather", input: { city: "Paris" } },
+  { type: "tool-call", index: 1, name: "get_time", input: {} },
   { type: "finish", stopReason: "tool-use", stopSequence: null, usage: { inputTokens: 40, cachedInputTokens: 100, outputTokens: 21 } },
+];
+
+/** A call streamed by whole values and completed, then a second cut short by max_tokens. */
+const streamedEvents: readonly GenerationEvent[] = [
+  { type: "start", usage: { inputTokens: 30, cachedInputTokens: 0 } },
+  { type: "text-delta", text: "Writing it." },
+  { type: "tool-call-start", index: 0, name: "Write" },
+  { type: "tool-input-delta", index: 0, text: "{" },
+  { type: "tool-input-delta", index: 0, text: '"file_path":"a.txt"' },
+  { type: "tool-input-delta", index: 0, text: ',"content":"Hello"}' },
+  { type: "tool-call", index: 0, name: "Write", input: { file_path: "a.txt", content: "Hello" } },
+  { type: "tool-call-start", index: 1, name: "Write" },
+  { type: "tool-input-delta", index: 1, text: '{"file_path":"b.txt"' },
+  { type: "tool-input-delta", index: 1, text: "}" },
+  { type: "finish", stopReason: "max-tokens", stopSequence: null, usage: { inputTokens: 30, cachedInputTokens: 0, outputTokens: 64 } },
 ];
 
 describe("AnthropicEventTranslator", () => {
@@ -71,6 +86,40 @@ describe("AnthropicEventTranslator", () => {
       cache_read_input_tokens: 100,
       service_tier: "standard",
     });
+  });
+
+  it("streams a tool call's input: its block starts with the name, each delta is an input_json_delta, its tool-call closes it", async () => {
+    const events = translateAll(streamedEvents);
+    expect(checkStreamGrammar(events)).toEqual([]);
+    expect(events.map(encodeServerSentEvent).join("")).toBe(
+      await readFile(new URL("../../fixtures/golden/streamed-tool-input.sse", import.meta.url), "utf8"),
+    );
+    // The block of the call cut short is closed before the message ends.
+    expect(events.slice(-4).map((event) => event.type)).toEqual(["content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+  });
+
+  it("folds a call cut short into a tool_use with the input that was complete, and the message's max_tokens", () => {
+    const accumulator = new MessageAccumulator();
+    for (const event of translateAll(streamedEvents)) accumulator.add(event);
+    const message = accumulator.result();
+    expect(message.content).toEqual([
+      { type: "text", text: "Writing it." },
+      { type: "tool_use", id: "toolu_golden1", name: "Write", input: { file_path: "a.txt", content: "Hello" } },
+      { type: "tool_use", id: "toolu_golden2", name: "Write", input: { file_path: "b.txt" } },
+    ]);
+    expect(message.stop_reason).toBe("max_tokens");
+  });
+
+  it("closes a streaming tool block before text that follows it, and refuses input for a call that is not streaming", () => {
+    const translator = new AnthropicEventTranslator("msg_x", "m", goldenIds());
+    translator.translate({ type: "start", usage: { inputTokens: 1, cachedInputTokens: 0 } });
+    translator.translate({ type: "tool-call-start", index: 0, name: "Write" });
+    expect(translator.translate({ type: "text-delta", text: "hm" }).map((event) => event.type)).toEqual([
+      "content_block_stop",
+      "content_block_start",
+      "content_block_delta",
+    ]);
+    expect(() => translator.translate({ type: "tool-input-delta", index: 0, text: "{}" })).toThrow(/not streaming/);
   });
 
   it("maps every stop reason to Anthropic's", () => {

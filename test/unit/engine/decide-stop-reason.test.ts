@@ -30,4 +30,11 @@ describe("decideStopReason", () => {
     expect(decideStopReason({ stopReason: "abort" }, plain).stopReason).toBe("max-tokens");
     expect(decideStopReason({ stopReason: "abort" }, { clampedByContext: true, clientLeft: false }).stopReason).toBe("max-tokens");
   });
+
+  it("never says tool-use while a tool call is still being generated", () => {
+    expect(decideStopReason({ stopReason: "functionCalls" }, { ...plain, toolCallCut: true }).stopReason).toBe("max-tokens");
+    expect(decideStopReason({ stopReason: "maxTokens" }, { ...plain, toolCallCut: true }).stopReason).toBe("max-tokens");
+    expect(decideStopReason({ stopReason: "abort" }, { ...plain, toolCallCut: true }).stopReason).toBe("max-tokens");
+    expect(decideStopReason({ stopReason: "abort" }, { ...plain, clientLeft: true, toolCallCut: true }).stopReason).toBe("end-turn");
+  });
 });

@@ -5,8 +5,8 @@ import { ScriptedEngine, sequentialIds } from "../../helpers/scripted-engine.js"
 
 const toolCallEvents: readonly GenerationEvent[] = [
   { type: "start", usage: { inputTokens: 12, cachedInputTokens: 0 } },
-  { type: "tool-call", name: "get_weather", input: { city: "Paris" } },
-  { type: "tool-call", name: "get_time", input: {} },
+  { type: "tool-call", index: 0, name: "get_weather", input: { city: "Paris" } },
+  { type: "tool-call", index: 1, name: "get_time", input: {} },
   { type: "finish", stopReason: "tool-use", stopSequence: null, usage: { inputTokens: 12, cachedInputTokens: 0, outputTokens: 9 } },
 ];
 

@@ -45,9 +45,25 @@ describe("RequestObservation", () => {
     thinking.observation.observe({ type: "thinking-delta", text: "hmm" });
     const tool = observed();
     tool.advance(300);
-    tool.observation.observe({ type: "tool-call", name: "f", input: {} });
+    tool.observation.observe({ type: "tool-call", index: 0, name: "f", input: {} });
     expect([thinking.observation.firstTokenMs, tool.observation.firstTokenMs]).toEqual([200, 300]);
     expect([...thinking.reported, ...tool.reported]).toEqual([200, 300]);
+  });
+
+  it("counts the start of a tool call, as its name is generated, as the first token, not its completion", () => {
+    const { observation, reported, advance } = observed();
+    observation.observe(start);
+    advance(120);
+    observation.observe({ type: "tool-call-start", index: 0, name: "Write" });
+    advance(900);
+    observation.observe({ type: "tool-input-delta", index: 0, text: "{}" });
+    observation.observe({ type: "tool-call", index: 0, name: "Write", input: {} });
+    expect(observation.firstTokenMs).toBe(120);
+    expect(reported).toEqual([120]);
+    const delta = observed();
+    delta.advance(80);
+    delta.observation.observe({ type: "tool-input-delta", index: 0, text: "{" });
+    expect(delta.observation.firstTokenMs).toBe(80);
   });
 
   it("has no first token, and reports none, for a generation that produced no token", () => {
@@ -88,7 +104,7 @@ describe("RequestObservation", () => {
     expect(kept.observation.reply).toBe("");
     kept.observation.observe({ type: "thinking-delta", text: "Let me see. " });
     kept.observation.observe(text("Reading it."));
-    kept.observation.observe({ type: "tool-call", name: "read", input: { path: "a.txt" } });
+    kept.observation.observe({ type: "tool-call", index: 0, name: "read", input: { path: "a.txt" } });
     expect(kept.observation.reply).toBe('Let me see. Reading it.{"tool_use":"read","input":{"path":"a.txt"}}');
 
     const notKept = observed();
