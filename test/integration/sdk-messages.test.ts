@@ -149,4 +149,17 @@ describe("official SDK against the real server (random-weight tiny model)", () =
     const next = await server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 4, messages: user("Next") });
     expect(allowedStopReasons).toContain(next.stop_reason);
   });
+
+  it("max_tokens 0 puts the prompt in the cache without generating: the same prompt then reuses all of it", async () => {
+    const prompt = user("Warm this prompt: ".concat("a long shared system of rules and tools ".repeat(20)));
+    const warmed = await server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 0, messages: prompt });
+    expect(warmed.content).toEqual([]);
+    expect(warmed.stop_reason).toBe("max_tokens");
+    expect(warmed.usage.output_tokens).toBe(0);
+    const total = warmed.usage.input_tokens + (warmed.usage.cache_read_input_tokens ?? 0);
+    const answered = await server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 1, messages: prompt });
+    // The last prompt token is always evaluated again for fresh logits, so it never counts as cached.
+    expect(answered.usage.cache_read_input_tokens).toBe(total - 1);
+    expect(answered.usage.input_tokens).toBe(1);
+  });
 });

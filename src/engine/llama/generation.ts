@@ -51,6 +51,7 @@ export class Generation {
   /** False when there is no token to generate: the prompt is then not evaluated, and there is nothing to save. */
   readonly evaluatesPrompt: boolean;
   private readonly maxTokens: number;
+  private readonly warmsCache: boolean;
   /** The context has less room than the request asked for. */
   private readonly clampedByContext: boolean;
   private readonly channel = new AsyncChannel<GenerationEvent>();
@@ -68,7 +69,9 @@ export class Generation {
     const roomLeft = fields.contextSize - promptTokens - 1;
     this.maxTokens = Math.min(fields.request.maxTokens, roomLeft);
     this.clampedByContext = this.maxTokens < fields.request.maxTokens;
-    this.evaluatesPrompt = this.maxTokens > 0;
+    // `max_tokens: 0` asks only to put the prompt in the cache (Anthropic's cache warming).
+    this.warmsCache = fields.request.maxTokens === 0 && roomLeft >= 0;
+    this.evaluatesPrompt = this.maxTokens > 0 || this.warmsCache;
     this.meterBefore = fields.sequence.tokenMeter.getState();
     const log = fields.options.log;
     this.toolCalls = new StreamedToolCalls({
@@ -120,9 +123,11 @@ export class Generation {
           stop,
           heldAfterBatch: this.fields.heldAfterBatch,
           onEvaluated: (tokens) => (this.promptTokensDone += tokens),
+          whole: this.warmsCache,
         });
         // Ended while the prompt was evaluated: nothing to generate, and what was evaluated stays in the sequence.
         if (stop.aborted) this.finish({ stopReason: "abort" });
+        else if (this.warmsCache) this.finish({ stopReason: "maxTokens" });
         else chat = this.startChat(stop);
       }
       yield* this.channel;

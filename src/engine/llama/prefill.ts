@@ -20,6 +20,8 @@ export interface PrefillOptions {
   readonly heldAfterBatch: Map<LlamaContextSequence, HeldAfterBatch>;
   /** Called after each batch with the number of tokens it evaluated. */
   readonly onEvaluated: (tokens: number) => void;
+  /** Evaluate every token, the last batch too: the request only fills the cache. Defaults to `false`. */
+  readonly whole?: boolean;
 }
 
 /**
@@ -34,9 +36,10 @@ export async function prefillInBatches(options: PrefillOptions): Promise<void> {
   const { sequence, tokens, sharedTokens, stop, heldAfterBatch } = options;
   if (sequence.nextTokenIndex > sharedTokens) await sequence.eraseContextTokenRanges([{ start: sharedTokens, end: sequence.nextTokenIndex }]);
   const chunkSize = sequence.context.batchSize;
+  const leftToChat = options.whole === true ? 0 : chunkSize;
   try {
-    for (let start = sharedTokens; tokens.length - start > chunkSize && !stop.aborted; start += chunkSize) {
-      const end = start + chunkSize;
+    for (let start = sharedTokens; tokens.length - start > leftToChat && !stop.aborted; start += chunkSize) {
+      const end = Math.min(start + chunkSize, tokens.length);
       heldAfterBatch.set(sequence, { tokens, length: end });
       await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, end));
       options.onEvaluated(end - start);
