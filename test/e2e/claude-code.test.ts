@@ -11,7 +11,14 @@ import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 const run = promisify(execFile);
-const claudeBinary = path.join(repoRoot, "node_modules", ".bin", "claude");
+/**
+ * Today's release (`@anthropic-ai/claude-code`) and the one the suite pinned first (installed under an alias):
+ * what Claude Code sends changes from release to release. 2.1.197 probes `HEAD /` first; 2.1.332 no longer does.
+ */
+const releases = [
+  { version: "2.1.332", binary: path.join(repoRoot, "node_modules", ".bin", "claude"), probesHead: false },
+  { version: "2.1.197", binary: path.join(repoRoot, "node_modules", "claude-code-2.1.197", "bin", "claude.exe"), probesHead: true },
+];
 
 interface AccessLine {
   readonly method: string;
@@ -21,7 +28,7 @@ interface AccessLine {
 }
 
 /** A real `claude -p` run against the real server: the protocol must be perfect even though the model is scripted. */
-describe("Claude Code end to end", () => {
+describe.each(releases)("Claude Code $version end to end", ({ version, binary, probesHead }) => {
   let server: TestServer;
   let home: string;
   const accessLog: AccessLine[] = [];
@@ -47,8 +54,10 @@ describe("Claude Code end to end", () => {
     if (home !== undefined) await rm(home, { recursive: true, force: true });
   });
 
-  it("`claude -p` exits 0 with the model's answer, after HEAD / and a streamed POST /v1/messages?beta=true", async () => {
-    const { stdout } = await run(claudeBinary, ["-p", "Say hello", "--output-format", "json"], {
+  it("`claude -p` exits 0 with the model's answer, after a streamed POST /v1/messages?beta=true", async () => {
+    const { stdout: versionLine } = await run(binary, ["--version"]);
+    expect(versionLine).toContain(version);
+    const { stdout } = await run(binary, ["-p", "Say hello", "--output-format", "json"], {
       cwd: home,
       timeout: 240_000,
       env: {
@@ -65,7 +74,7 @@ describe("Claude Code end to end", () => {
     expect(result.result).toBe(scriptedSentence);
     expect(result.stop_reason).toBe("end_turn");
 
-    expect(accessLog.some((line) => line.method === "HEAD" && line.url === "/" && line.status === 200)).toBe(true);
+    expect(accessLog.some((line) => line.method === "HEAD" && line.url === "/" && line.status === 200)).toBe(probesHead);
     const messages = accessLog.filter((line) => line.method === "POST" && line.url === "/v1/messages?beta=true");
     expect(messages.length).toBeGreaterThan(0);
     expect(messages.every((line) => line.status === 200)).toBe(true);
