@@ -28,7 +28,7 @@ import type { ModelWeightType } from "../src/models/generator/model-weight-type.
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 // `--anchor llama-server`: Pensieve against llama-server, side by side (bench/anchor/run-anchor-bench.ts).
-if (process.argv.includes("--anchor")) {
+if (process.argv.some((argument) => argument === "--anchor" || argument.startsWith("--anchor="))) {
   const { runAnchorBench } = await import("./anchor/run-anchor-bench.js");
   process.exit(await runAnchorBench(process.argv.slice(2)));
 }

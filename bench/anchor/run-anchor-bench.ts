@@ -70,7 +70,7 @@ const positiveList = (value: string): number[] => value.split(",").map((item) =>
 
 function anchorProgram(): Command {
   const sharedVocabulary = path.resolve(repoRoot, "../shared/vocab/ggml-vocab-qwen2.gguf");
-  return new Command()
+  return new Command("npm run bench -- --anchor llama-server")
     .addOption(new Option("--anchor <server>", "the server to measure against").choices(["llama-server"]).makeOptionMandatory())
     .addOption(new Option("--llama-server <path>", "an existing llama-server binary (default: build and cache one)").env("PENSIEVE_LLAMA_SERVER"))
     .addOption(new Option("--llama-cpp-source <folder>", "a llama.cpp clone at node-llama-cpp's commit, for the chat template").env("PENSIEVE_LLAMA_CPP_SOURCE"))
@@ -80,10 +80,10 @@ function anchorProgram(): Command {
     .option("--decode-threads <n>", "threads for one sequence's decoding, both servers (default: Pensieve's, threads - 1)", positive)
     .option("--runs <n>", "runs per figure, alternating servers (median reported)", positive, 3)
     .option("--decode-tokens <n>", "tokens generated per decode and concurrency request", positive, 256)
-    .option("--decode-contexts <list>", "prompt tokens before decoding, comma-separated", positiveList, [2600, 11000])
+    .addOption(new Option("--decode-contexts <list>", "prompt tokens before decoding, comma-separated").argParser(positiveList).default([2600, 11000], "2600,11000"))
     .option("--prefill-tokens <n>", "prompt tokens of the prefill figure", positive, 8000)
     .option("--context-size <n>", "context of the single-sequence servers (decode, prefill, Claude Code)", positive, 32768)
-    .option("--concurrency <list>", "concurrent requests, one server pair with --parallel N each", positiveList, [1, 4, 8])
+    .addOption(new Option("--concurrency <list>", "concurrent requests, one server pair with --parallel N each").argParser(positiveList).default([1, 4, 8], "1,4,8"))
     .option("--concurrency-context <n>", "context per sequence of the concurrency servers", positive, 4096)
     .option("--scenarios <list>", "decode, prefill, claude-code, concurrency", "decode,prefill,claude-code,concurrency")
     .option("--pensieve-chat-format <name>", "Pensieve's --chat-format (jinja: the template llama-server renders)", "jinja")
@@ -97,6 +97,15 @@ function anchorProgram(): Command {
 
 /** Runs the anchor bench with `npm run bench`'s arguments; resolves to the exit code. */
 export async function runAnchorBench(argv: readonly string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    process.stderr.write(`anchor bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   const program = anchorProgram();
   program.parse([...argv], { from: "user" });
   const options = program.opts<AnchorOptions>();
