@@ -46,7 +46,7 @@ function chartRow(figure: FigureResult, y: number): string {
     const barWidth = Math.max(1, Math.round((value / largest) * barMaxWidth));
     return [
       `<rect x="${left}" y="${barY}" width="${barWidth}" height="15" rx="2" fill="${fill}"/>`,
-      text(left + barWidth + 6, barY + 12, `${formatValue(value)} ${figure.unit}`, { size: 11 }),
+      text(left + barWidth + 6, barY + 12, `${figure.unit === "MB" ? value.toFixed(0) : formatValue(value)} ${figure.unit}`, { size: 11 }),
     ].join("\n");
   };
   const ratioColor = ratioFill(figure);

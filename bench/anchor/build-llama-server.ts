@@ -86,7 +86,9 @@ export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promi
   const chatTemplatePath = path.join(sourceFolder, chatTemplateRelativePath);
   const chatTemplate = await readFile(chatTemplatePath, "utf8");
   const version = await binaryVersion(binaryPath);
-  const shortCommit = /\(([0-9a-f]{7,40})\)/.exec(version)?.[1];
+  // "version: 0.5.0-dev (build 1, commit de3ff81)"; older builds print "version: 1234 (de3ff81)".
+  const versionMatch = /commit ([0-9a-f]{7,40})|\(([0-9a-f]{7,40})\)/.exec(version);
+  const shortCommit = versionMatch?.[1] ?? versionMatch?.[2];
   const versionMatchesBundle = shortCommit !== undefined && commit.startsWith(shortCommit);
   if (!versionMatchesBundle) options.log(`warning: ${binaryPath} reports "${version}", not the bundle's commit ${commit.slice(0, 8)}`);
   return { binaryPath, commit, release, version, versionMatchesBundle, chatTemplatePath, chatTemplate };

@@ -21,10 +21,15 @@ export interface LlamaServerProcess extends BenchServer {
  *   the prefix it holds, as a Pensieve sequence does.
  * - `--fit off`: nothing resized behind the explicit settings; Pensieve runs with `--memory-limit off`.
  * - `-fa auto`, f16 KV cache: the defaults of both.
+ * - `--override-kv llama.context_length`, only when a slot's context exceeds the model's training context:
+ *   llama-server caps each slot there, Pensieve (with `--memory-limit off`) does not. Never for the real shapes,
+ *   whose training context is 32768; it lets the tiny shape (4096) run the long scenarios in a quick check.
  */
-export function llamaServerFlags(settings: ServerSettings, chatTemplatePath: string): string[] {
+export function llamaServerFlags(settings: ServerSettings, chatTemplatePath: string, trainContext: number): string[] {
   const batch = String(pensieveBatchSize(settings));
+  const overrideTrainContext = settings.contextPerSequence > trainContext ? ["--override-kv", `llama.context_length=int:${settings.contextPerSequence}`] : [];
   return [
+    ...overrideTrainContext,
     "--model", settings.modelPath,
     "--host", "127.0.0.1",
     "--port", "0",
@@ -50,8 +55,8 @@ export function llamaServerFlags(settings: ServerSettings, chatTemplatePath: str
 }
 
 /** Starts llama-server and waits until `/health` says the model is loaded. */
-export async function startLlamaServer(binaryPath: string, settings: ServerSettings, chatTemplatePath: string): Promise<LlamaServerProcess> {
-  const flags = llamaServerFlags(settings, chatTemplatePath);
+export async function startLlamaServer(binaryPath: string, settings: ServerSettings, chatTemplatePath: string, trainContext: number): Promise<LlamaServerProcess> {
+  const flags = llamaServerFlags(settings, chatTemplatePath, trainContext);
   const child = spawn(binaryPath, flags, { env: { ...process.env, LD_LIBRARY_PATH: libraryPath(binaryPath) }, stdio: ["ignore", "pipe", "pipe"] });
   // llama-server logs every request: only the start of the log and its last lines are kept.
   let head = "";

@@ -8,7 +8,7 @@ export function printAnchorTable(modelFile: string, threads: number, decodeThrea
   for (const figure of figures) {
     const better = figure.better === "higher" ? "higher is better" : "lower is better";
     console.log(
-      `${`${figure.label} (${figure.unit})`.padEnd(labelWidth)} ${format(figure.pensieve).padStart(10)} ${format(figure.llamaServer).padStart(12)} ${figure.ratio.toFixed(3).padStart(7)}  ${better}: ${describeRatio(figure)}`,
+      `${`${figure.label} (${figure.unit})`.padEnd(labelWidth)} ${format(figure.pensieve, figure.unit).padStart(10)} ${format(figure.llamaServer, figure.unit).padStart(12)} ${figure.ratio.toFixed(3).padStart(7)}  ${better}: ${describeRatio(figure)}`,
     );
   }
   const withTokens = figures.filter((figure) => figure.runs.pensieve.some((sample) => sample.promptTokens !== undefined));
@@ -26,6 +26,6 @@ function count(samples: readonly Sample[], field: keyof Omit<Sample, "value">): 
   return values.length === 0 ? "–" : String(Math.round(median(values)));
 }
 
-function format(value: number): string {
-  return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
+function format(value: number, unit: string): string {
+  return Math.abs(value) >= 100 || unit === "MB" ? value.toFixed(0) : value.toFixed(2);
 }

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
-import type { ModelShapeName } from "../../src/models/generator/model-shapes.js";
+import { modelShapes, type ModelShapeName } from "../../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../../src/models/generator/model-weight-type.js";
 import { anchorMismatch, compareAnchorRatios, defaultAnchorTolerance, readAnchorBaseline, writeAnchorBaseline, type AnchorBaseline } from "./anchor-baseline.js";
 import { figureResult, type FigureResult, type Sample } from "./anchor-figures.js";
@@ -132,29 +132,31 @@ async function run(argv: readonly string[]): Promise<number> {
   log(`model: ${modelPath}`);
   const base = { modelPath, threads: options.threads, decodeThreads };
 
-  const figures: FigureResult[] = [];
+  const speedFigures: FigureResult[] = [];
+  const memoryFigures: FigureResult[] = [];
   const groups: ServerGroup[] = [];
   const singleScenarios = singleSequenceScenarios(options, scenarios);
   if (singleScenarios.length > 0) {
     const settings = { ...base, contextPerSequence: options.contextSize, parallel: 1 };
     const group = await withServerPair(build, settings, options, log, async (pair) => {
       const sizer = new PromptSizer(pair.pensieve.client);
-      for (const make of singleScenarios) figures.push(...(await alternate(pair, make(sizer), options.runs, log)));
+      for (const make of singleScenarios) speedFigures.push(...(await alternate(pair, make(sizer), options.runs, log)));
     });
     groups.push(group.group);
-    figures.push(group.memory);
+    memoryFigures.push(group.memory);
   }
   if (scenarios.has("concurrency")) {
     for (const clients of options.concurrency) {
       const settings = { ...base, contextPerSequence: options.concurrencyContext, parallel: clients };
       const group = await withServerPair(build, settings, options, log, async (pair) => {
-        figures.push(...(await alternate(pair, concurrencyScenario(clients, options.decodeTokens), options.runs, log)));
+        speedFigures.push(...(await alternate(pair, concurrencyScenario(clients, options.decodeTokens), options.runs, log)));
       });
       groups.push(group.group);
-      figures.push(group.memory);
+      memoryFigures.push(group.memory);
     }
   }
 
+  const figures = [...speedFigures, ...memoryFigures];
   const date = new Date().toISOString();
   const modelFile = { shape: options.shape, type: options.type, file: path.basename(modelPath), bytes: (await stat(modelPath)).size };
   const ratios = Object.fromEntries(figures.map((figure) => [figure.id, { ratio: figure.ratio, better: figure.better }]));
@@ -224,7 +226,7 @@ async function withServerPair(
   log(`starting both servers: ${settings.parallel} sequence(s) × ${settings.contextPerSequence} tokens, ${settings.threads} threads (${settings.decodeThreads} decode)`);
   const pensieve = await startPensieve(settings, options.pensieveChatFormat);
   try {
-    const llamaServer = await startLlamaServer(build.binaryPath, settings, build.chatTemplatePath);
+    const llamaServer = await startLlamaServer(build.binaryPath, settings, build.chatTemplatePath, modelShapes[options.shape].contextLength);
     try {
       await warmUp(pensieve);
       await warmUp(llamaServer);
@@ -277,6 +279,13 @@ function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups
     },
     chatTemplate: `${path.basename(build.chatTemplatePath)} from llama.cpp ${build.commit.slice(0, 8)}: embedded in the GGUF for Pensieve (--chat-format ${options.pensieveChatFormat}), --jinja --chat-template-file for llama-server`,
     sampling: "temperature 0 (greedy) in every request; seed 1 on both",
+    prompts: {
+      note: "not matched, by design: compare the figures' promptTokens",
+      pensieve:
+        "tools' input_schema converted to its grammar subset before rendering ($schema dropped, ranges moved into the description, optional properties nullable); the x-anthropic-billing-header system block dropped",
+      llamaServer: "tools' input_schema rendered as sent; the billing header kept with its cch= normalized",
+    },
+    trainingContext: "llama-server caps a slot at the model's training context; --override-kv llama.context_length only when the context asked for exceeds it (the tiny shape)",
     memoryFitting: "Pensieve --memory-limit off; llama-server --fit off",
     gpu: "CPU only: Pensieve --gpu cpu; llama-server built without GPU backends",
     webUi: "llama-server --no-webui",

@@ -18,8 +18,9 @@ const model = "claude-bench";
 const greedy = { temperature: 0 } as unknown as Partial<Anthropic.MessageCreateParamsStreaming>;
 const filler = "The quick brown fox jumps over the lazy dog while the sun sets slowly behind the distant hills. ";
 
-/** 2600 → "2.6k", 512 → "512". */
+/** 2600 → "2.6k", 32768 → "32k" (a power-of-two context in binary thousands), 512 → "512". */
 export function tokenCount(tokens: number): string {
+  if (tokens >= 1024 && tokens % 1024 === 0) return `${tokens / 1024}k`;
   return tokens >= 1000 ? `${Number((tokens / 1000).toFixed(1))}k` : String(tokens);
 }
 
@@ -127,7 +128,7 @@ export function claudeCodeScenario(): Scenario {
 export function concurrencyScenario(clients: number, decodeTokens: number): Scenario {
   const id = `aggregate@${clients}`;
   return {
-    figures: [{ id, label: `${clients} concurrent requests, ${decodeTokens} out each, aggregate`, unit: "tokens/s", better: "higher" }],
+    figures: [{ id, label: `${clients} concurrent request${clients === 1 ? "" : "s"}, ${decodeTokens} out each, aggregate`, unit: "tokens/s", better: "higher" }],
     run: async (server, run) => {
       const started = performance.now();
       const timings = await Promise.all(
