@@ -2,6 +2,7 @@
  * HTTP vs raw node-llama-cpp on the same generated model, in one run: load time, prefill and decode speed.
  * Usage: npm run bench -- [--shape qwen2.5-0.5b] [--type q4_0] [--threads N] [--runs 3] [--decode-tokens 64]
  *        [--prompt-tokens 512] [--json]
+ *        npm run bench -- --anchor llama-server [options]: against llama-server instead (bench/anchor/).
  * Writes bench/results/<time>.json and prints a table. Ratios, not absolute numbers, are what to compare on a
  * noisy machine: both sides run in the same process, one after the other, with the same threads.
  */
@@ -23,6 +24,12 @@ import type { ModelShapeName } from "../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../src/models/generator/model-weight-type.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+// `--anchor llama-server`: Pensieve against llama-server, side by side (bench/anchor/run-anchor-bench.ts).
+if (process.argv.some((argument) => argument === "--anchor" || argument.startsWith("--anchor="))) {
+  const { runAnchorBench } = await import("./anchor/run-anchor-bench.js");
+  process.exit(await runAnchorBench(process.argv.slice(2)));
+}
 
 interface BenchOptions {
   scenarios: string;

@@ -1,0 +1,71 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { processMemory } from "../../test/helpers/servers/index.js";
+
+export type ServerName = "pensieve" | "llama-server";
+
+/** One server under test: its own process, driven over loopback by the official SDK. */
+export interface BenchServer {
+  readonly name: ServerName;
+  readonly client: Anthropic;
+  /** The command line it was started with, for the results. */
+  readonly commandLine: readonly string[];
+  /** Peak resident memory of the serving process since it was ready (sampled every 100 ms), in bytes. */
+  peakRssBytes(): number;
+  stop(): Promise<void>;
+}
+
+/** The same SDK client settings for both servers: no retries, room for the longest prompt. */
+export function benchClient(baseUrl: string): Anthropic {
+  return new Anthropic({ baseURL: baseUrl, apiKey: "bench", maxRetries: 0, timeout: 60 * 60_000 });
+}
+
+/** Samples one process's RSS from /proc every 100 ms until stopped; keeps the peak. */
+export class RssSampler {
+  private peak = 0;
+  private readonly timer: NodeJS.Timeout;
+  private sampling = false;
+
+  constructor(private readonly pid: () => Promise<number>) {
+    this.timer = setInterval(() => void this.sample(), 100);
+    void this.sample();
+  }
+
+  get peakBytes(): number {
+    return this.peak;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async sample(): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      this.peak = Math.max(this.peak, (await processMemory(await this.pid())).rssBytes);
+    } catch {
+      // The process is exiting: the peak so far stands.
+    } finally {
+      this.sampling = false;
+    }
+  }
+}
+
+/** What both servers are started with, each in its own flags. */
+export interface ServerSettings {
+  readonly modelPath: string;
+  /** Threads for prompt batches and batches of several sequences (llama.cpp's `n_threads_batch`). */
+  readonly threads: number;
+  /** Threads for one sequence's token-by-token decoding (llama.cpp's `n_threads`). */
+  readonly decodeThreads: number;
+  readonly contextPerSequence: number;
+  readonly parallel: number;
+}
+
+/**
+ * The batch size Pensieve's context gets: node-llama-cpp's default, `min(context × sequences, 512)` and at least
+ * one slot per sequence, with its physical batch (`n_ubatch`) the same.
+ */
+export function pensieveBatchSize(settings: Pick<ServerSettings, "contextPerSequence" | "parallel">): number {
+  return Math.max(Math.min(settings.contextPerSequence * settings.parallel, 512), settings.parallel);
+}

@@ -1,0 +1,325 @@
+/**
+ * Pensieve against llama-server on the same GGUF, side by side: `npm run bench -- --anchor llama-server`.
+ * llama-server is built once from the llama.cpp source inside node-llama-cpp (the commit Pensieve runs) and cached
+ * outside the repository; both servers run as their own processes with matched settings, driven by the same
+ * streaming Anthropic SDK client, runs alternating (Pensieve run 1, llama-server run 1, Pensieve run 2, …).
+ * Writes bench/results/anchor-llama-server-<time>.json and .svg, prints a table; `--update-docs` also writes
+ * docs/bench.svg; `--check` / `--update-baseline` compare with / store the ratios in the regression baseline.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, Option } from "commander";
+import { modelShapes, type ModelShapeName } from "../../src/models/generator/model-shapes.js";
+import type { ModelWeightType } from "../../src/models/generator/model-weight-type.js";
+import { anchorMismatch, compareAnchorRatios, defaultAnchorTolerance, readAnchorBaseline, writeAnchorBaseline, type AnchorBaseline } from "./anchor-baseline.js";
+import { figureResult, type FigureResult, type Sample } from "./anchor-figures.js";
+import { anchorModel } from "./anchor-model.js";
+import { benchChart } from "./bench-chart.js";
+import { pensieveBatchSize, type BenchServer, type ServerSettings } from "./bench-server.js";
+import { defaultLlamaServerCacheFolder, ensureLlamaServer, llamaServerCmakeFlags, type LlamaServerBuild } from "./build-llama-server.js";
+import { printAnchorTable } from "./print-anchor-table.js";
+import { startLlamaServer } from "./llama-server-process.js";
+import { startPensieve } from "./pensieve-process.js";
+import { claudeCodeScenario, concurrencyScenario, decodeScenario, prefillScenario, PromptSizer, tokenCount, warmUp, type Scenario } from "./scenarios.js";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+interface AnchorOptions {
+  anchor: "llama-server";
+  llamaServer?: string;
+  llamaCppSource?: string;
+  shape: ModelShapeName;
+  type: ModelWeightType;
+  vocabulary?: string;
+  threads: number;
+  decodeThreads?: number;
+  runs: number;
+  decodeTokens: number;
+  decodeContexts: number[];
+  prefillTokens: number;
+  contextSize: number;
+  concurrency: number[];
+  concurrencyContext: number;
+  scenarios: string;
+  pensieveChatFormat: string;
+  check?: boolean;
+  updateBaseline?: boolean;
+  anchorTolerance: number;
+  updateDocs?: boolean;
+  json?: boolean;
+}
+
+/** A pair of servers with the same settings, and what they were started with. */
+interface ServerGroup {
+  readonly label: string;
+  readonly settings: ServerSettings;
+  readonly pensieveCommandLine: readonly string[];
+  readonly llamaServerCommandLine: readonly string[];
+  readonly llamaServerFlashAttention: string | null;
+}
+
+const positive = (value: string): number => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`expected a positive integer, got ${value}`);
+  return number;
+};
+const positiveList = (value: string): number[] => value.split(",").map((item) => positive(item.trim()));
+
+function anchorProgram(): Command {
+  const sharedVocabulary = path.resolve(repoRoot, "../shared/vocab/ggml-vocab-qwen2.gguf");
+  return new Command("npm run bench -- --anchor llama-server")
+    .addOption(new Option("--anchor <server>", "the server to measure against").choices(["llama-server"]).makeOptionMandatory())
+    .addOption(new Option("--llama-server <path>", "an existing llama-server binary (default: build and cache one)").env("PENSIEVE_LLAMA_SERVER"))
+    .addOption(new Option("--llama-cpp-source <folder>", "a llama.cpp clone at node-llama-cpp's commit, for the chat template").env("PENSIEVE_LLAMA_CPP_SOURCE"))
+    .addOption(new Option("--shape <shape>").choices(["tiny", "qwen2.5-0.5b", "phi3-mini"]).default("qwen2.5-0.5b"))
+    .addOption(new Option("--type <type>").choices(["f16", "q8_0", "q4_0"]).default("q4_0"))
+    .option("--threads <n>", "threads for prompts and batches, both servers", positive, os.availableParallelism())
+    .option("--decode-threads <n>", "threads for one sequence's decoding, both servers (default: Pensieve's, threads - 1)", positive)
+    .option("--runs <n>", "runs per figure, alternating servers (median reported)", positive, 3)
+    .option("--decode-tokens <n>", "tokens generated per decode and concurrency request", positive, 256)
+    .addOption(new Option("--decode-contexts <list>", "prompt tokens before decoding, comma-separated").argParser(positiveList).default([2600, 11000], "2600,11000"))
+    .option("--prefill-tokens <n>", "prompt tokens of the prefill figure", positive, 8000)
+    .option("--context-size <n>", "context of the single-sequence servers (decode, prefill, Claude Code)", positive, 32768)
+    .addOption(new Option("--concurrency <list>", "concurrent requests, one server pair with --parallel N each").argParser(positiveList).default([1, 4, 8], "1,4,8"))
+    .option("--concurrency-context <n>", "context per sequence of the concurrency servers", positive, 4096)
+    .option("--scenarios <list>", "decode, prefill, claude-code, concurrency", "decode,prefill,claude-code,concurrency")
+    .option("--pensieve-chat-format <name>", "Pensieve's --chat-format (jinja: the template llama-server renders)", "jinja")
+    .option("--check", "compare the ratios with the baseline's and exit 1 when Pensieve lost ground")
+    .option("--update-baseline", "store this run's ratios in the regression baseline")
+    .option("--anchor-tolerance <fraction>", "how much a ratio may worsen before --check fails", Number, defaultAnchorTolerance)
+    .option("--update-docs", "also write the chart to docs/bench.svg")
+    .option("--json", "print only the JSON")
+    .addOption(new Option("--vocabulary <path>", "vocabulary GGUF (default: ../shared/vocab/ggml-vocab-qwen2.gguf when present, else built in)").default(existsSync(sharedVocabulary) ? sharedVocabulary : undefined));
+}
+
+/** Runs the anchor bench with `npm run bench`'s arguments; resolves to the exit code. */
+export async function runAnchorBench(argv: readonly string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    process.stderr.write(`anchor bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const program = anchorProgram();
+  program.parse([...argv], { from: "user" });
+  const options = program.opts<AnchorOptions>();
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (options.vocabulary !== undefined && !existsSync(options.vocabulary)) throw new Error(`--vocabulary ${options.vocabulary}: no such file`);
+  const decodeThreads = options.decodeThreads ?? Math.max(1, options.threads - 1);
+  if (decodeThreads > options.threads) throw new Error("--decode-threads cannot exceed --threads");
+  if (options.runs < 3) log(`note: --runs ${options.runs}: medians need at least 3 runs to mean anything`);
+  const scenarios = new Set(options.scenarios.split(",").map((name) => name.trim()));
+
+  const build = await ensureLlamaServer({
+    ...(options.llamaServer !== undefined ? { binary: options.llamaServer } : {}),
+    ...(options.llamaCppSource !== undefined ? { sourceFolder: options.llamaCppSource } : {}),
+    cacheFolder: defaultLlamaServerCacheFolder(process.env),
+    log,
+  });
+  log(`llama-server: ${build.binaryPath} (${build.version})`);
+  const modelPath = await anchorModel({
+    shape: options.shape,
+    type: options.type,
+    chatTemplate: build.chatTemplate,
+    ...(options.vocabulary !== undefined ? { vocabularyPath: options.vocabulary } : {}),
+  });
+  log(`model: ${modelPath}`);
+  const base = { modelPath, threads: options.threads, decodeThreads };
+
+  const speedFigures: FigureResult[] = [];
+  const memoryFigures: FigureResult[] = [];
+  const groups: ServerGroup[] = [];
+  const singleScenarios = singleSequenceScenarios(options, scenarios);
+  if (singleScenarios.length > 0) {
+    const settings = { ...base, contextPerSequence: options.contextSize, parallel: 1 };
+    const group = await withServerPair(build, settings, options, log, async (pair) => {
+      const sizer = new PromptSizer(pair.pensieve.client);
+      for (const make of singleScenarios) speedFigures.push(...(await alternate(pair, make(sizer), options.runs, log)));
+    });
+    groups.push(group.group);
+    memoryFigures.push(group.memory);
+  }
+  if (scenarios.has("concurrency")) {
+    for (const clients of options.concurrency) {
+      const settings = { ...base, contextPerSequence: options.concurrencyContext, parallel: clients };
+      const group = await withServerPair(build, settings, options, log, async (pair) => {
+        speedFigures.push(...(await alternate(pair, concurrencyScenario(clients, options.decodeTokens), options.runs, log)));
+      });
+      groups.push(group.group);
+      memoryFigures.push(group.memory);
+    }
+  }
+
+  const figures = [...speedFigures, ...memoryFigures];
+  const date = new Date().toISOString();
+  const modelFile = { shape: options.shape, type: options.type, file: path.basename(modelPath), bytes: (await stat(modelPath)).size };
+  const ratios = Object.fromEntries(figures.map((figure) => [figure.id, { ratio: figure.ratio, better: figure.better }]));
+  const result = {
+    date,
+    against: "llama-server",
+    machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${os.release()}` },
+    llamaCpp: { commit: build.commit, release: build.release, binary: build.binaryPath, version: build.version, versionMatchesBundle: build.versionMatchesBundle, cmakeFlags: llamaServerCmakeFlags },
+    model: { ...modelFile, vocabulary: options.vocabulary === undefined ? "built-in" : path.basename(options.vocabulary), chatTemplate: path.basename(build.chatTemplatePath) },
+    settings: {
+      threads: options.threads,
+      decodeThreads,
+      runs: options.runs,
+      decodeTokens: options.decodeTokens,
+      decodeContexts: options.decodeContexts,
+      prefillTokens: options.prefillTokens,
+      singleSequenceContext: options.contextSize,
+      concurrency: options.concurrency,
+      concurrencyContextPerSequence: options.concurrencyContext,
+      temperature: 0,
+      pensieveChatFormat: options.pensieveChatFormat,
+    },
+    matched: matchedSettings(options, build, groups),
+    servers: groups,
+    figures,
+    ratios,
+  };
+  const resultsFolder = path.join(repoRoot, "bench", "results");
+  await mkdir(resultsFolder, { recursive: true });
+  const stem = path.join(resultsFolder, `anchor-llama-server-${date.replace(/[:.]/g, "-")}`);
+  await writeFile(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const chart = benchChart({
+    title: "Pensieve vs llama-server, same GGUF",
+    subtitle: `${options.shape} ${options.type}, ${options.threads} threads (${decodeThreads} decode), llama.cpp ${build.release} ${build.commit.slice(0, 8)}, median of ${options.runs}, ${date.slice(0, 10)}, ${result.machine.cpuModel}`,
+    figures,
+  });
+  await writeFile(`${stem}.svg`, chart);
+  if (options.updateDocs === true) {
+    await mkdir(path.join(repoRoot, "docs"), { recursive: true });
+    await writeFile(path.join(repoRoot, "docs", "bench.svg"), chart);
+  }
+  if (options.json === true) console.log(JSON.stringify(result, null, 2));
+  else printAnchorTable(result.model.file, options.threads, decodeThreads, options.runs, figures);
+  log(`results: ${path.relative(repoRoot, stem)}.json and .svg${options.updateDocs === true ? ", docs/bench.svg" : ""}`);
+
+  const anchor: AnchorBaseline = { against: "llama-server", date, llamaCppCommit: build.commit, model: modelFile, threads: options.threads, decodeThreads, runs: options.runs, ratios };
+  return checkOrUpdateBaseline(anchor, options, log);
+}
+
+function singleSequenceScenarios(options: AnchorOptions, scenarios: ReadonlySet<string>): ((sizer: PromptSizer) => Scenario)[] {
+  return [
+    ...(scenarios.has("decode") ? options.decodeContexts.map((context) => (sizer: PromptSizer) => decodeScenario(sizer, context, options.decodeTokens)) : []),
+    ...(scenarios.has("prefill") ? [(sizer: PromptSizer) => prefillScenario(sizer, options.prefillTokens)] : []),
+    ...(scenarios.has("claude-code") ? [() => claudeCodeScenario()] : []),
+  ];
+}
+
+/** Starts Pensieve, then llama-server, with the same settings; runs `work`; stops both; reports their peak RSS. */
+async function withServerPair(
+  build: LlamaServerBuild,
+  settings: ServerSettings,
+  options: AnchorOptions,
+  log: (line: string) => void,
+  work: (pair: { pensieve: BenchServer; llamaServer: BenchServer }) => Promise<void>,
+): Promise<{ group: ServerGroup; memory: FigureResult }> {
+  const label = `${settings.parallel} × ${settings.contextPerSequence}`;
+  log(`starting both servers: ${settings.parallel} sequence(s) × ${settings.contextPerSequence} tokens, ${settings.threads} threads (${settings.decodeThreads} decode)`);
+  const pensieve = await startPensieve(settings, options.pensieveChatFormat);
+  try {
+    const llamaServer = await startLlamaServer(build.binaryPath, settings, build.chatTemplatePath, modelShapes[options.shape].contextLength);
+    try {
+      await warmUp(pensieve);
+      await warmUp(llamaServer);
+      await work({ pensieve, llamaServer });
+      const megabytes = (bytes: number): Sample => ({ value: Math.round(bytes / 1_000_000) });
+      const memory = figureResult(
+        { id: `peak-rss@${settings.parallel}x${settings.contextPerSequence}`, label: `peak RSS, ${settings.parallel} × ${tokenCount(settings.contextPerSequence)} context`, unit: "MB", better: "lower" },
+        [megabytes(pensieve.peakRssBytes())],
+        [megabytes(llamaServer.peakRssBytes())],
+      );
+      const group = { label, settings, pensieveCommandLine: pensieve.commandLine, llamaServerCommandLine: llamaServer.commandLine, llamaServerFlashAttention: llamaServer.flashAttention };
+      return { group, memory };
+    } finally {
+      await llamaServer.stop();
+    }
+  } finally {
+    await pensieve.stop();
+  }
+}
+
+/** Pensieve run 1, llama-server run 1, Pensieve run 2, …; the medians of each figure. */
+async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer }, scenario: Scenario, runs: number, log: (line: string) => void): Promise<FigureResult[]> {
+  const samples = { pensieve: new Map<string, Sample[]>(), llamaServer: new Map<string, Sample[]>() };
+  for (let run = 0; run < runs; run += 1) {
+    for (const side of ["pensieve", "llamaServer"] as const) {
+      const measured = await scenario.run(pair[side], run);
+      for (const [id, sample] of Object.entries(measured)) samples[side].set(id, [...(samples[side].get(id) ?? []), sample]);
+    }
+    for (const figure of scenario.figures) {
+      const last = (side: "pensieve" | "llamaServer") => samples[side].get(figure.id)?.at(-1)?.value.toFixed(2) ?? "–";
+      log(`  ${figure.id} run ${run + 1}/${runs}: Pensieve ${last("pensieve")}, llama-server ${last("llamaServer")} ${figure.unit}`);
+    }
+  }
+  return scenario.figures.map((figure) => figureResult(figure, samples.pensieve.get(figure.id) ?? [], samples.llamaServer.get(figure.id) ?? []));
+}
+
+/** Every setting that could differ between the servers, and how each side was set. */
+function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups: readonly ServerGroup[]) {
+  const flashAttention = [...new Set(groups.map((group) => group.llamaServerFlashAttention ?? "not logged"))].join(", ");
+  return {
+    threads: "Pensieve --threads T --decode-threads D; llama-server --threads-batch T --threads D (D for one sequence's token-by-token decode, T for everything else, in both)",
+    context: "Pensieve --ctx-size C --parallel N (C per sequence); llama-server --ctx-size C×N --parallel N --no-kv-unified (C per slot)",
+    batch: `n_batch = n_ubatch = min(C × N, 512), node-llama-cpp's default (e.g. ${pensieveBatchSize({ contextPerSequence: options.contextSize, parallel: 1 })})`,
+    flashAttention: { pensieve: "auto (node-llama-cpp's default; resolved by the same llama.cpp code, not logged)", llamaServer: `auto, resolved: ${flashAttention}` },
+    kvCache: "f16 keys and values on both",
+    modelLoading: { pensieve: "read into memory, no mmap (Pensieve's CPU default)", llamaServer: "--load-mode none (no mmap)" },
+    promptCaching: {
+      pensieve: "each sequence reuses the prefix it holds; disk prompt cache off (--no-prompt-cache)",
+      llamaServer: "cache_prompt on (each slot reuses the prefix it holds); --cache-ram 0 (no RAM prompt cache); --cache-reuse 0 (no KV shifting)",
+    },
+    chatTemplate: `${path.basename(build.chatTemplatePath)} from llama.cpp ${build.commit.slice(0, 8)}: embedded in the GGUF for Pensieve (--chat-format ${options.pensieveChatFormat}), --jinja --chat-template-file for llama-server`,
+    sampling: "temperature 0 (greedy) in every request; seed 1 on both",
+    prompts: {
+      note: "not matched, by design: compare the figures' promptTokens",
+      pensieve:
+        "tools' input_schema converted to its grammar subset before rendering ($schema dropped, ranges moved into the description, optional properties nullable); the x-anthropic-billing-header system block dropped",
+      llamaServer: "tools' input_schema rendered as sent; the billing header kept with its cch= normalized",
+    },
+    trainingContext: "llama-server caps a slot at the model's training context; --override-kv llama.context_length only when the context asked for exceeds it (the tiny shape)",
+    memoryFitting: "Pensieve --memory-limit off; llama-server --fit off",
+    gpu: "CPU only: Pensieve --gpu cpu; llama-server built without GPU backends",
+    webUi: "llama-server --no-webui",
+    binaries: {
+      pensieve: "node-llama-cpp's prebuilt llama.cpp (CPU variant chosen at run time for this CPU)",
+      llamaServer: `built here from the same commit: cmake ${llamaServerCmakeFlags.join(" ")} (GGML_NATIVE default: -march=native)`,
+    },
+  };
+}
+
+async function checkOrUpdateBaseline(anchor: AnchorBaseline, options: AnchorOptions, log: (line: string) => void): Promise<number> {
+  if (options.check !== true && options.updateBaseline !== true) return 0;
+  const vocabulary = options.vocabulary === undefined ? "builtin" : path.basename(options.vocabulary, ".gguf").replace(/^ggml-vocab-/, "");
+  const baselinePath = path.join(repoRoot, "bench", "baselines", `regression-${vocabulary}.json`);
+  if (options.updateBaseline === true) {
+    await writeAnchorBaseline(baselinePath, anchor);
+    log(`anchor ratios written into ${path.relative(repoRoot, baselinePath)}`);
+    return 0;
+  }
+  const baseline = await readAnchorBaseline(baselinePath);
+  if (baseline === null) {
+    log(`${path.relative(repoRoot, baselinePath)} has no anchor ratios yet: run with --update-baseline once`);
+    return 1;
+  }
+  const mismatch = anchorMismatch(anchor, baseline);
+  if (mismatch !== null) {
+    log(`cannot compare: ${mismatch}`);
+    return 1;
+  }
+  const failures = compareAnchorRatios(anchor.ratios, baseline.ratios, options.anchorTolerance);
+  if (failures.length > 0) {
+    log(`Pensieve lost ground against llama-server:\n  ${failures.join("\n  ")}`);
+    return 1;
+  }
+  log("no ratio lost ground against the baseline");
+  return 0;
+}
