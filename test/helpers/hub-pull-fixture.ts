@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { pullModel, type PullModelOptions } from "../../src/models/pull-model.js";
 import { serveHubModel, type FakeHubModel } from "./fake-hugging-face-hub.js";
+import { readThrough } from "./read-through.js";
 import { startTestFileServer, type TestFileServer } from "./test-file-server.js";
 import { testModelPath } from "./test-models.js";
 
@@ -71,22 +72,7 @@ export function useHubPullFixture(options: HubPullFixtureOptions): HubPullFixtur
     home = undefined;
   });
 
-  return {
-    get modelBytes() {
-      return servers().modelBytes;
-    },
-    get modelSha256() {
-      return servers().modelSha256;
-    },
-    get hub() {
-      return servers().hub;
-    },
-    get cdn() {
-      return servers().cdn;
-    },
-    get home() {
-      return currentHome();
-    },
+  const actions: Pick<HubPullFixture, "freshRepository" | "serveTinyModel" | "pull" | "cdnGets"> = {
     freshRepository() {
       repositoryCount += 1;
       return `${options.repositoryPrefix}-${repositoryCount}-GGUF`;
@@ -104,4 +90,6 @@ export function useHubPullFixture(options: HubPullFixtureOptions): HubPullFixtur
         .map((request) => ({ range: request.headers.range }));
     },
   };
+  const withServers = readThrough(servers, ["modelBytes", "modelSha256", "hub", "cdn"], actions);
+  return readThrough(() => ({ home: currentHome() }), ["home"], withServers);
 }
