@@ -1,21 +1,5 @@
 import type Anthropic from "@anthropic-ai/sdk";
-
-const words =
-  "file path read write edit search pattern command shell output error result directory project code function test build run change review plan task agent tool user request response context token model cache prefix".split(
-    " ",
-  );
-
-/** Deterministic filler prose: the same text every run, so cached prefixes can match. */
-function prose(seed: number, characters: number): string {
-  let text = "";
-  let state = seed;
-  while (text.length < characters) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    text += `${words[state % words.length]} `;
-    if (state % 11 === 0) text += ". ";
-  }
-  return text.slice(0, characters);
-}
+import { deterministicProse } from "../test/fixtures/deterministic-prose.js";
 
 /**
  * A request shaped like Claude Code's (contract §10): a billing-header system block, a long agent prompt,
@@ -25,13 +9,13 @@ function prose(seed: number, characters: number): string {
 export function claudeCodeLikeRequest(question: string): Anthropic.MessageCreateParamsStreaming {
   const tools = Array.from({ length: 24 }, (_, index) => ({
     name: `Tool${index}`,
-    description: prose(index + 1, index === 0 ? 21_000 : 1_800),
+    description: deterministicProse(index + 1, index === 0 ? 21_000 : 1_800),
     input_schema: {
       $schema: "https://json-schema.org/draft/2020-12/schema",
       type: "object" as const,
       additionalProperties: false,
       properties: {
-        path: { type: "string", description: prose(100 + index, 200) },
+        path: { type: "string", description: deterministicProse(100 + index, 200) },
         limit: { type: "integer", minimum: 0, maximum: 9007199254740991 },
         offset: { type: "integer", exclusiveMinimum: 0, maximum: 9007199254740991 },
         mode: { type: "string", enum: ["fast", "careful"] },
@@ -45,12 +29,12 @@ export function claudeCodeLikeRequest(question: string): Anthropic.MessageCreate
     stream: true,
     system: [
       { type: "text", text: `x-anthropic-billing-header: cc_version=2.1.197; cc_entrypoint=cli; cch=${Math.random().toString(16).slice(2, 7)};` },
-      { type: "text", text: prose(7, 6_000), cache_control: { type: "ephemeral" } },
+      { type: "text", text: deterministicProse(7, 6_000), cache_control: { type: "ephemeral" } },
     ],
     tools,
     messages: [
-      { role: "user", content: [{ type: "text", text: prose(9, 1_500) }] },
-      { role: "system", content: prose(8, 6_000) } as unknown as Anthropic.MessageParam,
+      { role: "user", content: [{ type: "text", text: deterministicProse(9, 1_500) }] },
+      { role: "system", content: deterministicProse(8, 6_000) } as unknown as Anthropic.MessageParam,
       { role: "user", content: [{ type: "text", text: question, cache_control: { type: "ephemeral" } }] },
     ],
   };

@@ -1,14 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { rm } from "node:fs/promises";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GgufValue } from "../../src/models/gguf/gguf-value.js";
 import { inspectGguf } from "../../src/models/inspect-gguf.js";
 import { UnsafeModelFileError } from "../../src/models/unsafe-model-file-error.js";
 import { GgufLoadProbe, type GgufLoadOutcome } from "../helpers/gguf-load-probe.js";
-import { readGgufBase, writeMutatedGguf, type GgufBase, type GgufHeaderEdit, type MutatedTensorInfo } from "../helpers/mutated-gguf.js";
-import { testModelPath } from "../helpers/test-models.js";
+import type { GgufHeaderEdit, MutatedTensorInfo } from "../helpers/mutated-gguf.js";
+import { useMutatedGgufFiles } from "../helpers/mutated-gguf-files.js";
 import { wellFormedLayouts } from "../helpers/well-formed-layouts.js";
 
 // Every GGUF either is refused by inspectGguf with a reason, or loads in llama.cpp (or llama.cpp refuses it
@@ -21,26 +19,14 @@ const seed = Number(process.env["PENSIEVE_GGUF_FUZZ_SEED"] ?? 20_251_201);
 // Generous: the machine is shared; a load of the tiny model takes well under a second.
 const probeTimeoutMs = 60_000;
 
-let folder: string;
-let base: GgufBase;
+const ggufFiles = useMutatedGgufFiles("pensieve-gguf-fuzz-");
 let probe: GgufLoadProbe;
-let fileCount = 0;
-beforeAll(async () => {
-  folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-gguf-fuzz-"));
-  base = await readGgufBase(await testModelPath("tiny"));
+beforeAll(() => {
   probe = new GgufLoadProbe();
 });
 afterAll(async () => {
   await probe.close();
-  await rm(folder, { recursive: true, force: true });
 });
-
-async function mutated(edit: GgufHeaderEdit): Promise<string> {
-  fileCount += 1;
-  const filePath = path.join(folder, `case-${fileCount}.gguf`);
-  await writeMutatedGguf(base, filePath, edit);
-  return filePath;
-}
 
 function describeOutcome(outcome: GgufLoadOutcome): string {
   switch (outcome.outcome) {
@@ -58,7 +44,7 @@ function describeOutcome(outcome: GgufLoadOutcome): string {
 describe("well-formed layouts of every architecture whose shapes are checked", () => {
   it("pass the check and load in llama.cpp", { timeout: 300_000 }, async () => {
     for (const [name, edit] of wellFormedLayouts) {
-      const filePath = await mutated(edit);
+      const filePath = await ggufFiles.write(edit);
       await expect(inspectGguf(filePath), name).resolves.toBeDefined();
       expect(`${name}: ${describeOutcome(await probe.probe(filePath, probeTimeoutMs))}`).toBe(`${name}: loaded`);
     }
@@ -120,7 +106,7 @@ const metadataEdit: fc.Arbitrary<[string, GgufValue | undefined][]> = fc.oneof(
 
 const tensorTypes = fc.constantFrom(0, 1, 2, 8, 9, 12, 15, 20, 24, 26, 28, 30, 39, 41);
 const tensorEdit: fc.Arbitrary<[string, MutatedTensorInfo | undefined]> = fc.tuple(fc.nat(), fc.nat(8), tensorTypes, fc.boolean()).map(([pick, shapeKind, typeId, remove]) => {
-  const tensor = base.tensors[pick % base.tensors.length];
+  const tensor = ggufFiles.base.tensors[pick % ggufFiles.base.tensors.length];
   if (tensor === undefined) throw new Error("the tiny model has tensors");
   if (remove && shapeKind === 0) return [tensor.name, undefined];
   const [first = 1n, second = 1n] = tensor.dimensions;
@@ -150,7 +136,7 @@ describe("fuzzed headers of the tiny model", () => {
     const tally = { refused: 0, loaded: 0, failed: 0 };
     await fc.assert(
       fc.asyncProperty(headerEdit, async (edit) => {
-        const filePath = await mutated(edit);
+        const filePath = await ggufFiles.write(edit);
         try {
           const refusal = await inspectGguf(filePath).then(
             () => undefined,

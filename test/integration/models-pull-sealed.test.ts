@@ -1,56 +1,26 @@
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UnsafeCachePathError } from "../../src/models/cache/unsafe-cache-path-error.js";
 import { MalformedDigestError, parsePublishedSha256 } from "../../src/models/download/published-digest.js";
-import { pullModel, type PullEvent, type PullModelOptions } from "../../src/models/pull-model.js";
-import { serveHubModel } from "../helpers/fake-hugging-face-hub.js";
-import { startTestFileServer, type TestFileServer } from "../helpers/test-file-server.js";
-import { testModelPath } from "../helpers/test-models.js";
+import type { PullEvent } from "../../src/models/pull-model.js";
+import { useHubPullFixture } from "../helpers/hub-pull-fixture.js";
 
 // Pulls that must not install a file: one whose published digest cannot be read, and one whose way into the
 // cache is a symbolic link. Real files in a temporary home, the local fake hub and its "CDN".
 
-let modelBytes: Buffer;
-let modelSha256: string;
-let hub: TestFileServer;
-let cdn: TestFileServer;
-let home: string;
+const hubPull = useHubPullFixture({ homePrefix: "pensieve-pull-sealed-", repositoryPrefix: "sealed" });
+const { freshRepository, serveTinyModel, pull, cdnGets } = hubPull;
 let outside: string;
-let repositoryCount = 0;
 
-beforeAll(async () => {
-  modelBytes = await readFile(await testModelPath("tiny"));
-  modelSha256 = createHash("sha256").update(modelBytes).digest("hex");
-  [hub, cdn] = await Promise.all([startTestFileServer(), startTestFileServer()]);
-});
-afterAll(async () => {
-  await Promise.all([hub.close(), cdn.close()]);
-});
 beforeEach(async () => {
-  home = await mkdtemp(path.join(os.tmpdir(), "pensieve-pull-sealed-"));
   outside = await mkdtemp(path.join(os.tmpdir(), "pensieve-outside-"));
 });
 afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
   await rm(outside, { recursive: true, force: true });
 });
-
-function freshRepository(): string {
-  repositoryCount += 1;
-  return `sealed-${repositoryCount}-GGUF`;
-}
-
-function pull(spec: string, extra: Partial<PullModelOptions> = {}): ReturnType<typeof pullModel> {
-  return pullModel({ spec, home, hubUrl: hub.origin, ...extra });
-}
-
-function downloads(cdnPath: string): number {
-  return cdn.requests.filter((request) => request.path === cdnPath && request.method === "GET").length;
-}
 
 async function filesUnder(folder: string): Promise<string[]> {
   if (!existsSync(folder)) return [];
@@ -67,29 +37,29 @@ describe("a published digest", () => {
     ["empty", ""],
   ])("that is %s refuses the download, and nothing is fetched or installed", async (_name, digest) => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, advertisedSha256: digest });
+    const cdnPath = serveTinyModel(repository, { advertisedSha256: digest });
     const error = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MalformedDigestError);
     expect((error as Error).message).toMatch(/^refusing to download http:\/\/.*tiny-Q8_0\.gguf: its published sha256 \(X-Linked-Etag\) is ".*", not 64 hex digits \(optionally after "sha256:"\), so the file could not be verified$/);
-    expect(downloads(cdnPath)).toBe(0);
-    expect(await filesUnder(path.join(home, "models"))).toEqual([]);
+    expect(cdnGets(cdnPath)).toHaveLength(0);
+    expect(await filesUnder(path.join(hubPull.home, "models"))).toEqual([]);
   });
 
   it("written sha256:<hex> is verified like a bare one", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, advertisedSha256: `sha256:${modelSha256.toUpperCase()}` });
-    await expect(pull(`hf:acme/${repository}/tiny-Q8_0.gguf`)).resolves.toMatchObject({ sha256: modelSha256, verifiedAgainst: "hub" });
+    serveTinyModel(repository, { advertisedSha256: `sha256:${hubPull.modelSha256.toUpperCase()}` });
+    await expect(pull(`hf:acme/${repository}/tiny-Q8_0.gguf`)).resolves.toMatchObject({ sha256: hubPull.modelSha256, verifiedAgainst: "hub" });
   });
 
   it("that is missing still installs the file, checked by size, and says no sha256 was published", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, advertisedSha256: null });
+    serveTinyModel(repository, { advertisedSha256: null });
     const events: PullEvent[] = [];
     const pulled = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`, { onEvent: (event) => events.push(event) });
-    expect(pulled).toMatchObject({ sha256: modelSha256, alreadyCached: false });
+    expect(pulled).toMatchObject({ sha256: hubPull.modelSha256, alreadyCached: false });
     expect(pulled.verifiedAgainst).toBeUndefined();
     const resolved = events.find((event) => event.type === "resolved");
-    expect(resolved?.type === "resolved" && resolved.source).toMatchObject({ sizeBytes: modelBytes.length });
+    expect(resolved?.type === "resolved" && resolved.source).toMatchObject({ sizeBytes: hubPull.modelBytes.length });
     expect(resolved?.type === "resolved" && resolved.source.sha256).toBeUndefined();
   });
 
@@ -103,35 +73,35 @@ describe("a published digest", () => {
 describe("a symbolic link inside the cache", () => {
   it("to a folder outside is refused, and the pull writes nothing there", async () => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn });
-    await mkdir(path.join(home, "models", "hf"), { recursive: true });
-    await symlink(outside, path.join(home, "models", "hf", "acme"));
+    const cdnPath = serveTinyModel(repository);
+    await mkdir(path.join(hubPull.home, "models", "hf"), { recursive: true });
+    await symlink(outside, path.join(hubPull.home, "models", "hf", "acme"));
     const error = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnsafeCachePathError);
     expect((error as Error).message).toMatch(/models\/hf\/acme is a symbolic link: the model cache does not follow links/);
     expect(await filesUnder(outside)).toEqual([]);
-    expect(downloads(cdnPath)).toBe(0);
+    expect(cdnGets(cdnPath)).toHaveLength(0);
   });
 
   it("where the partial download goes is refused, and the file it points to is untouched", async () => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn });
+    const cdnPath = serveTinyModel(repository);
     const precious = path.join(outside, "precious.txt");
     await writeFile(precious, "do not overwrite");
-    const folder = path.join(home, "models", "hf", "acme", repository);
+    const folder = path.join(hubPull.home, "models", "hf", "acme", repository);
     await mkdir(folder, { recursive: true });
     await symlink(precious, path.join(folder, "tiny-Q8_0.gguf.partial"));
     await expect(pull(`hf:acme/${repository}/tiny-Q8_0.gguf`)).rejects.toThrow(/tiny-Q8_0\.gguf\.partial is a symbolic link/);
     expect(await readFile(precious, "utf8")).toBe("do not overwrite");
-    expect(downloads(cdnPath)).toBe(0);
+    expect(cdnGets(cdnPath)).toHaveLength(0);
   });
 
   it("as the model file itself is refused instead of being served as already downloaded", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn });
+    serveTinyModel(repository);
     const elsewhere = path.join(outside, "model.gguf");
-    await writeFile(elsewhere, modelBytes);
-    const folder = path.join(home, "models", "hf", "acme", repository);
+    await writeFile(elsewhere, hubPull.modelBytes);
+    const folder = path.join(hubPull.home, "models", "hf", "acme", repository);
     await mkdir(folder, { recursive: true });
     await symlink(elsewhere, path.join(folder, "tiny-Q8_0.gguf"));
     await expect(pull(`hf:acme/${repository}/tiny-Q8_0.gguf`)).rejects.toBeInstanceOf(UnsafeCachePathError);

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classifyAddress } from "../../src/models/download/address-class.js";
 import {
   DownloadHttpError,
@@ -14,51 +14,17 @@ import {
 import type { DownloadProgress } from "../../src/models/download/download-progress.js";
 import type { NetworkPolicy } from "../../src/models/download/network-policy.js";
 import { ModelSpecError } from "../../src/models/model-spec-error.js";
-import { pullModel, type PullEvent, type PullModelOptions } from "../../src/models/pull-model.js";
+import type { PullEvent } from "../../src/models/pull-model.js";
 import { UnsafeModelFileError } from "../../src/models/unsafe-model-file-error.js";
 import { serveHubModel } from "../helpers/fake-hugging-face-hub.js";
-import { testModelPath } from "../helpers/test-models.js";
+import { useHubPullFixture } from "../helpers/hub-pull-fixture.js";
 import { startTestFileServer, type TestFileServer } from "../helpers/test-file-server.js";
 
-let modelBytes: Buffer;
-let modelSha256: string;
-let hub: TestFileServer;
-let cdn: TestFileServer;
-let home: string;
-let repositoryCount = 0;
-
-beforeAll(async () => {
-  modelBytes = await readFile(await testModelPath("tiny"));
-  modelSha256 = createHash("sha256").update(modelBytes).digest("hex");
-  // Two servers on two ports: the hub redirects downloads to its "CDN", as huggingface.co does.
-  [hub, cdn] = await Promise.all([startTestFileServer(), startTestFileServer()]);
-});
-afterAll(async () => {
-  await Promise.all([hub.close(), cdn.close()]);
-});
-beforeEach(async () => {
-  home = await mkdtemp(path.join(os.tmpdir(), "pensieve-pull-"));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
-});
-
-/** A repository name no other test uses, so routes never collide. */
-function freshRepository(): string {
-  repositoryCount += 1;
-  return `tiny-${repositoryCount}-GGUF`;
-}
-
-function pull(spec: string, extra: Partial<PullModelOptions> = {}): ReturnType<typeof pullModel> {
-  return pullModel({ spec, home, hubUrl: hub.origin, ...extra });
-}
-
-function cdnGets(cdnPath: string): { range: string | undefined }[] {
-  return cdn.requests.filter((request) => request.path === cdnPath && request.method === "GET").map((request) => ({ range: request.headers.range }));
-}
+const hubPull = useHubPullFixture({ homePrefix: "pensieve-pull-", repositoryPrefix: "tiny" });
+const { freshRepository, serveTinyModel, pull, cdnGets } = hubPull;
 
 async function cacheFiles(): Promise<string[]> {
-  const folder = path.join(home, "models");
+  const folder = path.join(hubPull.home, "models");
   if (!existsSync(folder)) return [];
   return (await readdir(folder, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
 }
@@ -66,29 +32,22 @@ async function cacheFiles(): Promise<string[]> {
 describe("pullModel from a hub", () => {
   it("downloads through the CDN redirect, verifies the hub's size and sha256, and renames into the cache", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn });
+    serveTinyModel(repository);
     const progress: DownloadProgress[] = [];
 
     const pulled = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`, { onProgress: (update) => progress.push(update) });
 
-    expect(pulled.path).toBe(path.join(home, "models", "hf", "acme", repository, "tiny-Q8_0.gguf"));
-    expect(pulled).toMatchObject({ name: `hf/acme/${repository}/tiny-Q8_0.gguf`, sha256: modelSha256, verifiedAgainst: "hub", alreadyCached: false });
-    expect(pulled.summary).toMatchObject({ architecture: "llama", fileType: "Q8_0", contextLength: 4096, sizeBytes: modelBytes.length });
-    expect(createHash("sha256").update(await readFile(pulled.path)).digest("hex")).toBe(modelSha256);
+    expect(pulled.path).toBe(path.join(hubPull.home, "models", "hf", "acme", repository, "tiny-Q8_0.gguf"));
+    expect(pulled).toMatchObject({ name: `hf/acme/${repository}/tiny-Q8_0.gguf`, sha256: hubPull.modelSha256, verifiedAgainst: "hub", alreadyCached: false });
+    expect(pulled.summary).toMatchObject({ architecture: "llama", fileType: "Q8_0", contextLength: 4096, sizeBytes: hubPull.modelBytes.length });
+    expect(createHash("sha256").update(await readFile(pulled.path)).digest("hex")).toBe(hubPull.modelSha256);
     expect(await cacheFiles()).toEqual(["tiny-Q8_0.gguf"]); // no .partial, no .lock
-    expect(progress.at(-1)).toMatchObject({ done: true, downloadedBytes: modelBytes.length, totalBytes: modelBytes.length });
+    expect(progress.at(-1)).toMatchObject({ done: true, downloadedBytes: hubPull.modelBytes.length, totalBytes: hubPull.modelBytes.length });
   });
 
   it("picks the file of a quantisation from the repository's file list", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, {
-      owner: "acme",
-      repository,
-      listedFiles: ["README.md", "tiny-Q4_0.gguf", "tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf", "mmproj-tiny-Q8_0.gguf"],
-      file: "tiny-Q8_0.gguf",
-      bytes: modelBytes,
-      cdn,
-    });
+    serveTinyModel(repository, { listedFiles: ["README.md", "tiny-Q4_0.gguf", "tiny-Q4_K_M.gguf", "tiny-Q8_0.gguf", "mmproj-tiny-Q8_0.gguf"] });
     const pulled = await pull(`hf:acme/${repository}:q8_0`);
     expect(pulled.name).toBe(`hf/acme/${repository}/tiny-Q8_0.gguf`);
     await expect(pull(`hf:acme/${repository}:Q5_K_M`)).rejects.toThrow(/no GGUF file for quantisation Q5_K_M; files: tiny-Q4_0.gguf/);
@@ -96,19 +55,19 @@ describe("pullModel from a hub", () => {
 
   it("sends the token to the hub only, never to the CDN it redirects to", async () => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn });
+    const cdnPath = serveTinyModel(repository);
     await pull(`hf:acme/${repository}:Q8_0`, { token: "hf_secret" });
-    const hubRequests = hub.requests.filter((request) => request.path.includes(repository));
+    const hubRequests = hubPull.hub.requests.filter((request) => request.path.includes(repository));
     expect(hubRequests.map((request) => request.method)).toEqual(["GET", "HEAD", "GET"]); // listing, metadata, download
     for (const request of hubRequests) expect(request.headers.authorization).toBe("Bearer hf_secret");
-    const cdnRequests = cdn.requests.filter((request) => request.path === cdnPath);
+    const cdnRequests = hubPull.cdn.requests.filter((request) => request.path === cdnPath);
     expect(cdnRequests).toHaveLength(1);
     expect(cdnRequests[0]?.headers.authorization).toBeUndefined();
   });
 
   it("finds a pulled file in the cache the next time without downloading it again", async () => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn });
+    const cdnPath = serveTinyModel(repository);
     await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`);
     const again = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`);
     expect(again.alreadyCached).toBe(true);
@@ -119,10 +78,10 @@ describe("pullModel from a hub", () => {
 describe("resuming", () => {
   it("keeps the partial file when the connection drops, and the next pull completes it with a Range request", async () => {
     const repository = freshRepository();
-    const half = Math.floor(modelBytes.length / 2);
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, cdnBehaviour: { dropAfterBytes: half } });
+    const half = Math.floor(hubPull.modelBytes.length / 2);
+    const cdnPath = serveTinyModel(repository, { cdnBehaviour: { dropAfterBytes: half } });
     const spec = `hf:acme/${repository}/tiny-Q8_0.gguf`;
-    const partialPath = path.join(home, "models", "hf", "acme", repository, "tiny-Q8_0.gguf.partial");
+    const partialPath = path.join(hubPull.home, "models", "hf", "acme", repository, "tiny-Q8_0.gguf.partial");
 
     await expect(pull(spec, { resumeAttempts: 0 })).rejects.toBeInstanceOf(DownloadInterruptedError);
     const kept = (await stat(partialPath)).size;
@@ -131,7 +90,7 @@ describe("resuming", () => {
 
     const events: PullEvent[] = [];
     const pulled = await pull(spec, { resumeAttempts: 0, onEvent: (event) => events.push(event) });
-    expect(pulled.sha256).toBe(modelSha256);
+    expect(pulled.sha256).toBe(hubPull.modelSha256);
     expect(events).toContainEqual({ type: "resuming", fromBytes: kept });
     expect(cdnGets(cdnPath)).toEqual([{ range: undefined }, { range: `bytes=${kept}-` }]);
     expect(existsSync(partialPath)).toBe(false);
@@ -139,10 +98,10 @@ describe("resuming", () => {
 
   it("resumes by itself after a dropped connection", async () => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, cdnBehaviour: { dropAfterBytes: 100_000, dropTimes: 2 } });
+    const cdnPath = serveTinyModel(repository, { cdnBehaviour: { dropAfterBytes: 100_000, dropTimes: 2 } });
     const events: PullEvent[] = [];
     const pulled = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`, { onEvent: (event) => events.push(event) });
-    expect(pulled.sha256).toBe(modelSha256);
+    expect(pulled.sha256).toBe(hubPull.modelSha256);
     expect(events.filter((event) => event.type === "retrying").map((event) => event.type === "retrying" && event.attempt)).toEqual([1, 2]);
     const gets = cdnGets(cdnPath);
     expect(gets).toHaveLength(3);
@@ -151,23 +110,23 @@ describe("resuming", () => {
 
   it("restarts from byte 0 when the server answers a Range request with the wrong Content-Range", async () => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, cdnBehaviour: { wrongContentRange: true } });
-    const folder = path.join(home, "models", "hf", "acme", repository);
+    const cdnPath = serveTinyModel(repository, { cdnBehaviour: { wrongContentRange: true } });
+    const folder = path.join(hubPull.home, "models", "hf", "acme", repository);
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, "tiny-Q8_0.gguf.partial"), Buffer.alloc(1000, 0xee)); // junk that must not survive
     const pulled = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`);
-    expect(pulled.sha256).toBe(modelSha256);
+    expect(pulled.sha256).toBe(hubPull.modelSha256);
     expect(cdnGets(cdnPath)).toEqual([{ range: "bytes=1000-" }, { range: undefined }]);
   });
 
   it("starts over with the whole body when the server ignores the Range header", async () => {
     const repository = freshRepository();
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, cdnBehaviour: { ignoreRange: true } });
-    const folder = path.join(home, "models", "hf", "acme", repository);
+    const cdnPath = serveTinyModel(repository, { cdnBehaviour: { ignoreRange: true } });
+    const folder = path.join(hubPull.home, "models", "hf", "acme", repository);
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, "tiny-Q8_0.gguf.partial"), Buffer.alloc(1000, 0xee));
     const pulled = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`);
-    expect(pulled.sha256).toBe(modelSha256);
+    expect(pulled.sha256).toBe(hubPull.modelSha256);
     expect(cdnGets(cdnPath)).toEqual([{ range: "bytes=1000-" }]);
   });
 });
@@ -175,7 +134,7 @@ describe("resuming", () => {
 describe("verification", () => {
   it("deletes the download and says so when the sha256 does not match", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, advertisedSha256: "ab".repeat(32) });
+    serveTinyModel(repository, { advertisedSha256: "ab".repeat(32) });
     const error = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ModelIntegrityError);
     expect((error as ModelIntegrityError).check).toBe("sha256");
@@ -185,23 +144,23 @@ describe("verification", () => {
 
   it("deletes a body that ends early (cleanly, without an error) and says it is truncated", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, cdnBehaviour: { truncateTo: 5000 } });
+    serveTinyModel(repository, { cdnBehaviour: { truncateTo: 5000 } });
     const error = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ModelIntegrityError);
-    expect((error as Error).message).toMatch(new RegExp(`wrong size: expected ${modelBytes.length} bytes, got 5000 \\(truncated or changed\\)`));
+    expect((error as Error).message).toMatch(new RegExp(`wrong size: expected ${hubPull.modelBytes.length} bytes, got 5000 \\(truncated or changed\\)`));
     expect(await cacheFiles()).toEqual([]);
   });
 
   it("refuses a body whose announced size differs from the hub's before writing it", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, advertisedSize: 1234 });
+    serveTinyModel(repository, { advertisedSize: 1234 });
     await expect(pull(`hf:acme/${repository}/tiny-Q8_0.gguf`)).rejects.toThrow(/expected 1234 bytes, got 644448 \(announced by the server\)/);
     expect(await cacheFiles()).toEqual([]);
   });
 
   it("deletes a download that is not a GGUF file, with the reason", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "page.gguf", bytes: Buffer.from("<!doctype html><title>Sign in</title>"), cdn });
+    serveHubModel(hubPull.hub, { owner: "acme", repository, file: "page.gguf", bytes: Buffer.from("<!doctype html><title>Sign in</title>"), cdn: hubPull.cdn });
     const error = await pull(`hf:acme/${repository}/page.gguf`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnsafeModelFileError);
     expect((error as Error).message).toMatch(/not a GGUF file: it starts with "<!do".*; the download was deleted/);
@@ -219,7 +178,7 @@ describe("HTTP errors", () => {
 
   it("asks for HF_TOKEN on a 401, and says the token was refused when one was sent", async () => {
     const repository = freshRepository();
-    hub.route(`/acme/${repository}/resolve/main/gated.gguf`, { kind: "status", status: 401, headers: { "x-error-message": "Access to model acme/gated is restricted." } });
+    hubPull.hub.route(`/acme/${repository}/resolve/main/gated.gguf`, { kind: "status", status: 401, headers: { "x-error-message": "Access to model acme/gated is restricted." } });
     await expect(pull(`hf:acme/${repository}/gated.gguf`)).rejects.toThrow(
       /401 Unauthorized from .*: this repository needs a Hugging Face token: set HF_TOKEN .*\(Access to model acme\/gated is restricted\.\)/,
     );
@@ -232,10 +191,10 @@ describe("concurrent pulls of one file", () => {
     const repository = freshRepository();
     let release = (): void => undefined;
     const hold = new Promise<void>((resolve) => (release = resolve));
-    const cdnPath = serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn, cdnBehaviour: { holdAfterBytes: 50_000, hold } });
+    const cdnPath = serveTinyModel(repository, { cdnBehaviour: { holdAfterBytes: 50_000, hold } });
     const spec = `hf:acme/${repository}/tiny-Q8_0.gguf`;
 
-    const firstGet = cdn.nextRequest(cdnPath);
+    const firstGet = hubPull.cdn.nextRequest(cdnPath);
     const first = pull(spec);
     await firstGet; // the first pull holds the lock and is mid-body
     let waiting = (): void => undefined;
@@ -245,21 +204,21 @@ describe("concurrent pulls of one file", () => {
     release();
 
     const [one, two] = await Promise.all([first, second]);
-    expect(one).toMatchObject({ alreadyCached: false, sha256: modelSha256 });
+    expect(one).toMatchObject({ alreadyCached: false, sha256: hubPull.modelSha256 });
     expect(two).toMatchObject({ alreadyCached: true, path: one.path });
     expect(cdnGets(cdnPath)).toHaveLength(1);
-    expect(createHash("sha256").update(await readFile(one.path)).digest("hex")).toBe(modelSha256);
+    expect(createHash("sha256").update(await readFile(one.path)).digest("hex")).toBe(hubPull.modelSha256);
     expect(await cacheFiles()).toEqual(["tiny-Q8_0.gguf"]);
   });
 
   it("takes over a lock left by a process that no longer exists", async () => {
     const repository = freshRepository();
-    serveHubModel(hub, { owner: "acme", repository, file: "tiny-Q8_0.gguf", bytes: modelBytes, cdn });
-    const folder = path.join(home, "models", "hf", "acme", repository);
+    serveTinyModel(repository);
+    const folder = path.join(hubPull.home, "models", "hf", "acme", repository);
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, "tiny-Q8_0.gguf.lock"), JSON.stringify({ pid: 2 ** 30, host: os.hostname() }));
     const pulled = await pull(`hf:acme/${repository}/tiny-Q8_0.gguf`);
-    expect(pulled.sha256).toBe(modelSha256);
+    expect(pulled.sha256).toBe(hubPull.modelSha256);
   });
 });
 
@@ -267,13 +226,13 @@ describe("URL safety", () => {
   it("follows up to 5 redirects and refuses a sixth", async () => {
     const repository = freshRepository();
     const target = `/${repository}/model.gguf`;
-    hub.route(target, { kind: "file", bytes: modelBytes });
+    hubPull.hub.route(target, { kind: "file", bytes: hubPull.modelBytes });
     for (let index = 0; index < 6; index++) {
-      hub.route(`/${repository}/hop${index}.gguf`, { kind: "redirect", location: index === 5 ? target : `/${repository}/hop${index + 1}.gguf` });
+      hubPull.hub.route(`/${repository}/hop${index}.gguf`, { kind: "redirect", location: index === 5 ? target : `/${repository}/hop${index + 1}.gguf` });
     }
-    const five = await pull(`${hub.origin}/${repository}/hop1.gguf`);
-    expect(five.name).toBe(`url/127.0.0.1-${new URL(hub.origin).port}/hop1.gguf`);
-    const error = await pull(`${hub.origin}/${repository}/hop0.gguf`).catch((caught: unknown) => caught);
+    const five = await pull(`${hubPull.hub.origin}/${repository}/hop1.gguf`);
+    expect(five.name).toBe(`url/127.0.0.1-${new URL(hubPull.hub.origin).port}/hop1.gguf`);
+    const error = await pull(`${hubPull.hub.origin}/${repository}/hop0.gguf`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnsafeUrlError);
     expect((error as Error).message).toMatch(/more than 5 redirects/);
   });
@@ -297,7 +256,7 @@ describe("URL safety", () => {
     });
 
     it.each([
-      ["a loopback address", () => `${hub.origin}/secret.gguf`, /a redirect from a public address to a loopback address \(127\.0\.0\.1\) is refused/],
+      ["a loopback address", () => `${hubPull.hub.origin}/secret.gguf`, /a redirect from a public address to a loopback address \(127\.0\.0\.1\) is refused/],
       ["a private address", () => "https://10.1.2.3/secret.gguf", /to a private address \(10\.1\.2\.3\)/],
       ["a name that resolves to a private address", () => "https://internal.example/secret.gguf", /to a private address \(192\.168\.1\.20\)/],
       ["a link-local address", () => "https://169.254.169.254/latest/meta-data.gguf", /to a link-local address/],
@@ -305,19 +264,19 @@ describe("URL safety", () => {
     ])("refuses a redirect to %s before connecting", async (_name, location, message) => {
       const source = `/${freshRepository()}.gguf`;
       publicServer.route(source, { kind: "redirect", location: location() });
-      hub.route("/secret.gguf", { kind: "file", bytes: modelBytes });
-      const before = hub.requests.length;
+      hubPull.hub.route("/secret.gguf", { kind: "file", bytes: hubPull.modelBytes });
+      const before = hubPull.hub.requests.length;
       const error = await pull(`${publicServer.origin}${source}`, { policy }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UnsafeUrlError);
       expect((error as Error).message).toMatch(message);
-      expect(hub.requests.length).toBe(before);
+      expect(hubPull.hub.requests.length).toBe(before);
       expect(await cacheFiles()).toEqual([]);
     });
 
     it("allows a redirect from public to public", async () => {
       publicServer.route("/from.gguf", { kind: "redirect", location: "/to.gguf" });
-      publicServer.route("/to.gguf", { kind: "file", bytes: modelBytes });
-      expect((await pull(`${publicServer.origin}/from.gguf`, { policy })).sha256).toBe(modelSha256);
+      publicServer.route("/to.gguf", { kind: "file", bytes: hubPull.modelBytes });
+      expect((await pull(`${publicServer.origin}/from.gguf`, { policy })).sha256).toBe(hubPull.modelSha256);
     });
 
     it("refuses plain http:// to anything but this machine", async () => {
@@ -340,9 +299,9 @@ describe("URL safety", () => {
 
   it("refuses a file name from the hub's listing that would leave the cache", async () => {
     const repository = freshRepository();
-    hub.route(`/api/models/acme/${repository}`, { kind: "json", body: { siblings: [{ rfilename: "../../../../evil-Q8_0.gguf" }] } });
+    hubPull.hub.route(`/api/models/acme/${repository}`, { kind: "json", body: { siblings: [{ rfilename: "../../../../evil-Q8_0.gguf" }] } });
     await expect(pull(`hf:acme/${repository}:Q8_0`)).rejects.toThrow(/not a safe file path inside a repository/);
     expect(await cacheFiles()).toEqual([]);
-    expect(existsSync(path.join(home, "evil-Q8_0.gguf"))).toBe(false);
+    expect(existsSync(path.join(hubPull.home, "evil-Q8_0.gguf"))).toBe(false);
   });
 });

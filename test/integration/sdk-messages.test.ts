@@ -1,19 +1,14 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { scriptedSentence } from "../../src/models/generator/make-model.js";
 import { checkStreamGrammar } from "../helpers/stream-grammar.js";
-import { startTestServer, type TestServer } from "../helpers/servers/index.js";
-import { testModelPath } from "../helpers/test-models.js";
+import { useTestServer } from "../helpers/servers/index.js";
 
 const user = (text: string) => [{ role: "user" as const, content: text }];
 const allowedStopReasons = ["end_turn", "max_tokens", "stop_sequence", "model_context_window_exceeded"];
 
 describe("official SDK against the real server (scripted model: exact answers)", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(await testModelPath("scripted"));
-  });
-  afterAll(async () => server?.close());
+  const server = useTestServer("scripted");
 
   it("messages.create returns the model's exact sentence and end_turn", async () => {
     const message = await server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 100, messages: user("Hi there") });
@@ -80,11 +75,7 @@ describe("official SDK against the real server (scripted model: exact answers)",
 });
 
 describe("official SDK against the real server (random-weight tiny model)", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(await testModelPath("tiny"), { contextSize: 512 });
-  });
-  afterAll(async () => server?.close());
+  const server = useTestServer("tiny", { contextSize: 512 });
 
   it("raw stream iteration follows the event grammar", async () => {
     const stream = await server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 16, stream: true, messages: user("Hello") });

@@ -1,25 +1,16 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { claudeCodeLikeRequest } from "../../bench/claude-code-like-request.js";
 import { checkStreamGrammar } from "../helpers/stream-grammar.js";
-import { startTestServer, type TestServer } from "../helpers/servers/index.js";
-import { testModelPath } from "../helpers/test-models.js";
+import { strictTool } from "../helpers/strict-tool.js";
+import { useTestServer } from "../helpers/servers/index.js";
 
-const weatherTool: Anthropic.Tool = {
-  name: "get_weather",
-  description: "Current weather for a city.",
-  input_schema: {
-    type: "object",
-    properties: {
-      // An enum, not a free string: a random-weight model rarely closes a free string within max_tokens.
-      city: { type: "string", enum: ["Paris", "London", "Tokyo"], description: "City name" },
-      days: { type: "integer", minimum: 1, maximum: 7 },
-      unit: { type: "string", enum: ["celsius", "fahrenheit"] },
-    },
-    required: ["city", "days", "unit"],
-    additionalProperties: false,
-  },
-};
+const weatherTool = strictTool("get_weather", "Current weather for a city.", {
+  // An enum, not a free string: a random-weight model rarely closes a free string within max_tokens.
+  city: { type: "string", enum: ["Paris", "London", "Tokyo"], description: "City name" },
+  days: { type: "integer", minimum: 1, maximum: 7 },
+  unit: { type: "string", enum: ["celsius", "fahrenheit"] },
+});
 const timeTool: Anthropic.Tool = {
   name: "get_time",
   description: "Current time in a time zone.",
@@ -40,11 +31,7 @@ function expectValidWeatherInput(input: unknown): void {
 const ask = [{ role: "user" as const, content: "What is the weather in Paris?" }];
 
 describe("tools through the official SDK (random-weight model, ChatML format)", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(await testModelPath("tiny"), { contextSize: 8192 });
-  });
-  afterAll(async () => server?.close());
+  const server = useTestServer("tiny", { contextSize: 8192 });
 
   it("tool_choice tool: a tool_use block for that tool, input valid against its schema, stop_reason tool_use", async () => {
     const message = await server.client.messages.create({

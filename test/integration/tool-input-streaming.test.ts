@@ -1,45 +1,18 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkStreamGrammar } from "../helpers/stream-grammar.js";
-import { startTestServer, type TestServer } from "../helpers/servers/index.js";
-import { testModelPath } from "../helpers/test-models.js";
+import { strictTool } from "../helpers/strict-tool.js";
+import { useTestServer, type SuiteServer } from "../helpers/servers/index.js";
 
 /** Closes within a few tokens: enums and a bounded integer. */
-const weatherTool: Anthropic.Tool = {
-  name: "get_weather",
-  description: "Current weather for a city.",
-  input_schema: {
-    type: "object",
-    properties: {
-      city: { type: "string", enum: ["Paris", "London", "Tokyo"] },
-      days: { type: "integer", minimum: 1, maximum: 7 },
-    },
-    required: ["city", "days"],
-    additionalProperties: false,
-  },
-};
+const weatherTool = strictTool("get_weather", "Current weather for a city.", {
+  city: { type: "string", enum: ["Paris", "London", "Tokyo"] },
+  days: { type: "integer", minimum: 1, maximum: 7 },
+});
 /** A short value, then a free string, which a random-weight model almost never closes: its calls are cut. */
-const noteTool: Anthropic.Tool = {
-  name: "note",
-  description: "Writes a note.",
-  input_schema: {
-    type: "object",
-    properties: { title: { type: "string", enum: ["todo", "idea"] }, text: { type: "string" } },
-    required: ["title", "text"],
-    additionalProperties: false,
-  },
-};
+const noteTool = strictTool("note", "Writes a note.", { title: { type: "string", enum: ["todo", "idea"] }, text: { type: "string" } });
 /** Claude Code's Write: free strings only. */
-const writeTool: Anthropic.Tool = {
-  name: "Write",
-  description: "Writes a file to the local filesystem.",
-  input_schema: {
-    type: "object",
-    properties: { file_path: { type: "string" }, content: { type: "string" } },
-    required: ["file_path", "content"],
-    additionalProperties: false,
-  },
-};
+const writeTool = strictTool("Write", "Writes a file to the local filesystem.", { file_path: { type: "string" }, content: { type: "string" } });
 
 const requests = 18;
 type Body = Anthropic.MessageCreateParamsNonStreaming;
@@ -68,7 +41,7 @@ interface StreamedReply {
   readonly calls: { name: string; deltas: string[] }[];
 }
 
-async function stream(server: TestServer, body: Body, headers: Record<string, string> = {}): Promise<StreamedReply> {
+async function stream(server: SuiteServer, body: Body, headers: Record<string, string> = {}): Promise<StreamedReply> {
   const events: Anthropic.RawMessageStreamEvent[] = [];
   for await (const event of await server.client.messages.create({ ...body, stream: true }, { headers })) events.push(event);
   const calls: { name: string; deltas: string[] }[] = [];
@@ -99,11 +72,7 @@ function expectValidInput(name: string, input: unknown): void {
 }
 
 describe("tool input streaming on the real engine (random-weight model, tool_choice any, small max_tokens)", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(await testModelPath("tiny"), { contextSize: 4096 });
-  });
-  afterAll(async () => server?.close());
+  const server = useTestServer("tiny", { contextSize: 4096 });
 
   it("streams every call's block as soon as its name is known; a cut call ends with max_tokens and valid JSON", async () => {
     let cut = 0;

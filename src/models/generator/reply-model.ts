@@ -1,10 +1,10 @@
 import type { GgufTensor } from "../gguf/gguf-tensor.js";
 import type { GgufValue } from "../gguf/gguf-value.js";
 import { appendDuplicateByteTokens } from "./duplicate-byte-tokens.js";
+import { chainModelShape } from "./chain-model-shape.js";
 import { filledTensorChunks } from "./filled-tensor-chunks.js";
 import { llamaModelMetadata } from "./llama-model-metadata.js";
 import { llamaTensorLayout } from "./llama-tensor-layout.js";
-import type { ModelShape } from "./model-shapes.js";
 import { ggufFileTypes } from "./model-weight-type.js";
 import type { ReplyScript } from "./render-reply-script.js";
 import { sparseQ4ZeroChunks } from "./sparse-tensor-chunks.js";
@@ -65,17 +65,7 @@ export function replyModelContents(base: Vocabulary, script: ReplyScript): Reply
     outputColumns.set(to, [...(outputColumns.get(to) ?? []), dimension]);
   }
 
-  const shape: ModelShape = {
-    embeddingLength: hiddenSize,
-    blockCount: 1,
-    headCount: hiddenSize / headDimension,
-    headCountKv: hiddenSize / headDimension,
-    feedForwardLength: hiddenSize,
-    contextLength: 131072,
-    tiedEmbeddings: false,
-    ropeFrequencyBase: 10000,
-    rmsNormEpsilon: 1e-5,
-  };
+  const shape = chainModelShape(hiddenSize, headDimension);
   const tensors = llamaTensorLayout(shape, vocabulary.size).map((slot): GgufTensor => {
     const elementCount = slot.dimensions.reduce((product, dimension) => product * dimension, 1);
     if (slot.role === "norm") return { ...slot, type: "f32", data: () => filledTensorChunks("f32", elementCount, 1) };

@@ -1,11 +1,11 @@
 import type { GgufTensor } from "../gguf/gguf-tensor.js";
 import type { GgufValue } from "../gguf/gguf-value.js";
 import { builtinByteTokenId, builtinTokenIds, createBuiltinVocabulary, type BuiltinVocabulary } from "./builtin-vocabulary.js";
+import { chainModelShape } from "./chain-model-shape.js";
 import { denseTensorChunks } from "./dense-tensor-chunks.js";
 import { filledTensorChunks } from "./filled-tensor-chunks.js";
 import { llamaModelMetadata } from "./llama-model-metadata.js";
 import { llamaTensorLayout } from "./llama-tensor-layout.js";
-import type { ModelShape } from "./model-shapes.js";
 import { ggufFileTypes } from "./model-weight-type.js";
 
 /** What the demo model says, whatever it is asked. */
@@ -45,17 +45,7 @@ export function scriptedModelContents(sentence: string = scriptedSentence): Scri
   }
 
   const hiddenSize = Math.max(minimumHiddenSize, Math.ceil(chain.length / headDimension) * headDimension);
-  const shape: ModelShape = {
-    embeddingLength: hiddenSize,
-    blockCount: 1,
-    headCount: hiddenSize / headDimension,
-    headCountKv: hiddenSize / headDimension,
-    feedForwardLength: hiddenSize,
-    contextLength: 131072,
-    tiedEmbeddings: false,
-    ropeFrequencyBase: 10000,
-    rmsNormEpsilon: 1e-5,
-  };
+  const shape = chainModelShape(hiddenSize, headDimension);
   const embedding = new Float32Array(hiddenSize * vocabulary.size);
   const output = new Float32Array(hiddenSize * vocabulary.size);
   for (const [position, tokenId] of chain.entries()) {

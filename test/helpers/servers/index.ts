@@ -5,7 +5,7 @@
  *   tests); `listenOnLoopback(app)` puts such an app on a real socket when the socket itself is under test.
  * - `withEngine`: the real engine, no HTTP.
  * - `startTestServer`: the real engine behind the real app on a loopback port, with an SDK client (integration
- *   tests, the bench).
+ *   tests, the bench); `useTestServer` starts one for a whole suite and closes it after.
  * - `startInProcess`: `pensieve start` itself in process through `runServer`, its process faked by
  *   `RecordingStartIo` (flags, banner, signals and exit codes, counted for coverage).
  * - `spawnServer`: the real CLI in its own process (real signals, the memory relaunch, its memory apart).
@@ -16,4 +16,5 @@ export { startPageServer, type PageServer } from "./page-server.js";
 export { processMemory, servingPid, spawnServer, type SpawnedServer } from "./spawn-server.js";
 export { parseStartFlags, RecordingStartIo, startInProcess, startProgram, type StartedInProcess } from "./start-in-process.js";
 export { startTestServer, type TestServer, type TestServerOptions } from "./start-test-server.js";
+export { useTestServer, type SuiteServer } from "./use-test-server.js";
 export { withEngine } from "./with-engine.js";

@@ -1,33 +1,19 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Command, CommanderError } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { registerMakeModelCommand } from "../../../src/cli/commands/make-model-command.js";
+import { CommanderError } from "commander";
+import { describe, expect, it, vi } from "vitest";
 import { readGgufMetadata } from "../../../src/models/gguf/gguf-metadata-reader.js";
-
-/** The command on a program that throws instead of exiting and keeps what it would print. */
-function program() {
-  const output = { out: "", err: "" };
-  const root = new Command()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => (output.out += text), writeErr: (text) => (output.err += text) });
-  registerMakeModelCommand(root);
-  return { root, output };
-}
+import { makeModelProgram } from "../../helpers/make-model-program.js";
+import { useTemporaryFolder } from "../../helpers/temporary-folder.js";
 
 describe("pensieve make-model", () => {
-  let folder: string;
-  beforeAll(async () => {
-    folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-make-model-"));
-  });
-  afterAll(async () => rm(folder, { recursive: true, force: true }));
+  const folder = useTemporaryFolder("pensieve-make-model-");
 
   it("writes a tiny random model and prints its size", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {
-      const outputPath = path.join(folder, "tiny.gguf");
-      await program().root.parseAsync(["make-model", "--shape", "tiny", "--type", "q4_0", "--seed", "7", "-o", outputPath], { from: "user" });
+      const outputPath = path.join(folder.path, "tiny.gguf");
+      await makeModelProgram().root.parseAsync(["make-model", "--shape", "tiny", "--type", "q4_0", "--seed", "7", "-o", outputPath], { from: "user" });
       const { metadata } = await readGgufMetadata(outputPath);
       expect(metadata.get("general.architecture")).toEqual({ type: "string", value: "llama" });
       expect(log.mock.calls[0]?.[0]).toMatch(/tiny\.gguf: [\d.]+ KiB, \d+ tensors, \d+ tokens, in [\d.]+ s$/);
@@ -39,10 +25,10 @@ describe("pensieve make-model", () => {
   it("writes the scripted model with its own sentence, --sentence implying --scripted", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {
-      const outputPath = path.join(folder, "scripted.gguf");
-      await program().root.parseAsync(["make-model", "--sentence", "Only this.", "-o", outputPath], { from: "user" });
+      const outputPath = path.join(folder.path, "scripted.gguf");
+      await makeModelProgram().root.parseAsync(["make-model", "--sentence", "Only this.", "-o", outputPath], { from: "user" });
       expect((await readFile(outputPath)).subarray(0, 4).toString("latin1")).toBe("GGUF");
-      await program().root.parseAsync(["make-model", "--scripted", "-o", path.join(folder, "demo.gguf")], { from: "user" });
+      await makeModelProgram().root.parseAsync(["make-model", "--scripted", "-o", path.join(folder.path, "demo.gguf")], { from: "user" });
       expect(log).toHaveBeenCalledTimes(2);
     } finally {
       log.mockRestore();
@@ -52,7 +38,7 @@ describe("pensieve make-model", () => {
   it("prints a MiB size for a larger model", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {
-      await program().root.parseAsync(["make-model", "--type", "f16", "-o", path.join(folder, "f16.gguf")], { from: "user" });
+      await makeModelProgram().root.parseAsync(["make-model", "--type", "f16", "-o", path.join(folder.path, "f16.gguf")], { from: "user" });
       expect(log.mock.calls[0]?.[0]).toMatch(/ [\d.]+ MiB, /);
     } finally {
       log.mockRestore();
@@ -60,25 +46,25 @@ describe("pensieve make-model", () => {
   });
 
   it("reports a bad vocabulary file as one usage error line", async () => {
-    const vocabularyPath = path.join(folder, "not-a-vocabulary.gguf");
+    const vocabularyPath = path.join(folder.path, "not-a-vocabulary.gguf");
     await writeFile(vocabularyPath, "not a gguf file");
-    const { root, output } = program();
-    const failure = root.parseAsync(["make-model", "--vocab", vocabularyPath, "-o", path.join(folder, "never.gguf")], { from: "user" });
+    const { root, output } = makeModelProgram();
+    const failure = root.parseAsync(["make-model", "--vocab", vocabularyPath, "-o", path.join(folder.path, "never.gguf")], { from: "user" });
     await expect(failure).rejects.toBeInstanceOf(CommanderError);
     expect(output.err).toMatch(/^error: /);
     expect(output.err.trim().split("\n")).toHaveLength(1);
   });
 
   it.each(["-1", "1.5", "4294967296", "seven"])("refuses the seed %s", async (seed) => {
-    const { root, output } = program();
-    await expect(root.parseAsync(["make-model", "--seed", seed, "-o", path.join(folder, "x.gguf")], { from: "user" })).rejects.toBeInstanceOf(
+    const { root, output } = makeModelProgram();
+    await expect(root.parseAsync(["make-model", "--seed", seed, "-o", path.join(folder.path, "x.gguf")], { from: "user" })).rejects.toBeInstanceOf(
       CommanderError,
     );
     expect(output.err).toContain("expected an integer from 0 to 4294967295");
   });
 
   it("refuses an unknown shape and requires --output", async () => {
-    await expect(program().root.parseAsync(["make-model", "--shape", "huge", "-o", "x.gguf"], { from: "user" })).rejects.toThrow(/huge/);
-    await expect(program().root.parseAsync(["make-model"], { from: "user" })).rejects.toThrow(/--output/);
+    await expect(makeModelProgram().root.parseAsync(["make-model", "--shape", "huge", "-o", "x.gguf"], { from: "user" })).rejects.toThrow(/huge/);
+    await expect(makeModelProgram().root.parseAsync(["make-model"], { from: "user" })).rejects.toThrow(/--output/);
   });
 });

@@ -1,28 +1,14 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Command, CommanderError } from "commander";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerMakeModelCommand } from "../../../src/cli/commands/make-model-command.js";
-
-/** The command on a program that throws instead of exiting and keeps what it would print. */
-function program() {
-  const output = { out: "", err: "" };
-  const root = new Command()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => (output.out += text), writeErr: (text) => (output.err += text) });
-  registerMakeModelCommand(root);
-  return { root, output };
-}
+import { CommanderError } from "commander";
+import { describe, expect, it } from "vitest";
+import { makeModelProgram } from "../../helpers/make-model-program.js";
+import { useTemporaryFolder } from "../../helpers/temporary-folder.js";
 
 // The successful run (which starts llama.cpp) is in test/integration/reply-model.test.ts.
 describe("pensieve make-model --reply-file", () => {
-  let folder: string;
-  beforeAll(async () => {
-    folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-make-model-reply-"));
-  });
-  afterAll(async () => rm(folder, { recursive: true, force: true }));
+  const folder = useTemporaryFolder("pensieve-make-model-reply-");
 
   it.each([
     ["missing.json", undefined, /^error: cannot read the reply file .*missing\.json: ENOENT$/],
@@ -34,10 +20,10 @@ describe("pensieve make-model --reply-file", () => {
       /^error: the reply file .*bad-tool\.json: block 0: "input" must be a JSON object$/,
     ],
   ])("reports a bad reply file (%s) as one usage error line, and writes nothing", async (name, content, message) => {
-    const replyFile = path.join(folder, name);
+    const replyFile = path.join(folder.path, name);
     if (content !== undefined) await writeFile(replyFile, content);
-    const outputPath = path.join(folder, `${name}.gguf`);
-    const { root, output } = program();
+    const outputPath = path.join(folder.path, `${name}.gguf`);
+    const { root, output } = makeModelProgram();
     const failure = root.parseAsync(["make-model", "--reply-file", replyFile, "-o", outputPath], { from: "user" });
     await expect(failure).rejects.toBeInstanceOf(CommanderError);
     expect(output.err.trim()).toMatch(message);
@@ -48,8 +34,8 @@ describe("pensieve make-model --reply-file", () => {
   it.each([["--scripted"], ["--sentence", "Hi"], ["--shape", "tiny"], ["--type", "f16"], ["--seed", "2"]])(
     "refuses %s together with --reply-file",
     async (...option) => {
-      const { root, output } = program();
-      const argumentList = ["make-model", "--reply-file", "reply.json", ...option, "-o", path.join(folder, "x.gguf")];
+      const { root, output } = makeModelProgram();
+      const argumentList = ["make-model", "--reply-file", "reply.json", ...option, "-o", path.join(folder.path, "x.gguf")];
       const failure = root.parseAsync(argumentList, { from: "user" });
       await expect(failure).rejects.toBeInstanceOf(CommanderError);
       expect(output.err).toMatch(/--reply-file .* cannot be used with option/);

@@ -1,16 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonObjectScanner, type ScanEvent } from "../../../src/engine/tool-input/json-object-scanner.js";
+import { cutAt } from "../../helpers/cut-at.js";
 
 function scan(chunks: readonly string[]): ScanEvent[] {
   const scanner = new JsonObjectScanner();
   return chunks.flatMap((chunk) => scanner.feed(chunk));
-}
-
-/** `text` cut at the given positions. */
-function cutAt(text: string, positions: readonly number[]): string[] {
-  const points = [...new Set(positions.map((position) => position % (text.length + 1)))].sort((first, second) => first - second);
-  return [0, ...points].map((start, index) => text.slice(start, points[index] ?? text.length));
 }
 
 describe("JsonObjectScanner", () => {

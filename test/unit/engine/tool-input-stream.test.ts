@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ToolInputStream } from "../../../src/engine/tool-input/tool-input-stream.js";
 import { repairToolInput } from "../../../src/engine/tool-schema/repair-tool-input.js";
+import { cutAt } from "../../helpers/cut-at.js";
 
 /** Claude Code's Read and Write, as the grammar fills them: every property present, optional ones possibly null. */
 const readSchema = {
@@ -23,11 +24,6 @@ const writeSchema = {
 /** Feeds the chunks, as node-llama-cpp's params chunks (with its blank-line end), and records what is sent after each. */
 function streamChunks(stream: ToolInputStream, chunks: readonly string[]): string[] {
   return chunks.map((chunk) => stream.push(chunk));
-}
-
-function cutAt(text: string, positions: readonly number[]): string[] {
-  const points = [...new Set(positions.map((position) => position % (text.length + 1)))].sort((first, second) => first - second);
-  return [0, ...points].map((start, index) => text.slice(start, points[index] ?? text.length));
 }
 
 describe("ToolInputStream, by whole values", () => {

@@ -1,35 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { GgufValue } from "../../../src/models/gguf/gguf-value.js";
 import { inspectGguf } from "../../../src/models/inspect-gguf.js";
 import { UnsafeModelFileError } from "../../../src/models/unsafe-model-file-error.js";
-import { readGgufBase, writeMutatedGguf, type GgufBase, type GgufHeaderEdit, type MutatedTensorInfo } from "../../helpers/mutated-gguf.js";
+import type { GgufHeaderEdit, MutatedTensorInfo } from "../../helpers/mutated-gguf.js";
+import { useMutatedGgufFiles } from "../../helpers/mutated-gguf-files.js";
 import { wellFormedLayouts } from "../../helpers/well-formed-layouts.js";
-import { testModelPath } from "../../helpers/test-models.js";
 
 // Each case is a copy of the tiny llama model with one claim that llama.cpp asserts on (GGML_ASSERT: the
 // process aborts) or otherwise cannot survive; each passed inspectGguf before these checks existed. The
 // integration test models-gguf-fuzz.test.ts loads what passes in a child process.
 
-let folder: string;
-let base: GgufBase;
-let fileCount = 0;
-beforeAll(async () => {
-  folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-limits-"));
-  base = await readGgufBase(await testModelPath("tiny"));
-});
-afterAll(async () => {
-  await rm(folder, { recursive: true, force: true });
-});
-
-async function mutated(edit: GgufHeaderEdit): Promise<string> {
-  fileCount += 1;
-  const filePath = path.join(folder, `case-${fileCount}.gguf`);
-  await writeMutatedGguf(base, filePath, edit);
-  return filePath;
-}
+const ggufFiles = useMutatedGgufFiles("pensieve-limits-");
 
 const uint32 = (value: number): GgufValue => ({ type: "uint32", value });
 const float32 = (value: number): GgufValue => ({ type: "float32", value });
@@ -101,7 +82,7 @@ const refusals: readonly (readonly [string, GgufHeaderEdit, RegExp])[] = [
 
 describe("inspectGguf refuses what llama.cpp would abort on, with the reason", () => {
   it.each(refusals)("%s", async (_name, edit, reason) => {
-    const filePath = await mutated(edit);
+    const filePath = await ggufFiles.write(edit);
     const error = await inspectGguf(filePath).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnsafeModelFileError);
     expect((error as UnsafeModelFileError).reason).toMatch(reason);
@@ -110,25 +91,25 @@ describe("inspectGguf refuses what llama.cpp would abort on, with the reason", (
 
 describe("inspectGguf keeps accepting well-formed layouts", () => {
   it.each(wellFormedLayouts)("%s", async (_name, edit) => {
-    await expect(inspectGguf(await mutated(edit))).resolves.toMatchObject({ tensorCount: expect.any(Number) });
+    await expect(inspectGguf(await ggufFiles.write(edit))).resolves.toMatchObject({ tensorCount: expect.any(Number) });
   });
 
   it("leaves to llama.cpp what it reports itself: a CLIP projector, a file without block_count", async () => {
-    await expect(inspectGguf(await mutated({ architecture: "clip", metadata: new Map([["clip.block_count", uint32(0)]]) }))).resolves.toMatchObject({ architecture: "clip" });
-    await expect(inspectGguf(await mutated({ metadata: new Map([["llama.block_count", undefined]]) }))).resolves.toMatchObject({ architecture: "llama" });
+    await expect(inspectGguf(await ggufFiles.write({ architecture: "clip", metadata: new Map([["clip.block_count", uint32(0)]]) }))).resolves.toMatchObject({ architecture: "clip" });
+    await expect(inspectGguf(await ggufFiles.write({ metadata: new Map([["llama.block_count", undefined]]) }))).resolves.toMatchObject({ architecture: "llama" });
   });
 
   it("accepts experts within every limit (llama.cpp then asks for the expert tensors itself)", async () => {
     const edit = set(["llama.expert_count", uint32(8)], ["llama.expert_used_count", uint32(2)], ["llama.expert_group_count", uint32(2)], ["llama.expert_group_used_count", uint32(1)]);
-    await expect(inspectGguf(await mutated(edit))).resolves.toMatchObject({ architecture: "llama" });
+    await expect(inspectGguf(await ggufFiles.write(edit))).resolves.toMatchObject({ architecture: "llama" });
   });
 
   it("lets a speculative draft keep its I64 vocabulary map", async () => {
-    await expect(inspectGguf(await mutated(tensor("d2t", [8n], 27)))).resolves.toMatchObject({ architecture: "llama" });
+    await expect(inspectGguf(await ggufFiles.write(tensor("d2t", [8n], 27)))).resolves.toMatchObject({ architecture: "llama" });
   });
 
   it("treats one expert as none in the two Hunyuan architectures, as llama.cpp does", async () => {
     const edit = { architecture: "hunyuan-dense", metadata: new Map([["hunyuan-dense.expert_count", uint32(1)]]) };
-    await expect(inspectGguf(await mutated(edit))).resolves.toMatchObject({ architecture: "hunyuan-dense" });
+    await expect(inspectGguf(await ggufFiles.write(edit))).resolves.toMatchObject({ architecture: "hunyuan-dense" });
   });
 });

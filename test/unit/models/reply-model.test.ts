@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import type { Token } from "node-llama-cpp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { builtinByteTokenId, builtinTokenIds, createBuiltinVocabulary } from "../../../src/models/generator/builtin-vocabulary.js";
 import { appendDuplicateByteTokens } from "../../../src/models/generator/duplicate-byte-tokens.js";
 import { float16BitsToFloat32 } from "../../../src/models/generator/float16.js";
@@ -14,6 +13,7 @@ import { replyModelContents } from "../../../src/models/generator/reply-model.js
 import { sparseQ4ZeroChunks } from "../../../src/models/generator/sparse-tensor-chunks.js";
 import { tokenTypes } from "../../../src/models/generator/vocabulary.js";
 import type { GgufTensor } from "../../../src/models/gguf/gguf-tensor.js";
+import { useTemporaryFolder } from "../../helpers/temporary-folder.js";
 
 /** Dequantizes Q4_0 bytes as ggml does: weight = (nibble - 8) * scale, weight j + 16 in the high nibble of byte j. */
 function dequantizeQ4Zero(bytes: Uint8Array): Float32Array {
@@ -76,14 +76,10 @@ describe("parseReplyBlocks", () => {
 });
 
 describe("readReplyFile", () => {
-  let folder: string;
-  beforeAll(async () => {
-    folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-reply-file-"));
-  });
-  afterAll(async () => rm(folder, { recursive: true, force: true }));
+  const folder = useTemporaryFolder("pensieve-reply-file-");
 
   it("reads a reply", async () => {
-    const filePath = path.join(folder, "good.json");
+    const filePath = path.join(folder.path, "good.json");
     await writeFile(filePath, JSON.stringify([{ type: "text", text: "Hi" }]));
     expect((await readReplyFile(filePath)).text).toBe("Hi");
   });
@@ -93,7 +89,7 @@ describe("readReplyFile", () => {
     ["broken.json", "[{", /the reply file .*broken\.json is not JSON: /],
     ["bad.json", '[{"type":"text"}]', /the reply file .*bad\.json: block 0: "text" must be a string$/],
   ])("names the file in one line: %s", async (name, content, message) => {
-    const filePath = path.join(folder, name);
+    const filePath = path.join(folder.path, name);
     if (content !== undefined) await writeFile(filePath, content);
     const failure = readReplyFile(filePath);
     await expect(failure).rejects.toThrow(message);
