@@ -88,7 +88,9 @@ export class LlamaEngine implements ServingEngine {
 
   async countTokens(request: PromptRequest): Promise<number> {
     const model = await this.ready();
-    return (await model.renderPrompt(request)).tokens.length;
+    // Up to four times the context is counted exactly (Claude Code asks how far over the window it is); past
+    // that the prompt is refused before it is tokenized whole, as a generation's would be.
+    return (await model.renderPrompt(request, 4 * model.description.maxInputTokens)).tokens.length;
   }
 
   async *generate(request: GenerationRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -91,9 +91,12 @@ export class LoadedModel {
     };
   }
 
-  /** Renders the prompt once it is known that it can fit: see `PromptSizeGuard`. */
-  async renderPrompt(request: PromptRequest): Promise<RenderedPrompt> {
-    await this.promptSize.check(request);
+  /**
+   * Renders the prompt once it is known not to exceed `limit` tokens (see `PromptSizeGuard`): the context's
+   * maximum for a generation; more for counting, which may report a prompt that does not fit.
+   */
+  async renderPrompt(request: PromptRequest, limit = this.description.maxInputTokens): Promise<RenderedPrompt> {
+    await this.promptSize.check(request, limit);
     return renderPrompt(request, this.parts.chatWrapper, this.parts.model.tokenizer);
   }
 

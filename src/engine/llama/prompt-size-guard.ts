@@ -31,12 +31,13 @@ export class PromptSizeGuard {
     this.longestPieceBytes = longestPieceBytes(model);
   }
 
-  async check(request: PromptRequest): Promise<void> {
+  /** Throws `PromptTooLongError` once the prompt is known to exceed `limit` tokens (the context's maximum by default). */
+  async check(request: PromptRequest, limit = this.maxInputTokens): Promise<void> {
     const texts = freeTexts(request);
     const characters = texts.reduce((sum, text) => sum + text.length, 0);
     // A UTF-16 unit is at least one UTF-8 byte, so a token never covers more units than its piece has bytes.
     const fewestTokens = this.longestPieceBytes === undefined ? 0 : Math.ceil(characters / this.longestPieceBytes);
-    if (fewestTokens > this.maxInputTokens) throw new PromptTooLongError(fewestTokens, this.maxInputTokens);
+    if (fewestTokens > limit) throw new PromptTooLongError(fewestTokens, this.maxInputTokens);
     if (characters < measuredFromCharacters) return;
     let tokens = 0;
     let chunks = 0;
@@ -46,7 +47,7 @@ export class PromptSizeGuard {
         await nextTurn();
         tokens += this.model.tokenize(text.slice(start, end)).length;
         chunks += 1;
-        if (tokens - cutAllowance * chunks > this.maxInputTokens) throw new PromptTooLongError(tokens, this.maxInputTokens);
+        if (tokens - cutAllowance * chunks > limit) throw new PromptTooLongError(tokens, this.maxInputTokens);
         start = end;
       }
     }
