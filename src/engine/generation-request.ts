@@ -7,7 +7,10 @@ export interface GenerationRequest {
   readonly model?: string;
   /** The system prompt, already folded from every system source. Empty when there is none. */
   readonly system: string;
-  /** Alternating turns, oldest first; consecutive same-role turns are already merged. */
+  /**
+   * Alternating turns, oldest first; consecutive same-role turns are already merged. `system` turns are system
+   * messages inside the conversation (Claude Code's `# Environment`), kept where they stand.
+   */
   readonly turns: readonly ConversationTurn[];
   readonly tools: readonly ToolDefinition[];
   readonly toolChoice: ToolChoice;
@@ -23,10 +26,15 @@ export interface GenerationRequest {
    * invalid JSON) instead of by whole top-level values. Defaults to none.
    */
   readonly eagerInputTools?: readonly string[];
+  /**
+   * JSON Schema (an object schema) that the reply's text must satisfy: structured outputs. The text is then
+   * generated under a grammar and is JSON. Defaults to free text.
+   */
+  readonly responseSchema?: Readonly<Record<string, unknown>>;
 }
 
 /** The part of a request that decides the prompt; all that token counting needs. */
-export type PromptRequest = Pick<GenerationRequest, "model" | "system" | "turns" | "tools" | "toolChoice" | "thinking">;
+export type PromptRequest = Pick<GenerationRequest, "model" | "system" | "turns" | "tools" | "toolChoice" | "thinking" | "responseSchema">;
 
 /**
  * Reasoning for models whose chat format has thought segments (Qwen3, DeepSeek-R1 style): the model's own
@@ -45,7 +53,12 @@ export interface SamplingOptions {
 
 export type ConversationTurn =
   | { readonly role: "user"; readonly parts: readonly UserPart[] }
-  | { readonly role: "assistant"; readonly parts: readonly AssistantPart[] };
+  | { readonly role: "assistant"; readonly parts: readonly AssistantPart[] }
+  /**
+   * A system message inside the conversation. Rendered where it stands, so that the prompt before it stays the
+   * same when it changes (the working directory of a new session); never between a tool call and its result.
+   */
+  | { readonly role: "system"; readonly text: string };
 
 export type UserPart =
   | { readonly type: "text"; readonly text: string }
@@ -61,6 +74,11 @@ export interface ToolDefinition {
   readonly description: string;
   /** JSON Schema of the tool's input object. */
   readonly inputSchema: Readonly<Record<string, unknown>>;
+  /**
+   * Loaded on demand (`defer_loading`): callable, but not described with the other tools at the top of the
+   * prompt, because the conversation carries its definition where it was loaded. Defaults to `false`.
+   */
+  readonly deferred?: boolean;
 }
 
 export type ToolChoice =

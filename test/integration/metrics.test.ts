@@ -62,6 +62,8 @@ describe("GET /metrics over the real engine (scripted model)", () => {
   });
 
   it("shows an idle engine: one sequence, none busy, nothing queued, model ready", async () => {
+    // After its last reply the sequence takes a moment to prepare that conversation's next turn (busy meanwhile).
+    await expect.poll(async () => sampleValue(await scrape(), "pensieve_sequences_busy")).toBe(0);
     const samples = await scrape();
     expect(sampleValue(samples, "pensieve_sequences")).toBe(1);
     expect(sampleValue(samples, "pensieve_sequences_busy")).toBe(0);

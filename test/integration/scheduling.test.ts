@@ -101,6 +101,7 @@ describe("scheduling: two sequences and prefix reuse over HTTP", () => {
       [0, 1, 2, 3].map((index) => server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 8, messages: user(`parallel ${index}`) })),
     );
     expect(replies.every((reply) => reply.type === "message")).toBe(true);
-    expect(server.engine.stats().busySequences).toBe(0);
+    // After its reply a sequence takes a moment to prepare the conversation's next turn (LoadedModel.prepareNextTurn).
+    await expect.poll(() => server.engine.stats().busySequences).toBe(0);
   });
 });

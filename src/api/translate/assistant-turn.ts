@@ -8,7 +8,7 @@ import { isServerEchoBlock } from "./server-echo-block.js";
  * An assistant message as a turn: text, thinking and tool calls. Server-tool echoes are dropped; anything else is
  * refused, naming the block.
  */
-export function assistantTurn(message: MessageParam, messageIndex: number): ConversationTurn {
+export function assistantTurn(message: MessageParam, messageIndex: number): Extract<ConversationTurn, { role: "assistant" }> {
   const parts: AssistantPart[] = [];
   contentBlocks(message).forEach((block, blockIndex) => {
     const field = `messages.${messageIndex}.content.${blockIndex}`;

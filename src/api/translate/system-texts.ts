@@ -17,9 +17,12 @@ export function systemTexts(system: CountTokensRequest["system"]): string[] {
 }
 
 /**
- * The texts of a `system` message in `messages`. Claude Code sends agent and skill lists this way; many chat
- * templates refuse a system message that is not first, so its texts join the system prompt.
+ * The text of a `system` message in `messages`: Claude Code sends its `# Environment` block (working directory,
+ * git state) and its agent and skill lists this way. Its blocks are joined like the system prompt's.
  */
-export function systemMessageTexts(message: MessageParam, messageIndex: number): string[] {
-  return contentBlocks(message).map((block, blockIndex) => requireText(block, `messages.${messageIndex}.content.${blockIndex}`));
+export function systemMessageText(message: MessageParam, messageIndex: number): string {
+  return contentBlocks(message)
+    .map((block, blockIndex) => requireText(block, `messages.${messageIndex}.content.${blockIndex}`))
+    .filter((text) => text !== "")
+    .join("\n\n");
 }

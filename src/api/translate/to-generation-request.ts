@@ -2,10 +2,13 @@ import type { AssistantPart, ConversationTurn, GenerationRequest, PromptRequest,
 import { InvalidRequestError } from "../server-error.js";
 import type { CountTokensRequest, MessagesRequest } from "../wire/messages-request.js";
 import { assistantTurn } from "./assistant-turn.js";
-import { systemMessageTexts, systemTexts } from "./system-texts.js";
+import { toResponseSchema } from "./response-schema.js";
+import { isServerTool } from "./server-tool.js";
+import { systemMessageText, systemTexts } from "./system-texts.js";
 import { toThinkingSetting } from "./thinking-setting.js";
 import { toToolChoice } from "./tool-choice.js";
 import { toToolDefinitions } from "./tool-definitions.js";
+import { referencedToolNames, type ToolsByName } from "./tool-result-part.js";
 import { userTurn } from "./user-turn.js";
 
 export function toGenerationRequest(body: MessagesRequest): GenerationRequest {
@@ -24,15 +27,25 @@ export function toGenerationRequest(body: MessagesRequest): GenerationRequest {
 
 /** The prompt part of a request, checked block by block: an `InvalidRequestError` names the first bad field. */
 export function toPromptRequest(body: CountTokensRequest): PromptRequest {
+  if (body.mcp_servers !== undefined && body.mcp_servers.length > 0) {
+    throw new InvalidRequestError(
+      "mcp_servers: this server does not connect to MCP servers on a client's behalf; connect them in the client instead (Claude Code: `claude mcp add`)",
+    );
+  }
+  const tools = body.tools ?? [];
+  const toolsByName: ToolsByName = new Map(tools.filter((tool) => !isServerTool(tool)).map((tool) => [tool.name, tool]));
   const systemParts = systemTexts(body.system);
   const turns: ConversationTurn[] = [];
   body.messages.forEach((message, index) => {
     if (message.role === "system") {
-      systemParts.push(...systemMessageTexts(message, index));
+      const text = systemMessageText(message, index);
+      // Before the conversation starts, a system message is part of the system prompt; after, it stays in place.
+      if (turns.length === 0) systemParts.push(...(text === "" ? [] : [text]));
+      else if (text !== "") appendMerged(turns, { role: "system", text });
       return;
     }
     const isFinal = index === body.messages.length - 1;
-    const turn = message.role === "user" ? userTurn(message, index) : assistantTurn(message, index);
+    const turn = message.role === "user" ? userTurn(message, index, toolsByName) : assistantTurn(message, index);
     if (turn.parts.length === 0) {
       if (message.role === "assistant" && isFinal) return;
       throw new InvalidRequestError(
@@ -41,13 +54,18 @@ export function toPromptRequest(body: CountTokensRequest): PromptRequest {
     }
     appendMerged(turns, turn);
   });
+  const responseSchema = toResponseSchema(body);
+  const loaded = new Set(body.messages.flatMap((message) => (message.role === "user" ? referencedToolNames(message.content) : [])));
+  // A tool choice naming a tool loads it too: it could not be forced otherwise.
+  if (body.tool_choice?.type === "tool" && body.tool_choice.name !== undefined) loaded.add(body.tool_choice.name);
   return {
     system: systemParts.join("\n\n"),
     turns,
-    tools: toToolDefinitions(body.tools ?? []),
-    toolChoice: toToolChoice(body.tool_choice, body.tools ?? []),
+    tools: toToolDefinitions(tools, loaded),
+    toolChoice: toToolChoice(body.tool_choice, tools),
     thinking: toThinkingSetting(body.thinking),
     ...(typeof body.model === "string" ? { model: body.model } : {}),
+    ...(responseSchema !== undefined ? { responseSchema } : {}),
   };
 }
 
@@ -58,8 +76,12 @@ function appendMerged(turns: ConversationTurn[], turn: ConversationTurn): void {
     return;
   }
   // Consecutive turns of one role are one turn, as the real API treats them.
-  turns[turns.length - 1] =
-    last.role === "user"
-      ? { role: "user", parts: [...last.parts, ...(turn.parts as readonly UserPart[])] }
-      : { role: "assistant", parts: [...last.parts, ...(turn.parts as readonly AssistantPart[])] };
+  turns[turns.length - 1] = mergeTurns(last, turn);
+}
+
+function mergeTurns(first: ConversationTurn, second: ConversationTurn): ConversationTurn {
+  if (first.role === "system" && second.role === "system") return { role: "system", text: `${first.text}\n\n${second.text}` };
+  if (first.role === "user" && second.role === "user") return { role: "user", parts: [...first.parts, ...(second.parts as readonly UserPart[])] };
+  if (first.role === "assistant" && second.role === "assistant") return { role: "assistant", parts: [...first.parts, ...(second.parts as readonly AssistantPart[])] };
+  throw new Error("mergeTurns: turns of different roles");
 }

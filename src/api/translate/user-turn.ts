@@ -4,13 +4,14 @@ import type { MessageParam } from "../wire/messages-request.js";
 import { contentBlocks, imageUnsupported, requireText } from "./content-blocks.js";
 import { documentText } from "./document-text.js";
 import { isServerEchoBlock } from "./server-echo-block.js";
-import { toolResultPart } from "./tool-result-part.js";
+import { toolResultPart, type ToolsByName } from "./tool-result-part.js";
 
 /**
- * A user message as a turn: text, documents and search results as text, tool results. Thinking and server-tool
+ * A user message as a turn: text, documents and search results as text, tool results (with the definitions of
+ * the tools they load, from `tools`). Thinking and server-tool
  * echoes are dropped; images and unknown blocks are refused, naming the block.
  */
-export function userTurn(message: MessageParam, messageIndex: number): ConversationTurn {
+export function userTurn(message: MessageParam, messageIndex: number, tools: ToolsByName): Extract<ConversationTurn, { role: "user" }> {
   const parts: UserPart[] = [];
   contentBlocks(message).forEach((block, blockIndex) => {
     const field = `messages.${messageIndex}.content.${blockIndex}`;
@@ -25,7 +26,7 @@ export function userTurn(message: MessageParam, messageIndex: number): Conversat
         parts.push({ type: "text", text: documentText(block, field) });
         return;
       case "tool_result":
-        parts.push(toolResultPart(block, field));
+        parts.push(toolResultPart(block, field, tools));
         return;
       case "image":
         throw imageUnsupported(field);

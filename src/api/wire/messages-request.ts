@@ -23,6 +23,8 @@ const Tool = Type.Object(
     type: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
     input_schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    strict: Type.Optional(Type.Boolean()),
+    defer_loading: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: true },
 );
@@ -36,6 +38,9 @@ const ToolChoice = Type.Object(
   { additionalProperties: true },
 );
 
+/** Structured outputs: `output_config.format` (GA) and the deprecated top-level `output_format`. */
+const OutputFormat = Type.Union([Type.Object({ type: Type.String() }, { additionalProperties: true }), Type.Null()]);
+
 const promptFields = {
   model: Type.String({ minLength: 1, maxLength: 512 }),
   messages: Type.Array(MessageParam, { minItems: 1, maxItems: 100_000 }),
@@ -43,6 +48,9 @@ const promptFields = {
   tools: Type.Optional(Type.Array(Tool, { maxItems: 1024 })),
   tool_choice: Type.Optional(ToolChoice),
   thinking: Type.Optional(Type.Object({ type: Type.String() }, { additionalProperties: true })),
+  output_config: Type.Optional(Type.Object({ format: Type.Optional(OutputFormat) }, { additionalProperties: true })),
+  output_format: Type.Optional(OutputFormat),
+  mcp_servers: Type.Optional(Type.Array(Type.Unknown())),
 };
 
 export const MessagesRequestSchema = Type.Object(

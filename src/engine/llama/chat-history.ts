@@ -5,9 +5,10 @@ import type { AssistantPart, ConversationTurn, PromptRequest, UserPart } from ".
  * Turns the engine's neutral conversation into node-llama-cpp's chat history, so the chat wrapper renders
  * it in the model's own format. A tool call and its result become one `functionCall` item inside the model
  * response (node-llama-cpp keeps call and result together), and a user turn that only carries tool results
- * continues the same model response rather than starting a new user message.
+ * continues the same model response rather than starting a new user message. A system turn stays where it is,
+ * as a `system` item there: for chat formats that cannot render one there, fold it first (`foldInlineSystemTurns`).
  */
-export function toChatHistory(request: PromptRequest): ChatHistoryItem[] {
+export function toChatHistory(request: Pick<PromptRequest, "system" | "turns">): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = [];
   if (request.system !== "") history.push({ type: "system", text: request.system });
 
@@ -15,6 +16,11 @@ export function toChatHistory(request: PromptRequest): ChatHistoryItem[] {
   let openResponse: ChatModelResponse | null = null;
 
   for (const turn of request.turns) {
+    if (turn.role === "system") {
+      history.push({ type: "system", text: turn.text });
+      openResponse = null;
+      continue;
+    }
     if (turn.role === "assistant") {
       if (openResponse === null) {
         openResponse = { type: "model", response: [] };

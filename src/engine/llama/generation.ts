@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { LlamaChat, type LlamaContextSequence, type TokenMeterState } from "node-llama-cpp";
+import { LlamaChat, type LlamaContextSequence, type LlamaGrammar, type TokenMeterState } from "node-llama-cpp";
 import { AsyncChannel } from "../../util/async-channel.js";
 import type { SequenceActivity } from "../engine.js";
 import type { GenerationEvent, PromptUsage } from "../generation-event.js";
@@ -15,6 +15,8 @@ import type { RenderedPrompt } from "./render-prompt.js";
 export interface GenerationFields {
   readonly request: GenerationRequest;
   readonly prompt: RenderedPrompt;
+  /** The grammar the reply's text is generated under (structured outputs). Defaults to none. */
+  readonly grammar?: LlamaGrammar;
   /** The sequence leased for this generation; it is borrowed, not disposed. */
   readonly sequence: LlamaContextSequence;
   /** How many prompt tokens the sequence already holds. */
@@ -168,11 +170,16 @@ export class Generation {
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
         ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
         ...(request.stopSequences.length > 0 ? { customStopTriggers: request.stopSequences } : {}),
-        ...(prompt.tools.functions !== undefined ? { functions: prompt.tools.functions } : {}),
-        ...(prompt.tools.maxParallelFunctionCalls !== undefined ? { maxParallelFunctionCalls: prompt.tools.maxParallelFunctionCalls } : {}),
-        // node-llama-cpp swallows what its callbacks throw: a failure here must end the stream, not lose a call.
-        onFunctionCallParamsChunk: (chunk) => this.guarded(() => this.toolCalls.addParameters(chunk.functionName, chunk.paramsChunk)),
-        onFunctionCall: (call) => this.guarded(() => this.toolCalls.complete(call.functionName, call.params)),
+        // A grammar (structured outputs) and functions exclude each other; the prompt's plan never has both.
+        ...(this.fields.grammar !== undefined
+          ? { grammar: this.fields.grammar }
+          : {
+              ...(prompt.tools.functions !== undefined ? { functions: prompt.tools.functions } : {}),
+              ...(prompt.tools.maxParallelFunctionCalls !== undefined ? { maxParallelFunctionCalls: prompt.tools.maxParallelFunctionCalls } : {}),
+              // node-llama-cpp swallows what its callbacks throw: a failure here must end the stream, not lose a call.
+              onFunctionCallParamsChunk: (chunk) => this.guarded(() => this.toolCalls.addParameters(chunk.functionName, chunk.paramsChunk)),
+              onFunctionCall: (call) => this.guarded(() => this.toolCalls.complete(call.functionName, call.params)),
+            }),
         onResponseChunk: (chunk) => {
           if (chunk.text === "") return;
           if (chunk.type === undefined) this.channel.push({ type: "text-delta", text: chunk.text });

@@ -1,19 +1,25 @@
-import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { setImmediate } from "node:timers/promises";
+import type { ChatWrapper, GbnfJsonSchema, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from "node-llama-cpp";
 import type { EngineMemoryUse, EngineStats, ModelDescription, SequenceState } from "../engine.js";
 import { PromptTooLongError } from "../engine-errors.js";
 import type { GenerationEvent } from "../generation-event.js";
 import type { GenerationRequest, PromptRequest } from "../generation-request.js";
-import { SequencePool } from "../sequence-pool.js";
+import { SequencePool, type SequenceLease } from "../sequence-pool.js";
+import { ToolSchemaError } from "../tool-schema/tool-schema-error.js";
 import { commonPrefixLength } from "./common-prefix-length.js";
 import { Generation } from "./generation.js";
 import { GenerationCounters } from "./generation-counters.js";
 import { kvCacheBytes } from "./kv-cache-bytes.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import type { RuntimeLease } from "./llama-runtime-pool.js";
+import { inlineSystemPlacement, type InlineSystemPlacement } from "./inline-system-placement.js";
 import type { HeldAfterBatch } from "./prefill.js";
 import type { PromptStateCache } from "./prompt-state-cache.js";
 import { PromptSizeGuard } from "./prompt-size-guard.js";
 import { renderPrompt, type RenderedPrompt } from "./render-prompt.js";
+import { ReplyTranscript } from "./reply-transcript.js";
+import { StructuredReply } from "./structured-reply.js";
+import { describeToolsFirst } from "./tools-first-wrapper.js";
 
 /** What loading made: the native objects a `LoadedModel` owns from then on. */
 export interface LoadedModelParts {
@@ -46,9 +52,15 @@ export class LoadedModel {
   /** The session each sequence last served, for the live page. */
   private readonly lastSessions = new Map<LlamaContextSequence, string | null>();
   private readonly kvBytes: number;
+  /** Sequences being brought in line with their conversation's next turn after a reply (`prepareNextTurn`). */
+  private readonly preparing = new Set<Promise<void>>();
+  private readonly chatWrapper: ChatWrapper;
+  private readonly inlineSystem: InlineSystemPlacement;
 
   constructor(private readonly parts: LoadedModelParts) {
     this.description = parts.description;
+    this.chatWrapper = describeToolsFirst(parts.chatWrapper);
+    this.inlineSystem = inlineSystemPlacement(this.chatWrapper);
     const { options, context } = parts;
     // Waiting for an abandoned sequence costs at most one batch: worth it when it saves more than a batch.
     this.pool = new SequencePool(parts.sequences, options.maxQueue ?? 16, options.maxQueueWaitMs, context.batchSize);
@@ -85,7 +97,8 @@ export class LoadedModel {
       ...this.counters.current,
       sequences,
       busySequences: sequences - this.pool.freeCount,
-      abandonedSequences: this.pool.closingCount,
+      // A sequence preparing its next turn is marked closing too (a next turn may wait for it), but its client is there.
+      abandonedSequences: this.pool.closingCount - this.preparing.size,
       queuedRequests: this.pool.queueDepth,
       promptTokensPending: [...this.running].reduce((sum, generation) => sum + generation.promptTokensPending, 0),
     };
@@ -97,7 +110,7 @@ export class LoadedModel {
    */
   async renderPrompt(request: PromptRequest, limit = this.description.maxInputTokens): Promise<RenderedPrompt> {
     await this.promptSize.check(request, limit);
-    return renderPrompt(request, this.parts.chatWrapper, this.parts.model.tokenizer);
+    return renderPrompt(request, this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem);
   }
 
   /** Streams one generation on the sequence that reuses most of its prompt; `shutdown` ends it early. */
@@ -105,12 +118,14 @@ export class LoadedModel {
     const prompt = await this.renderPrompt(request);
     const promptTokens = prompt.tokens.length;
     if (promptTokens > this.description.maxInputTokens) throw new PromptTooLongError(promptTokens, this.description.maxInputTokens);
+    const grammar = await this.responseGrammar(prompt);
 
     const lease = await this.pool.acquire((sequence) => this.sequenceScore(sequence, prompt.tokens), signal);
     // Once the client has left, the sequence frees within a batch: a retry may wait for it (see SequencePool).
     const abandoned = (): void => lease.closing();
     signal.addEventListener("abort", abandoned, { once: true });
     if (signal.aborted) abandoned();
+    let reply: ReplyTranscript | null = null;
     try {
       const sequence = lease.sequence;
       this.lastSessions.set(sequence, request.session ?? null);
@@ -118,6 +133,7 @@ export class LoadedModel {
       const generation = new Generation({
         request,
         prompt,
+        ...(grammar !== undefined ? { grammar } : {}),
         sequence,
         sharedTokens: sharedPrefixLength(sequence, prompt.tokens),
         contextSize: this.description.contextSize,
@@ -127,16 +143,27 @@ export class LoadedModel {
         counters: this.counters,
         options: this.parts.options,
       });
+      const transcript = new ReplyTranscript();
+      const structured = grammar !== undefined && request.responseSchema !== undefined ? new StructuredReply(request.responseSchema, this.parts.options.log) : null;
       this.running.add(generation);
       try {
-        yield* generation.run();
+        for await (const generated of generation.run()) {
+          for (const event of structured?.take(generated) ?? [generated]) {
+            transcript.add(event);
+            yield event;
+          }
+        }
       } finally {
         this.running.delete(generation);
       }
-      if (generation.evaluatesPrompt && !signal.aborted) await this.saveToDisk(sequence, prompt.tokens);
+      if (generation.evaluatesPrompt && !signal.aborted) {
+        await this.saveToDisk(sequence, prompt.tokens);
+        if (!transcript.isEmpty) reply = transcript;
+      }
     } finally {
       signal.removeEventListener("abort", abandoned);
-      lease.release();
+      if (reply === null) lease.release();
+      else this.prepareNextTurn(lease, request, prompt.tokens, reply);
     }
   }
 
@@ -146,6 +173,7 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
+    await Promise.all(this.preparing);
     await this.parts.context.dispose();
     await this.parts.model.dispose();
     await this.parts.runtime.release();
@@ -161,6 +189,59 @@ export class LoadedModel {
     const heldLength = held?.length ?? sequence.nextTokenIndex;
     const shared = held === undefined ? sharedPrefixLength(sequence, tokens) : commonPrefixLength(held.tokens, tokens, held.length);
     return shared - (heldLength - shared);
+  }
+
+  private async responseGrammar(prompt: RenderedPrompt): Promise<LlamaGrammar | undefined> {
+    if (prompt.responseGrammar === undefined) return undefined;
+    try {
+      return await this.parts.model.llama.createGrammarForJsonSchema<GbnfJsonSchema>(prompt.responseGrammar);
+    } catch (error) {
+      throw new ToolSchemaError("output_config.format.schema", `cannot be compiled into a grammar: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * After a reply, in the background while the client reads it (and runs its tools), makes the sequence hold the
+   * prompt its conversation's next request starts with: the tokens LlamaChat sampled for the reply are not always
+   * the ones the same text tokenizes into when the client sends it back (a tool call's JSON under a grammar, or a
+   * word sampled in pieces), and every token after the first such difference would be evaluated again on the next
+   * turn. The sequence stays leased meanwhile, marked closing, so a next turn arriving early waits for it.
+   */
+  private prepareNextTurn(lease: SequenceLease<LlamaContextSequence>, request: GenerationRequest, promptTokens: readonly Token[], reply: ReplyTranscript): void {
+    lease.closing();
+    const sequence = lease.sequence;
+    const task = this.alignWithNextTurn(sequence, request, promptTokens, reply)
+      .catch((error: unknown) => {
+        this.parts.options.log?.("warn", `could not prepare the next turn's prompt: ${error instanceof Error ? error.message : String(error)}`);
+      })
+      .finally(() => {
+        this.heldAfterBatch.delete(sequence);
+        this.preparing.delete(task);
+        lease.release();
+      });
+    this.preparing.add(task);
+  }
+
+  private async alignWithNextTurn(
+    sequence: LlamaContextSequence,
+    request: GenerationRequest,
+    promptTokens: readonly Token[],
+    reply: ReplyTranscript,
+  ): Promise<void> {
+    await setImmediate(); // after the reply's last bytes are out
+    // What the next request shares whatever the client answers: rendered with two answers, up to where they differ.
+    // The prompt and the reply already fit: these need no size check before they are rendered.
+    const first = renderPrompt(reply.nextRequest(request, "a"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
+    const second = renderPrompt(reply.nextRequest(request, "b"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
+    const tokens = first.slice(0, commonPrefixLength(first, second));
+    const kept = sharedPrefixLength(sequence, tokens);
+    if (kept >= tokens.length || tokens.length > this.description.maxInputTokens) return;
+    // Only the reply is prepared. A format that renders earlier turns differently once another follows (dropping
+    // old thoughts) leaves that to the next request, which may never come; the slack covers a forced call's lead.
+    if (commonPrefixLength(promptTokens, tokens) < promptTokens.length - 16) return;
+    this.heldAfterBatch.set(sequence, { tokens, length: tokens.length });
+    if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(kept));
   }
 
   /** Swaps in a saved state when it shares clearly more of the prompt than the sequence already holds. */

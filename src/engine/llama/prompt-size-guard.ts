@@ -59,6 +59,10 @@ function freeTexts(request: PromptRequest): string[] {
   const texts = [request.system];
   for (const tool of request.tools) texts.push(tool.description);
   for (const turn of request.turns) {
+    if (turn.role === "system") {
+      texts.push(turn.text);
+      continue;
+    }
     for (const part of turn.parts) {
       if (part.type === "text" || part.type === "thinking") texts.push(part.text);
       else if (part.type === "tool-result") texts.push(part.content);

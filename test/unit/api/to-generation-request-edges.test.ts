@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toGenerationRequest, toPromptRequest } from "../../../src/api/translate/to-generation-request.js";
 import type { MessagesRequest } from "../../../src/api/wire/messages-request.js";
+import type { ConversationTurn } from "../../../src/engine/generation-request.js";
 
 /** The less common shapes of a Messages request; the main cases are in to-generation-request.test.ts. */
 // Loose on purpose: blocks carry fields the wire schema leaves open, and malformed ones are the point.
@@ -22,7 +23,11 @@ function refusal(messages: Messages, extra: Record<string, unknown> = {}): strin
 }
 
 function userParts(content: Messages[number]["content"]) {
-  return toPromptRequest(request(userSays(content))).turns[0]?.parts;
+  return partsOf(toPromptRequest(request(userSays(content))).turns[0]);
+}
+
+function partsOf(turn: ConversationTurn | undefined) {
+  return turn === undefined || turn.role === "system" ? undefined : turn.parts;
 }
 
 describe("toPromptRequest: system prompt", () => {
@@ -90,7 +95,7 @@ describe("toPromptRequest: user content", () => {
 
 describe("toPromptRequest: tool results", () => {
   const call: Messages[number] = { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "f", input: {} }] };
-  const resultParts = (block: Record<string, unknown>) => toPromptRequest(request([...userSays("go"), call, ...userSays([{ type: "tool_result", tool_use_id: "toolu_1", ...block }])])).turns[2]?.parts;
+  const resultParts = (block: Record<string, unknown>) => partsOf(toPromptRequest(request([...userSays("go"), call, ...userSays([{ type: "tool_result", tool_use_id: "toolu_1", ...block }])])).turns[2]);
   const resultRefusal = (block: Record<string, unknown>) => refusal([...userSays("go"), call, ...userSays([{ type: "tool_result", ...block }])]);
 
   it("reads no content as empty, and an error flag", () => {
@@ -98,12 +103,11 @@ describe("toPromptRequest: tool results", () => {
     expect(resultParts({ content: null })).toEqual([{ type: "tool-result", toolCallId: "toolu_1", content: "", isError: false }]);
   });
 
-  it("joins text, documents and search results, dropping tool references", () => {
+  it("joins text, documents and search results", () => {
     expect(
       resultParts({
         content: [
           { type: "text", text: "first" },
-          { type: "tool_reference", tool_name: "g" },
           { type: "document", source: { type: "text", data: "doc" } },
           { type: "search_result", content: [{ type: "text", text: "found" }] },
         ],

@@ -42,20 +42,41 @@ describe("toGenerationRequest", () => {
     expect(result.system).toBe("You are Claude Code.\n\nBe brief.");
   });
 
-  it("folds a mid-conversation system message into the system prompt", () => {
+  it("keeps a mid-conversation system message where it is, as a system turn (Claude Code's # Environment)", () => {
     const result = toPromptRequest(
       request({
         system: "Top.",
         messages: [
           { role: "user", content: "one" },
-          { role: "system", content: "Agents: a, b." },
+          { role: "system", content: "# Environment\n - Primary working directory: /tmp/a" },
+          { role: "system", content: [{ type: "text", text: "Agents: a, b." }] },
           { role: "assistant", content: "two" },
           { role: "user", content: [{ type: "text", text: "three" }] },
         ],
       }),
     );
-    expect(result.system).toBe("Top.\n\nAgents: a, b.");
-    expect(result.turns.map((turn) => turn.role)).toEqual(["user", "assistant", "user"]);
+    expect(result.system).toBe("Top.");
+    expect(result.turns).toEqual([
+      { role: "user", parts: [{ type: "text", text: "one" }] },
+      { role: "system", text: "# Environment\n - Primary working directory: /tmp/a\n\nAgents: a, b." },
+      { role: "assistant", parts: [{ type: "text", text: "two" }] },
+      { role: "user", parts: [{ type: "text", text: "three" }] },
+    ]);
+  });
+
+  it("puts a system message that comes before the conversation into the system prompt, and drops an empty one", () => {
+    const result = toPromptRequest(
+      request({
+        system: "Top.",
+        messages: [
+          { role: "system", content: "Before." },
+          { role: "user", content: "one" },
+          { role: "system", content: [] },
+        ],
+      }),
+    );
+    expect(result.system).toBe("Top.\n\nBefore.");
+    expect(result.turns).toEqual([{ role: "user", parts: [{ type: "text", text: "one" }] }]);
   });
 
   it("merges consecutive turns of the same role", () => {
