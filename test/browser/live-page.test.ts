@@ -140,7 +140,7 @@ describe.skipIf(!browserTestsRun())("the live page in Chromium", () => {
       await page.getByLabel("Max tokens").fill("1024");
       await page.getByLabel("Temperature").fill("");
     }
-  }, 240_000);
+  });
 
   it("shows thinking collapsed and each tool call as a block", async () => {
     const page = await connectedPage();
