@@ -49,6 +49,34 @@ describe("thinking blocks (Qwen format with reasoning segments)", () => {
     expect(followUp.type).toBe("message");
   });
 
+  it('display "omitted": a thinking block without text whose signature brings the thought back in the next turn', async () => {
+    const first = await server.client.messages.create({
+      model: "claude-sonnet-5",
+      max_tokens: 24,
+      thinking: { type: "adaptive", display: "omitted" },
+      messages: [{ role: "user", content: "Think" }],
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    const block = first.content[0];
+    if (block?.type !== "thinking") throw new Error(`expected a thinking block first, got ${JSON.stringify(first.content)}`);
+    expect(block.thinking).toBe("");
+    expect(block.signature).toMatch(/^pensieve-thought\./);
+    const withEcho = (thinking: Anthropic.ThinkingBlockParam) => ({
+      model: "claude-sonnet-5",
+      messages: [
+        { role: "user" as const, content: "Think" },
+        // The chat format keeps only the last reply's thought in the prompt: the reply is last.
+        { role: "assistant" as const, content: [thinking, { type: "text" as const, text: "Answer." }] },
+      ],
+    });
+    const thought = Buffer.from(block.signature.slice("pensieve-thought.".length), "base64url").toString("utf8");
+    expect(thought.length).toBeGreaterThan(0);
+    const omitted = await server.client.messages.countTokens(withEcho({ type: "thinking", thinking: "", signature: block.signature }));
+    const spelledOut = await server.client.messages.countTokens(withEcho({ type: "thinking", thinking: thought, signature: "" }));
+    const empty = await server.client.messages.countTokens(withEcho({ type: "thinking", thinking: "", signature: "" }));
+    expect(omitted.input_tokens).toBe(spelledOut.input_tokens);
+    expect(omitted.input_tokens).toBeGreaterThan(empty.input_tokens);
+  });
+
   it("thinking disabled: no thinking block", async () => {
     const events = await streamEvents(server, { thinking: { type: "disabled" } });
     expect(checkStreamGrammar(events as unknown as { type: string }[])).toEqual([]);

@@ -60,7 +60,8 @@ async function* replyEvents(
     eagerInputTools: eagerInputTools(body, request.headers["anthropic-beta"]),
     ...(session !== null ? { session } : {}),
   };
-  const translator = new AnthropicEventTranslator(messageId, body.model, options.generateId);
+  const omitThinking = (body.thinking as { display?: unknown } | undefined)?.display === "omitted";
+  const translator = new AnthropicEventTranslator(messageId, body.model, options.generateId, omitThinking);
   for await (const event of options.engine.generate(generationRequest, signal)) {
     request.observation.observe(event);
     yield* translator.translate(event);

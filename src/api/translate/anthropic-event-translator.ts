@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import type { GenerationEvent, GenerationUsage, StopReason } from "../../engine/generation-event.js";
 import type { IdGenerator } from "../../util/create-id.js";
+import { omittedThoughtSignature } from "./omitted-thought.js";
 import type { AnthropicStopReason, MessageStreamEvent, Usage } from "../wire/message-types.js";
 
 type OpenBlock =
   | { readonly kind: "text" }
-  | { readonly kind: "thinking"; readonly hash: ReturnType<typeof createHash> }
+  | { readonly kind: "thinking"; readonly hash: ReturnType<typeof createHash>; omitted: string }
   /** A tool call whose input is still streaming: the engine's call index. */
   | { readonly kind: "tool_use"; readonly call: number };
 
@@ -29,6 +30,8 @@ export class AnthropicEventTranslator {
     private readonly messageId: string,
     private readonly model: string,
     private readonly generateId: IdGenerator,
+    /** `thinking.display: "omitted"`: thinking blocks carry no text, their signature carries the thought. */
+    private readonly omitThinking = false,
   ) {}
 
   translate(event: GenerationEvent): MessageStreamEvent[] {
@@ -53,7 +56,12 @@ export class AnthropicEventTranslator {
         return [...this.ensureOpen("text"), { type: "content_block_delta", index: this.blockIndex, delta: { type: "text_delta", text: event.text } }];
       case "thinking-delta": {
         const opened = this.ensureOpen("thinking");
-        if (this.openBlock?.kind === "thinking") this.openBlock.hash.update(event.text);
+        if (this.openBlock?.kind !== "thinking") return opened;
+        if (this.omitThinking) {
+          this.openBlock.omitted += event.text;
+          return opened;
+        }
+        this.openBlock.hash.update(event.text);
         return [...opened, { type: "content_block_delta", index: this.blockIndex, delta: { type: "thinking_delta", thinking: event.text } }];
       }
       case "tool-call-start":
@@ -101,7 +109,7 @@ export class AnthropicEventTranslator {
       this.openBlock = { kind };
       events.push({ type: "content_block_start", index: this.blockIndex, content_block: { type: "text", text: "" } });
     } else {
-      this.openBlock = { kind, hash: createHash("sha256") };
+      this.openBlock = { kind, hash: createHash("sha256"), omitted: "" };
       events.push({ type: "content_block_start", index: this.blockIndex, content_block: { type: "thinking", thinking: "", signature: "" } });
     }
     return events;
@@ -114,7 +122,7 @@ export class AnthropicEventTranslator {
     const events: MessageStreamEvent[] = [];
     if (block.kind === "thinking") {
       // Not a cryptographic signature (nothing local could verify one): an opaque tag clients pass back.
-      const signature = block.hash.digest("base64url").slice(0, 32);
+      const signature = this.omitThinking ? omittedThoughtSignature(block.omitted) : block.hash.digest("base64url").slice(0, 32);
       events.push({ type: "content_block_delta", index: this.blockIndex, delta: { type: "signature_delta", signature } });
     }
     events.push({ type: "content_block_stop", index: this.blockIndex });

@@ -2,6 +2,7 @@ import type { AssistantPart, ConversationTurn } from "../../engine/generation-re
 import { InvalidRequestError } from "../server-error.js";
 import type { MessageParam } from "../wire/messages-request.js";
 import { contentBlocks, requireText } from "./content-blocks.js";
+import { omittedThoughtOf } from "./omitted-thought.js";
 import { isServerEchoBlock } from "./server-echo-block.js";
 
 /**
@@ -19,10 +20,12 @@ export function assistantTurn(message: MessageParam, messageIndex: number): Extr
         return;
       }
       case "thinking": {
-        // Signatures cannot be verified locally, so any value (including "") is accepted.
+        // Signatures cannot be verified locally, so any value (including "") is accepted. An empty block whose
+        // signature carries an omitted thought (`display: "omitted"`) stands for that thought.
         const thinking = block["thinking"];
         if (typeof thinking !== "string") throw new InvalidRequestError(`${field}.thinking: Field required`);
-        if (thinking !== "") parts.push({ type: "thinking", text: thinking });
+        const text = thinking === "" ? (omittedThoughtOf(block["signature"]) ?? "") : thinking;
+        if (text !== "") parts.push({ type: "thinking", text });
         return;
       }
       case "tool_use": {

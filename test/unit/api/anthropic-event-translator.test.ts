@@ -4,6 +4,7 @@ import type { GenerationEvent } from "../../../src/engine/generation-event.js";
 import { encodeServerSentEvent } from "../../../src/api/sse.js";
 import { AnthropicEventTranslator, toAnthropicStopReason } from "../../../src/api/translate/anthropic-event-translator.js";
 import { MessageAccumulator } from "../../../src/api/translate/message-accumulator.js";
+import { toPromptRequest } from "../../../src/api/translate/to-generation-request.js";
 import type { MessageStreamEvent } from "../../../src/api/wire/message-types.js";
 import { textEvents } from "../../helpers/scripted-engine.js";
 import { checkStreamGrammar } from "../../helpers/stream-grammar.js";
@@ -86,6 +87,39 @@ describe("AnthropicEventTranslator", () => {
       cache_read_input_tokens: 100,
       service_tier: "standard",
     });
+  });
+
+  it('thinking.display "omitted": the block carries no text, its signature carries the thought, and it reads back as that thought', () => {
+    const translator = new AnthropicEventTranslator("msg_golden", "claude-sonnet-5", goldenIds(), true);
+    const events = mixedEvents.flatMap((event) => translator.translate(event));
+    expect(checkStreamGrammar(events)).toEqual([]);
+    expect(events.some((event) => event.type === "content_block_delta" && event.delta.type === "thinking_delta")).toBe(false);
+    const accumulator = new MessageAccumulator();
+    for (const event of events) accumulator.add(event);
+    const thinking = accumulator.result().content[0];
+    expect(thinking).toEqual({ type: "thinking", thinking: "", signature: expect.stringMatching(/^pensieve-thought\./) });
+    const echoed = toPromptRequest({
+      model: "m",
+      messages: [
+        { role: "user", content: "Weather?" },
+        { role: "assistant", content: [thinking as { type: "thinking"; thinking: string; signature: string }, { type: "text", text: "Sunny." }] },
+        { role: "user", content: "Thanks" },
+      ],
+    });
+    expect(echoed.turns[1]).toEqual({ role: "assistant", parts: [{ type: "thinking", text: "Let me think." }, { type: "text", text: "Sunny." }] });
+  });
+
+  it("an empty thinking block with any other signature stays empty", () => {
+    for (const signature of ["", "abc", "pensieve-thought.!!", 42]) {
+      const echoed = toPromptRequest({
+        model: "m",
+        messages: [
+          { role: "user", content: "a" },
+          { role: "assistant", content: [{ type: "thinking", thinking: "", signature } as never, { type: "text", text: "b" }] },
+        ],
+      });
+      expect(echoed.turns[1]).toEqual({ role: "assistant", parts: [{ type: "text", text: "b" }] });
+    }
   });
 
   it("streams a tool call's input: its block starts with the name, each delta is an input_json_delta, its tool-call closes it", async () => {
