@@ -6,6 +6,7 @@ import { AnthropicEventTranslator, toAnthropicStopReason } from "../../../src/ap
 import { MessageAccumulator } from "../../../src/api/translate/message-accumulator.js";
 import { toPromptRequest } from "../../../src/api/translate/to-generation-request.js";
 import type { MessageStreamEvent } from "../../../src/api/wire/message-types.js";
+import type { ContentBlockParam } from "../../../src/api/wire/messages-request.js";
 import { textEvents } from "../../helpers/scripted-engine.js";
 import { checkStreamGrammar } from "../../helpers/stream-grammar.js";
 
@@ -102,7 +103,7 @@ describe("AnthropicEventTranslator", () => {
       model: "m",
       messages: [
         { role: "user", content: "Weather?" },
-        { role: "assistant", content: [thinking as { type: "thinking"; thinking: string; signature: string }, { type: "text", text: "Sunny." }] },
+        { role: "assistant", content: [thinking as ContentBlockParam, { type: "text", text: "Sunny." } as ContentBlockParam] },
         { role: "user", content: "Thanks" },
       ],
     });
@@ -115,7 +116,7 @@ describe("AnthropicEventTranslator", () => {
         model: "m",
         messages: [
           { role: "user", content: "a" },
-          { role: "assistant", content: [{ type: "thinking", thinking: "", signature } as never, { type: "text", text: "b" }] },
+          { role: "assistant", content: [{ type: "thinking", thinking: "", signature } as ContentBlockParam, { type: "text", text: "b" } as ContentBlockParam] },
         ],
       });
       expect(echoed.turns[1]).toEqual({ role: "assistant", parts: [{ type: "text", text: "b" }] });
