@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
 import type { IdGenerator } from "../../util/create-id.js";
 import { abortOnDisconnect } from "../abort-on-disconnect.js";
-import { streamServerSentEvents } from "../stream-server-sent-events.js";
+import { answerEvents } from "../answer-events.js";
 import { ChatCompletionAccumulator } from "../translate/openai/chat-completion-accumulator.js";
 import { ChatCompletionChunkTranslator } from "../translate/openai/chat-completion-chunk-translator.js";
 import { chatCompletionEventFormat } from "../translate/openai/chat-completion-event-format.js";
@@ -16,8 +16,6 @@ export interface ChatCompletionsRouteOptions {
   readonly generateId: IdGenerator;
   /** How often a streaming reply sends a keep-alive comment while nothing else is written. Defaults to 10 s. */
   readonly pingIntervalMs?: number;
-  /** Wall-clock milliseconds, for each completion's `created`. Defaults to `Date.now`. */
-  readonly clock?: () => number;
 }
 
 /**
@@ -33,22 +31,17 @@ export function registerChatCompletionsRoute(app: FastifyInstance, options: Chat
     const translator = new ChatCompletionChunkTranslator({
       id: options.generateId("chatcmpl"),
       model: request.body.model,
-      created: Math.floor((options.clock ?? Date.now)() / 1000),
+      created: Math.floor(Date.now() / 1000),
       generateId: options.generateId,
       // A non-streaming answer always carries usage; a stream only when asked for.
       includeUsage: !streaming || request.body.stream_options?.include_usage === true,
     });
-    const chunks = replyChunks(request, options.engine, translator, abort.signal)[Symbol.asyncIterator]();
-    // Wait for the first chunk before answering, so errors found while preparing the prompt (too long, overloaded)
-    // still get a plain JSON error with the right status.
-    const first = await chunks.next();
-    if (streaming) {
-      await streamServerSentEvents(reply, first, chunks, { pingIntervalMs: options.pingIntervalMs ?? 10_000, format: chatCompletionEventFormat });
-      return reply;
-    }
-    const accumulator = new ChatCompletionAccumulator();
-    for (let next = first; next.done !== true; next = await chunks.next()) accumulator.add(next.value);
-    return reply.send(accumulator.result());
+    return answerEvents(reply, replyChunks(request, options.engine, translator, abort.signal), {
+      stream: streaming,
+      pingIntervalMs: options.pingIntervalMs ?? 10_000,
+      format: chatCompletionEventFormat,
+      accumulator: new ChatCompletionAccumulator(),
+    });
   });
 }
 
