@@ -135,7 +135,14 @@ function editText(json: string, edits: readonly TextEdit[]): string {
  * value, so a real engine also needs a small context.
  */
 export function fuzzedMessageBody(maxTokens: number): fc.Arbitrary<string> {
-  const valid = validBody(maxTokens);
+  return fuzzedBody(validBody(maxTokens));
+}
+
+/**
+ * A fuzzed body of any API: `valid` bodies as they are, the same with random mutations and with text edits that
+ * break the JSON, and noise.
+ */
+export function fuzzedBody(valid: fc.Arbitrary<unknown>): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([body, mutations]) => JSON.stringify(mutate(body as Json, mutations))) },
     { weight: 2, arbitrary: fc.tuple(valid, fc.array(textEdit, { minLength: 1, maxLength: 3 })).map(([body, edits]) => editText(JSON.stringify(body), edits)) },

@@ -1,8 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
 import type { GenerationRequest } from "../../engine/generation-request.js";
 import type { IdGenerator } from "../../util/create-id.js";
-import { streamServerSentEvents } from "../stream-server-sent-events.js";
+import { abortOnDisconnect } from "../abort-on-disconnect.js";
+import { anthropicEventFormat } from "../anthropic-event-format.js";
+import { answerEvents } from "../answer-events.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
 import { eagerInputTools } from "../translate/eager-input-tools.js";
 import { MessageAccumulator } from "../translate/message-accumulator.js";
@@ -27,17 +29,12 @@ export interface MessagesRouteOptions {
 export function registerMessagesRoute(app: FastifyInstance, options: MessagesRouteOptions): void {
   app.post<{ Body: MessagesRequest }>("/v1/messages", { schema: { body: MessagesRequestSchema } }, async (request, reply) => {
     const abort = abortOnDisconnect(reply);
-    const events = replyEvents(request, options, abort.signal)[Symbol.asyncIterator]();
-    // Wait for the first event before answering, so errors found while preparing the prompt (too long,
-    // overloaded) still get a plain JSON error with the right status.
-    const first = await events.next();
-    if (request.body.stream === true) {
-      await streamServerSentEvents(reply, first, events, { pingIntervalMs: options.pingIntervalMs ?? 10_000 });
-      return reply;
-    }
-    const accumulator = new MessageAccumulator();
-    for (let next = first; next.done !== true; next = await events.next()) accumulator.add(next.value);
-    return reply.send(accumulator.result());
+    return answerEvents(reply, replyEvents(request, options, abort.signal), {
+      stream: request.body.stream === true,
+      pingIntervalMs: options.pingIntervalMs ?? 10_000,
+      format: anthropicEventFormat,
+      accumulator: new MessageAccumulator(),
+    });
   });
 }
 
@@ -66,13 +63,4 @@ async function* replyEvents(
     request.observation.observe(event);
     yield* translator.translate(event);
   }
-}
-
-/** Aborts when the client goes away before the response is complete; an abort is not an error. */
-function abortOnDisconnect(reply: FastifyReply): AbortController {
-  const controller = new AbortController();
-  reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
-  });
-  return controller;
 }
