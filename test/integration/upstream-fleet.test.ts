@@ -181,7 +181,7 @@ describe("translation", () => {
     }
     const error = await ask("too long", "translation-4").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((error as Anthropic.BadRequestError).message).toContain("prompt is too long: 5000 tokens > 4096 maximum");
+    expect((error as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("prompt is too long: 5000 tokens > 4096 maximum");
   });
 
   it("maps vLLM's overflow wording too, and counts tokens with the upstream's tokenizer", async () => {
@@ -192,7 +192,7 @@ describe("translation", () => {
       });
     }
     const error = await ask("too long", "translation-5").catch((caught: unknown) => caught);
-    expect((error as Anthropic.BadRequestError).message).toContain("prompt is too long: 9000 tokens > 4096 maximum");
+    expect((error as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("prompt is too long: 9000 tokens > 4096 maximum");
     const counted = await fleet.client.messages.countTokens({ model: "fake-model", messages: [{ role: "user", content: "count me" }] });
     const expected = Math.ceil(JSON.stringify([{ role: "user", content: "count me" }]).length / 4);
     expect(counted.input_tokens).toBe(expected);
@@ -268,7 +268,7 @@ describe("load", () => {
         .create({ model: "fake-model", max_tokens: 8, messages: [{ role: "user", content: "more" }] }, { headers: { "x-claude-code-session-id": "spill-1" } })
         .catch((caught: unknown) => caught);
       expect(refused).toBeInstanceOf(Anthropic.APIError);
-      expect((refused as Anthropic.APIError).status).toBe(529);
+      expect((refused as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
       for (const controller of controllers) controller.abort();
       for (const outcome of await Promise.all(settled)) expect(outcome).toBeInstanceOf(Anthropic.APIUserAbortError);
       await expect.poll(() => small.engine.stats().busySequences).toBe(0);
