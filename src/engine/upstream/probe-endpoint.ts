@@ -5,9 +5,11 @@ export interface ProbeResult {
   readonly ready: boolean;
   readonly models: readonly string[];
   readonly problem: string | null;
+  /** Nothing answered at all: the connection was refused. */
+  readonly unreachable?: boolean;
 }
 
-const probeTimeoutMs = 2_000;
+const probeTimeoutMs = 5_000;
 
 /**
  * Asks an endpoint whether it can serve `model`: `GET /health` must answer 200 (where the dialect has one:
@@ -33,7 +35,8 @@ export async function probeEndpoint(endpoint: UpstreamEndpoint, model: string | 
     return { ready: true, models, problem: null };
   } catch (error) {
     const cause = (error as { cause?: { code?: unknown } }).cause;
-    return { ready: false, models: [], problem: typeof cause?.code === "string" ? cause.code : (error as Error).message };
+    const code = typeof cause?.code === "string" ? cause.code : null;
+    return { ready: false, models: [], problem: code ?? (error as Error).message, unreachable: code === "ECONNREFUSED" };
   }
 }
 

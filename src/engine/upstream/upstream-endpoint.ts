@@ -15,6 +15,7 @@ export class UpstreamEndpoint {
   readonly maxConcurrent: number;
   inFlight = 0;
   private probedReady = false;
+  private probeFailuresInRow = 0;
   private failuresInRow = 0;
   private openUntil = 0;
   private backoffMs = firstBackoffMs;
@@ -42,7 +43,13 @@ export class UpstreamEndpoint {
     return this.openUntil === 0 || this.now() >= this.openUntil;
   }
 
-  probed(ready: boolean): void {
+  /**
+   * What a probe found. One failed probe is not enough to leave a ready endpoint (a slow answer on a busy
+   * machine would move its conversations for nothing): two in a row are, or one that found nothing listening.
+   */
+  probed(ready: boolean, unreachable = false): void {
+    this.probeFailuresInRow = ready ? 0 : this.probeFailuresInRow + 1;
+    if (!ready && this.probedReady && this.openUntil === 0 && !unreachable && this.probeFailuresInRow < 2) return;
     if (ready && this.openUntil !== 0) {
       // Half-open: the probe says it is back; the next failure reopens it with a longer backoff.
       this.openUntil = 0;

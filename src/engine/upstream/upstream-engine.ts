@@ -187,7 +187,7 @@ export class UpstreamEngine implements ServingEngine {
           const wasUp = endpoint.up;
           const result = await probeEndpoint(endpoint, this.model, this.fetch);
           if (this.model === undefined && result.ready) this.model = result.models[0];
-          endpoint.probed(result.ready);
+          endpoint.probed(result.ready, result.unreachable === true);
           if (result.problem !== null) this.lastProblem = `${endpoint.url}: ${result.problem}`;
           if (wasUp !== endpoint.up) this.options.log?.(endpoint.up ? "info" : "warn", `upstream ${endpoint.url} is ${endpoint.up ? "up" : `down: ${result.problem ?? "breaker open"}`}`);
         }),
