@@ -23,7 +23,7 @@ beforeAll(async () => {
   replicas = await startLlamaServerReplicas(names, folder);
   fleet = await startFleetServer(
     replicas.map((replica) => replica.url),
-    { dialect: "llama-server", model: replicaModel, maxConcurrent: 2, probeIntervalMs: 1_000 },
+    { dialect: "llama-server", model: replicaModel, maxConcurrent: 2, probeIntervalMs: 30_000, log: (level, message) => console.log(`[upstream ${level}] ${message}`) },
   );
 });
 
@@ -90,6 +90,7 @@ describe("Pensieve in front of three llama-server replicas", () => {
     expect(textOf(stopped)).toBe("I am ");
   });
 
+  // Probes run every 30 s here: what finds the dead replica is the first request sent to it, which fails over.
   it("moves only a killed replica's conversations, failing over before the first content", async () => {
     const victim = replicas.find((replica) => replica.name === "beta") as LlamaServerReplica;
     const failoversBefore = fleet.engine.upstreams().reduce((sum, endpoint) => sum + endpoint.failovers, 0);

@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FakeOpenAiServer } from "../helpers/fake-openai-server.js";
+import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
 import { startFleetServer, type FleetServer } from "../helpers/servers/index.js";
 
 // The fast tier of #15: the upstream engine behind the real server and the official SDK, against scriptable
@@ -89,6 +90,20 @@ describe("routing by conversation", () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe("metrics", () => {
+  it("labels request, first-token and token series with the upstream, and reports each endpoint's health and affinity", async () => {
+    const message = await ask("measure me", "metrics-1");
+    const fake = fakes.find((candidate) => candidate.name === servedBy(message)) as FakeOpenAiServer;
+    const samples = parsePrometheusText(await (await fetch(`${fleet.baseUrl}/metrics`)).text());
+    const labels = { upstream: fake.url, pool: "fake-model" };
+    expect(sampleValue(samples, "pensieve_upstream_up", labels)).toBe(1);
+    expect(sampleValue(samples, "pensieve_upstream_affinity_hits_total", labels)).toBeGreaterThan(0);
+    expect(sampleValue(samples, "pensieve_upstream_output_tokens_total", labels)).toBeGreaterThan(0);
+    expect(sampleValue(samples, "pensieve_http_requests_total", { method: "POST", route: "/v1/messages", status: "200", upstream: fake.url })).toBeGreaterThan(0);
+    expect(sampleValue(samples, "pensieve_time_to_first_token_seconds_count", { upstream: fake.url })).toBeGreaterThan(0);
   });
 });
 

@@ -8,7 +8,7 @@ export interface ContextOverflow {
 
 const maximumPatterns = [/maximum context length (?:is|of) (\d+)/i, /model's context length \((\d+) tokens?\)/i, /context size \((\d+)\)/i];
 const promptPatterns = [
-  /(\d+) tokens? (?:in|from) the (?:input )?messages/i,
+  /(\d+) (?:tokens? )?(?:in|from) the (?:input )?messages/i,
   /your request has (\d+) input tokens/i,
   /input \((\d+) tokens?\) is longer/i,
   /your messages resulted in (\d+) tokens/i,

@@ -17,7 +17,14 @@ const probeTimeoutMs = 5_000;
  * the context size where the endpoint reports one (vLLM's `max_model_len`, llama-server's `/props`).
  */
 export async function probeEndpoint(endpoint: UpstreamEndpoint, model: string | undefined, fetchFunction: typeof fetch): Promise<ProbeResult> {
-  const get = (path: string): Promise<Response> => fetchFunction(`${endpoint.url}${path}`, { signal: AbortSignal.timeout(probeTimeoutMs) });
+  // One more try for a keep-alive connection the server had just closed: a probe must not fail for that.
+  const get = (path: string): Promise<Response> => {
+    const once = (): Promise<Response> => fetchFunction(`${endpoint.url}${path}`, { signal: AbortSignal.timeout(probeTimeoutMs) });
+    return once().catch((error: unknown) => {
+      if ((error as { cause?: { code?: unknown } }).cause?.code === "ECONNREFUSED") throw error;
+      return once();
+    });
+  };
   try {
     if (endpoint.dialect !== "ollama" && endpoint.dialect !== "openai") {
       const health = await get("/health");

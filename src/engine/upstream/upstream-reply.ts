@@ -124,17 +124,24 @@ async function postClamped(options: UpstreamReplyOptions, signal: AbortSignal): 
 async function post(options: UpstreamReplyOptions, signal: AbortSignal): Promise<Response> {
   const { endpoint } = options;
   const body = toChatCompletionBody(options.request, options.model, endpoint.dialect);
-  let response: Response;
-  try {
-    response = await options.fetch(`${endpoint.url}/v1/chat/completions`, {
+  const send = (): Promise<Response> =>
+    options.fetch(`${endpoint.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", ...options.headers },
       body: JSON.stringify(body),
       signal,
     });
+  let response: Response;
+  try {
+    // A keep-alive connection the server closed as it was reused fails before any answer: sent again once.
+    response = await send().catch((error: unknown) => {
+      if (options.signal.aborted || !staleConnectionCodes.has(causeOf(error))) throw error;
+      return send();
+    });
   } catch (error) {
     if (options.signal.aborted) throw error;
-    throw new RetryableUpstreamError(`upstream ${endpoint.url} is unreachable: ${causeOf(error)}`, true, false);
+    const cause = causeOf(error);
+    throw new RetryableUpstreamError(`upstream ${endpoint.url} is unreachable: ${cause}`, unreachableCodes.has(cause), false);
   }
   if (response.ok && response.body !== null) return response;
   const text = await response.text().catch(() => "");
@@ -155,6 +162,11 @@ function usageOf(usage: ChatCompletionChunk["usage"], timings: ChatCompletionChu
   // A reply ended at a stop sequence has no final usage: each streamed chunk is about one token.
   return { inputTokens: prompt - cached, cachedInputTokens: cached, outputTokens: usage?.completion_tokens ?? contentChunks };
 }
+
+/** Errors that say nothing listens there: the endpoint's breaker opens at once. */
+const unreachableCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+/** Errors of a connection that died between requests, worth one more try on a fresh one. */
+const staleConnectionCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
 
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
