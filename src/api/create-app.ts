@@ -8,6 +8,7 @@ import { RecentRequests } from "./live/recent-requests.js";
 import { countRequests } from "./metrics/count-requests.js";
 import { accessLog } from "./observation/access-log.js";
 import { registerRequestObservation } from "./observation/register-request-observation.js";
+import { registerChatCompletionsRoute } from "./routes/chat-completions-route.js";
 import { registerCountTokensRoute } from "./routes/count-tokens-route.js";
 import { registerHealthRoutes } from "./routes/health-route.js";
 import { registerMessagesRoute } from "./routes/messages-route.js";
@@ -20,6 +21,8 @@ import { hardenedServerOptions } from "./security/hardened-server-options.js";
 import { registerSecurity } from "./security/register-security.js";
 import type { SecurityOptions } from "./security/security-options.js";
 import { NotFoundError } from "./server-error.js";
+import { speaksOpenAi } from "./speaks-openai.js";
+import { toOpenAiError } from "./translate/openai/to-openai-error.js";
 import { toServerError } from "./to-server-error.js";
 
 export interface AppOptions {
@@ -42,7 +45,7 @@ export interface AppOptions {
   readonly liveIntervalMs?: number;
 }
 
-/** The HTTP application: Anthropic's Messages API over an engine. Listening is left to the caller. */
+/** The HTTP application: Anthropic's Messages API, and OpenAI's Chat Completions, over an engine. Listening is left to the caller. */
 export function createApp(options: AppOptions): FastifyInstance {
   const generateId = options.generateId ?? createId;
   const security = options.security ?? {};
@@ -76,6 +79,10 @@ export function createApp(options: AppOptions): FastifyInstance {
   app.setErrorHandler(async (error, request, reply) => {
     const serverError = toServerError(error);
     if (serverError.status >= 500) request.log.error({ err: error }, "request failed");
+    if (speaksOpenAi(request)) {
+      const answer = toOpenAiError(serverError, error);
+      return reply.status(answer.status).headers(answer.headers).send(answer.body);
+    }
     return reply.status(serverError.status).headers(serverError.headers).send(serverError.toBody(request.id));
   });
   app.setNotFoundHandler(async (request) => {
@@ -84,6 +91,11 @@ export function createApp(options: AppOptions): FastifyInstance {
 
   registerMetricsRoute(app, metrics);
   registerMessagesRoute(app, {
+    engine: options.engine,
+    generateId,
+    ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+  });
+  registerChatCompletionsRoute(app, {
     engine: options.engine,
     generateId,
     ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),

@@ -1,25 +1,37 @@
 import type { FastifyReply } from "fastify";
-import { encodeServerSentEvent } from "./sse.js";
+import type { ServerError } from "./server-error.js";
 import { toServerError } from "./to-server-error.js";
-import type { MessageStreamEvent } from "./wire/message-types.js";
 
-export interface ServerSentEventStreamOptions {
-  /** How often a `ping` is sent while nothing else is written. */
+/** How one API writes its events as Server-Sent Events frames. */
+export interface ServerSentEventFormat<Event> {
+  /** The frames of one event (Anthropic's follow `message_start` with a `ping`). */
+  encode(event: Event): string;
+  /** A frame that keeps an idle stream alive and that clients skip. */
+  readonly ping: string;
+  /** The frame of an error that happens once the stream has started; `cause` is what was thrown. */
+  error(error: ServerError, cause: unknown): string;
+  /** What follows the last event of a complete stream (OpenAI's `[DONE]`). */
+  readonly end: string;
+}
+
+export interface ServerSentEventStreamOptions<Event> {
+  /** How often a ping is sent while nothing else is written. */
   readonly pingIntervalMs: number;
+  readonly format: ServerSentEventFormat<Event>;
 }
 
 /**
- * Writes a message's events as a Server-Sent Events stream on the raw response and ends it: the headers, a `ping`
- * after `message_start` and whenever the stream is idle, and an error that happens once the stream has started
- * as an in-band `error` event. The `request-id` header, set on the raw response when the request arrived, goes
- * out with the headers written here.
+ * Writes a reply's events as a Server-Sent Events stream on the raw response and ends it: the headers, a ping
+ * whenever the stream is idle, and an error that happens once the stream has started as an in-band error frame.
+ * The `request-id` header, set on the raw response when the request arrived, goes out with the headers written here.
  */
-export async function streamServerSentEvents(
+export async function streamServerSentEvents<Event>(
   reply: FastifyReply,
-  first: IteratorResult<MessageStreamEvent>,
-  events: AsyncIterator<MessageStreamEvent>,
-  options: ServerSentEventStreamOptions,
+  first: IteratorResult<Event>,
+  events: AsyncIterator<Event>,
+  options: ServerSentEventStreamOptions<Event>,
 ): Promise<void> {
+  const format = options.format;
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, {
@@ -28,25 +40,22 @@ export async function streamServerSentEvents(
     "x-accel-buffering": "no",
   });
   let lastWrite = Date.now();
-  const write = <Event extends { readonly type: string }>(event: Event): void => {
-    if (response.writableEnded || response.destroyed) return;
-    response.write(encodeServerSentEvent(event));
+  const write = (frames: string): void => {
+    if (response.writableEnded || response.destroyed || frames === "") return;
+    response.write(frames);
     lastWrite = Date.now();
   };
   // Keeps clients' first-byte and idle timers from firing while a long prompt is still being evaluated.
   const pinger = setInterval(() => {
-    if (Date.now() - lastWrite >= options.pingIntervalMs) write({ type: "ping" });
+    if (Date.now() - lastWrite >= options.pingIntervalMs) write(format.ping);
   }, Math.max(50, Math.floor(options.pingIntervalMs / 2)));
   try {
-    for (let next = first; next.done !== true; next = await events.next()) {
-      write(next.value);
-      if (next.value.type === "message_start") write({ type: "ping" });
-    }
+    for (let next = first; next.done !== true; next = await events.next()) write(format.encode(next.value));
+    write(format.end);
   } catch (error) {
-    // After the headers, an error can only be reported in-band; the SDK raises it as an APIError.
-    const serverError = toServerError(error);
+    // After the headers, an error can only be reported in-band; the SDKs raise it as an APIError.
     reply.request.log.error({ err: error }, "generation failed after the stream started");
-    write({ type: "error", error: { type: serverError.type, message: serverError.message } });
+    write(format.error(toServerError(error), error));
   } finally {
     clearInterval(pinger);
     response.end();

@@ -49,6 +49,8 @@ export interface SamplingOptions {
   readonly temperature?: number;
   readonly topP?: number;
   readonly topK?: number;
+  /** The sampler's seed for this request (0 to 2^32 - 1), for a reproducible reply. Defaults to the engine's. */
+  readonly seed?: number;
 }
 
 export type ConversationTurn =

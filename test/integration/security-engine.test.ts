@@ -58,9 +58,13 @@ describe("API key, through the SDK", () => {
   it("answers probes without a key, and nothing else", async () => {
     expect((await fetch(server.baseUrl, { method: "HEAD" })).status).toBe(200);
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
-    const models = await fetch(`${server.baseUrl}/v1/models`);
+    const models = await fetch(`${server.baseUrl}/v1/models`, { headers: { "anthropic-version": "2023-06-01" } });
     expect(models.status).toBe(401);
     expect(await models.json()).toMatchObject({ error: { type: "authentication_error", message: "x-api-key header is required" } });
+    // Without Anthropic's headers, the shared /v1/models answers in OpenAI's shape, its refusal too.
+    const bare = await fetch(`${server.baseUrl}/v1/models`);
+    expect(bare.status).toBe(401);
+    expect(await bare.json()).toMatchObject({ error: { type: "invalid_request_error", code: "invalid_api_key", message: "x-api-key header is required" } });
   });
 });
 

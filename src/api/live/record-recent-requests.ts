@@ -3,10 +3,13 @@ import { sessionOf } from "../translate/session-of.js";
 import { toAnthropicStopReason } from "../translate/anthropic-event-translator.js";
 import type { RecentRequests } from "./recent-requests.js";
 
-/** Lists each ended `POST /v1/messages` on the live page, from its observation: counts and timings, no text. */
+/** The generation routes whose requests the live page lists. */
+const generationRoutes: ReadonlySet<string> = new Set(["/v1/messages", "/v1/chat/completions"]);
+
+/** Lists each ended generation request (either API) on the live page, from its observation: counts and timings, no text. */
 export function recordRecentRequests(recentRequests: RecentRequests, now: () => number = Date.now): RequestEndedListener {
   return (request, reply) => {
-    if (request.method !== "POST" || request.routeOptions.url !== "/v1/messages") return;
+    if (request.method !== "POST" || !generationRoutes.has(request.routeOptions.url ?? "")) return;
     const observation = request.observation;
     const model = (request.body as { model?: unknown } | undefined)?.model;
     const usage = observation.usage;

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
 import type { GenerationRequest } from "../../engine/generation-request.js";
 import type { IdGenerator } from "../../util/create-id.js";
+import { abortOnDisconnect } from "../abort-on-disconnect.js";
+import { anthropicEventFormat } from "../anthropic-event-format.js";
 import { streamServerSentEvents } from "../stream-server-sent-events.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
 import { eagerInputTools } from "../translate/eager-input-tools.js";
@@ -32,7 +34,7 @@ export function registerMessagesRoute(app: FastifyInstance, options: MessagesRou
     // overloaded) still get a plain JSON error with the right status.
     const first = await events.next();
     if (request.body.stream === true) {
-      await streamServerSentEvents(reply, first, events, { pingIntervalMs: options.pingIntervalMs ?? 10_000 });
+      await streamServerSentEvents(reply, first, events, { pingIntervalMs: options.pingIntervalMs ?? 10_000, format: anthropicEventFormat });
       return reply;
     }
     const accumulator = new MessageAccumulator();
@@ -65,13 +67,4 @@ async function* replyEvents(
     request.observation.observe(event);
     yield* translator.translate(event);
   }
-}
-
-/** Aborts when the client goes away before the response is complete; an abort is not an error. */
-function abortOnDisconnect(reply: FastifyReply): AbortController {
-  const controller = new AbortController();
-  reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
-  });
-  return controller;
 }

@@ -1,6 +1,7 @@
-import type { AssistantPart, ConversationTurn, GenerationRequest, PromptRequest, UserPart } from "../../engine/generation-request.js";
+import type { ConversationTurn, GenerationRequest, PromptRequest } from "../../engine/generation-request.js";
 import { InvalidRequestError } from "../server-error.js";
 import type { CountTokensRequest, MessagesRequest } from "../wire/messages-request.js";
+import { appendTurn } from "./append-turn.js";
 import { assistantTurn } from "./assistant-turn.js";
 import { toResponseSchema } from "./response-schema.js";
 import { isServerTool } from "./server-tool.js";
@@ -41,7 +42,7 @@ export function toPromptRequest(body: CountTokensRequest): PromptRequest {
       const text = systemMessageText(message, index);
       // Before the conversation starts, a system message is part of the system prompt; after, it stays in place.
       if (turns.length === 0) systemParts.push(...(text === "" ? [] : [text]));
-      else if (text !== "") appendMerged(turns, { role: "system", text });
+      else if (text !== "") appendTurn(turns, { role: "system", text });
       return;
     }
     const isFinal = index === body.messages.length - 1;
@@ -52,7 +53,7 @@ export function toPromptRequest(body: CountTokensRequest): PromptRequest {
         `messages.${index}: all messages must have non-empty content except for the optional final assistant message`,
       );
     }
-    appendMerged(turns, turn);
+    appendTurn(turns, turn);
   });
   const responseSchema = toResponseSchema(body);
   const loaded = new Set(body.messages.flatMap((message) => (message.role === "user" ? referencedToolNames(message.content) : [])));
@@ -67,21 +68,4 @@ export function toPromptRequest(body: CountTokensRequest): PromptRequest {
     ...(typeof body.model === "string" ? { model: body.model } : {}),
     ...(responseSchema !== undefined ? { responseSchema } : {}),
   };
-}
-
-function appendMerged(turns: ConversationTurn[], turn: ConversationTurn): void {
-  const last = turns.at(-1);
-  if (last === undefined || last.role !== turn.role) {
-    turns.push(turn);
-    return;
-  }
-  // Consecutive turns of one role are one turn, as the real API treats them.
-  turns[turns.length - 1] = mergeTurns(last, turn);
-}
-
-function mergeTurns(first: ConversationTurn, second: ConversationTurn): ConversationTurn {
-  if (first.role === "system" && second.role === "system") return { role: "system", text: `${first.text}\n\n${second.text}` };
-  if (first.role === "user" && second.role === "user") return { role: "user", parts: [...first.parts, ...(second.parts as readonly UserPart[])] };
-  if (first.role === "assistant" && second.role === "assistant") return { role: "assistant", parts: [...first.parts, ...(second.parts as readonly AssistantPart[])] };
-  throw new Error("mergeTurns: turns of different roles");
 }

@@ -164,7 +164,7 @@ export class Generation {
         stopOnAbortSignal: true,
         // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
         repeatPenalty: false,
-        seed: options.seed ?? randomInt(2 ** 32),
+        seed: sampling.seed ?? options.seed ?? randomInt(2 ** 32),
         ...thoughtBudget(request.thinking),
         ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),

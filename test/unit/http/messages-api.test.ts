@@ -168,7 +168,7 @@ describe("other routes (in process)", () => {
 
   it("lists the model and retrieves it by id or by any claude-* name, 404 otherwise", async () => {
     const app = appWith(ScriptedEngine.replaying(textEvents));
-    const list = (await app.inject({ method: "GET", url: "/v1/models" })).json();
+    const list = (await app.inject({ method: "GET", url: "/v1/models", headers: { "anthropic-version": "2023-06-01" } })).json();
     expect(list).toEqual({
       data: [
         {
@@ -184,8 +184,8 @@ describe("other routes (in process)", () => {
       first_id: "scripted-model",
       last_id: "scripted-model",
     });
-    expect((await app.inject({ method: "GET", url: "/v1/models/claude-opus-4-8" })).json().id).toBe("claude-opus-4-8");
-    const missing = await app.inject({ method: "GET", url: "/v1/models/gpt-9" });
+    expect((await app.inject({ method: "GET", url: "/v1/models/claude-opus-4-8", headers: { "x-api-key": "any" } })).json().id).toBe("claude-opus-4-8");
+    const missing = await app.inject({ method: "GET", url: "/v1/models/gpt-9", headers: { "anthropic-version": "2023-06-01" } });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toEqual({ type: "not_found_error", message: "model: gpt-9" });
   });

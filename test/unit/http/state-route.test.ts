@@ -130,6 +130,15 @@ describe("GET /api/state (scripted engine, real socket)", () => {
     expect(engine.requests[0]?.session).toBe("claude-session-1");
   });
 
+  it("lists OpenAI Chat Completions requests too", async () => {
+    const server = await listening(ScriptedEngine.replaying(textEvents));
+    const payload = { model: "gpt-4o", messages: body.messages };
+    expect((await server.app.inject({ method: "POST", url: "/v1/chat/completions", headers: withKey, payload })).statusCode).toBe(200);
+    const state = await (await server.open()).next();
+    expect(state.requests).toHaveLength(1);
+    expect(state.requests[0]).toMatchObject({ model: "gpt-4o", status: 200, input_tokens: 12, output_tokens: 3, stop_reason: "end_turn" });
+  });
+
   it("needs the key: none and a wrong one get 401 with the real API's messages, before any state is read", async () => {
     const engine = ScriptedEngine.replaying(textEvents);
     const stats = vi.spyOn(engine, "stats");
