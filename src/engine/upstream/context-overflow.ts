@@ -6,8 +6,9 @@ export interface ContextOverflow {
   readonly maxTokens: number;
 }
 
-const maximumPatterns = [/maximum context length (?:is|of) (\d+)/i, /model's context length \((\d+) tokens?\)/i, /context size \((\d+)\)/i];
+const maximumPatterns = [/tokens > (\d+) maximum/i, /maximum context length (?:is|of) (\d+)/i, /model's context length \((\d+) tokens?\)/i, /context size \((\d+)\)/i];
 const promptPatterns = [
+  /prompt is too long: (\d+) tokens/i,
   /(\d+) (?:tokens? )?(?:in|from) the (?:input )?messages/i,
   /your request has (\d+) input tokens/i,
   /input \((\d+) tokens?\) is longer/i,
@@ -18,7 +19,8 @@ const promptPatterns = [
 /**
  * Reads an upstream's error body for a context overflow, in each engine's own words: llama-server's
  * `exceed_context_size_error` (`n_prompt_tokens`, `n_ctx`), vLLM's and OpenAI's "maximum context length is M
- * tokens", SGLang's "The input (N tokens) is longer than the model's context length (M tokens)". `null` when
+ * tokens", SGLang's "The input (N tokens) is longer than the model's context length (M tokens)", Pensieve's own
+ * "prompt is too long: N tokens > M maximum". `null` when
  * the error is something else.
  */
 export function contextOverflowOf(bodyText: string): ContextOverflow | null {

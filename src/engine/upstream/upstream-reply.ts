@@ -151,7 +151,8 @@ async function post(options: UpstreamReplyOptions, signal: AbortSignal): Promise
   }
   if (overflow !== null) throw new PromptTooLongError(overflow.promptTokens ?? overflow.maxTokens + 1, overflow.maxTokens);
   const message = `upstream ${endpoint.url} answered ${response.status}: ${errorMessageOf(text)}`;
-  if (response.status === 429 || response.status === 408 || response.status >= 500) throw new RetryableUpstreamError(message, false, response.status === 429);
+  // 429 and 503 are a busy (or still loading) endpoint: when every endpoint says so, the client gets 529.
+  if (response.status === 429 || response.status === 408 || response.status >= 500) throw new RetryableUpstreamError(message, false, response.status === 429 || response.status === 503);
   throw new UpstreamFailedError(message, true);
 }
 

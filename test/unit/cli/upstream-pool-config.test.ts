@@ -7,7 +7,7 @@ import { readPensieveConfig } from "../../../src/cli/pensieve-config.js";
 import { parseUpstreamFlag } from "../../../src/cli/upstream-pool-config.js";
 import { FakeOpenAiServer } from "../../helpers/fake-openai-server.js";
 import { parseStartFlags, startInProcess } from "../../helpers/servers/index.js";
-import { testModelPath } from "../../helpers/test-models.js";
+import { repoRoot, testModelPath } from "../../helpers/test-models.js";
 
 let home: string;
 let fake: FakeOpenAiServer;
@@ -48,6 +48,11 @@ describe("pools in the config file", () => {
       },
       { model: "router-model", aliases: [], affinity: "forward", endpoints: [{ url: "http://router:30000", dialect: "sglang", maxConcurrent: 8 }] },
     ]);
+  });
+
+  it("accepts deploy/config.json, the config the Kubernetes manifests mount", async () => {
+    const config = await readPensieveConfig(path.join(repoRoot, "deploy", "config.json"), home);
+    expect(config.pools?.[0]).toMatchObject({ model: "qwen3-coder", affinity: "hash" });
   });
 
   it.each([

@@ -46,6 +46,7 @@ describe("contextOverflowOf", () => {
     expect(contextOverflowOf(JSON.stringify({ message: "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (4900 in the messages, 100 in the completion)." }))).toEqual({ promptTokens: 4900, maxTokens: 4096 });
     expect(contextOverflowOf(JSON.stringify({ error: { message: "The input (7000 tokens) is longer than the model's context length (4096 tokens)." } }))).toEqual({ promptTokens: 7000, maxTokens: 4096 });
     expect(contextOverflowOf("This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.")).toEqual({ promptTokens: 130000, maxTokens: 128000 });
+    expect(contextOverflowOf(JSON.stringify({ error: { message: "prompt is too long: 9000 tokens > 4095 maximum", code: "context_length_exceeded" } }))).toEqual({ promptTokens: 9000, maxTokens: 4095 });
     expect(contextOverflowOf(JSON.stringify({ error: { message: "model not found" } }))).toBeNull();
   });
 });
