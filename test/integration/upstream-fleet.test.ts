@@ -267,6 +267,30 @@ describe("faults", () => {
 });
 
 describe("load", () => {
+  it("queues a request while every endpoint is at its cap, and sends it where a slot frees", async () => {
+    // No probe round in the meantime: the freed slot alone must let the queued request through.
+    const small = await startFleetServer(fakes.map((fake) => fake.url), { maxConcurrent: 1, maxQueue: 2, probeIntervalMs: 60_000 });
+    try {
+      for (const fake of fakes) fake.script = (body) => (JSON.stringify(body["messages"]).includes("queued") ? {} : { chunks: [{ content: `I am ${fake.name}.` }], hang: true });
+      const controllers = [0, 1, 2].map(() => new AbortController());
+      const holders = controllers.map((controller, index) =>
+        small.client.messages.stream({ model: "fake-model", max_tokens: 8, messages: [{ role: "user", content: "hold" }] }, { headers: { "x-claude-code-session-id": `hold-${index}` }, signal: controller.signal }),
+      );
+      const settled = holders.map((stream) => stream.finalMessage().catch((caught: unknown) => caught));
+      const served = await Promise.all(holders.map((stream) => new Promise<string>((resolve) => stream.on("text", (text) => resolve(text)))));
+      const queued = small.client.messages.create({ model: "fake-model", max_tokens: 8, messages: [{ role: "user", content: "queued" }] }, { headers: { "x-claude-code-session-id": "queued-1" } });
+      await expect.poll(() => small.engine.stats().queuedRequests).toBe(1);
+      controllers[1]?.abort();
+      const answer = await queued;
+      expect(servedBy(answer)).toBe(/I am (\w+)\./.exec(served[1] ?? "")?.[1]);
+      for (const controller of controllers) controller.abort();
+      await Promise.all(settled);
+      await expect.poll(() => small.engine.stats().busySequences).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it("spills a conversation past a busy endpoint, and answers 529 once every endpoint is at its cap and the queue is full", async () => {
     const small = await startFleetServer(fakes.map((fake) => fake.url), { maxConcurrent: 1, maxQueue: 0 });
     try {

@@ -1,4 +1,5 @@
 import { EngineOverloadedError, EngineUnavailableError } from "../engine-errors.js";
+import { waitInQueue, type QueueEntry } from "../wait-in-queue.js";
 import { rendezvousOrder } from "./rendezvous-order.js";
 import type { UpstreamEndpoint } from "./upstream-endpoint.js";
 
@@ -10,11 +11,9 @@ export interface EndpointLease {
   release(): void;
 }
 
-interface Waiter {
+interface Waiter extends QueueEntry<EndpointLease> {
   readonly key: string;
   readonly exclude: ReadonlySet<UpstreamEndpoint>;
-  readonly resolve: (lease: EndpointLease) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /** How far above the pool's mean load an endpoint may be and still take a conversation that ranks it first. */
@@ -56,28 +55,10 @@ export class EndpointScheduler {
     if (this.waiters.length >= this.maxQueue) {
       return Promise.reject(new EngineOverloadedError(`every upstream endpoint is at its cap and ${this.maxQueue} requests are already waiting`, 1));
     }
-    return new Promise((resolve, reject) => {
-      const leave = (error: unknown): void => {
-        const index = this.waiters.indexOf(waiter);
-        if (index === -1) return;
-        this.waiters.splice(index, 1);
-        clearTimeout(timer);
-        reject(error);
-      };
-      const waiter: Waiter = {
-        key,
-        exclude,
-        resolve: (taken) => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", onAbort);
-          resolve(taken);
-        },
-        reject,
-      };
-      const onAbort = (): void => leave(signal.reason);
-      const timer = setTimeout(() => leave(new EngineOverloadedError(`waited ${Math.round(this.maxWaitMs / 1000)} s for an upstream endpoint`, 5)), this.maxWaitMs);
-      this.waiters.push(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
+    return waitInQueue(this.waiters, (settle): Waiter => ({ key, exclude, ...settle }), {
+      signal,
+      maxWaitMs: this.maxWaitMs,
+      timeoutError: () => new EngineOverloadedError(`waited ${Math.round(this.maxWaitMs / 1000)} s for an upstream endpoint`, 5),
     });
   }
 
