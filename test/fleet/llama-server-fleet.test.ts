@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudeRunEnvironment } from "../helpers/claude-run-environment.js";
 import { startLlamaServerReplicas, replicaModel, type LlamaServerReplica } from "../helpers/llama-server-replicas.js";
 import { startFleetServer, type FleetServer } from "../helpers/servers/index.js";
 import { repoRoot } from "../helpers/test-models.js";
@@ -119,14 +120,7 @@ describe("Pensieve in front of three llama-server replicas", () => {
       const { stdout } = await run(path.join(repoRoot, "node_modules", ".bin", "claude"), ["-p", "Say hello", "--output-format", "json"], {
         cwd: home,
         timeout: 240_000,
-        env: {
-          PATH: process.env["PATH"] ?? "",
-          HOME: home,
-          ANTHROPIC_BASE_URL: fleet.baseUrl,
-          ANTHROPIC_API_KEY: "pensieve-test",
-          DISABLE_AUTOUPDATER: "1",
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        },
+        env: claudeRunEnvironment(home, fleet.baseUrl),
       });
       const result = JSON.parse(stdout) as { is_error: boolean; result: string; stop_reason: string };
       expect(result.is_error).toBe(false);
