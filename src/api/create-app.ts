@@ -69,7 +69,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     {
       now: options.now ?? (() => performance.now()),
       keepReply: options.logPrompts === true,
-      onFirstToken: (milliseconds) => metrics.requests.observeFirstToken(milliseconds / 1000),
+      onFirstToken: (milliseconds, upstream) => metrics.requests.observeFirstToken(milliseconds / 1000, upstream),
     },
     [accessLog({ logPrompts: options.logPrompts === true }), countRequests(metrics.requests), recordRecentRequests(recentRequests)],
   );

@@ -2,6 +2,7 @@ import {
   EngineOverloadedError,
   EngineUnavailableError,
   PromptTooLongError,
+  UpstreamFailedError,
 } from "../engine/engine-errors.js";
 import { ToolSchemaError } from "../engine/tool-schema/tool-schema-error.js";
 import { ApiError, InvalidRequestError, NotFoundError, OverloadedError, RequestTooLargeError, ServerError } from "./server-error.js";
@@ -24,6 +25,8 @@ export function toServerError(error: unknown): ServerError {
   if (error instanceof ToolSchemaError) return new InvalidRequestError(error.message);
   if (error instanceof EngineOverloadedError) return new OverloadedError(error.message, error.retryAfterSeconds);
   if (error instanceof EngineUnavailableError) return new ApiError(error.message, 503);
+  // An upstream's refusal of the request is the client's to fix; its failure is a bad gateway, worth a retry.
+  if (error instanceof UpstreamFailedError) return error.clientFault ? new InvalidRequestError(error.message) : new ApiError(error.message, 502);
 
   const fastifyError = (typeof error === "object" && error !== null ? error : {}) as FastifyLikeError;
   if (fastifyError.validation !== undefined) return new InvalidRequestError(formatValidationErrors(fastifyError.validation));

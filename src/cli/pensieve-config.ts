@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ModelAlias } from "../engine/routed-engine.js";
 import { parseModelSpec } from "../models/model-spec.js";
+import { readUpstreamPools, type UpstreamPoolConfig } from "./upstream-pool-config.js";
 
 /** `config.json`: what `pensieve start` serves when no `--model` or `PENSIEVE_MODEL` says otherwise. */
 export interface PensieveConfig {
@@ -9,13 +10,15 @@ export interface PensieveConfig {
   readonly model?: string;
   /** Model-name patterns and the model spec serving each, in the file's order: the first match wins. */
   readonly aliases: readonly ModelAlias[];
+  /** Models served by OpenAI-compatible endpoints instead of a local file. Defaults to none. */
+  readonly pools?: readonly UpstreamPoolConfig[];
 }
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-const knownSettings = new Set(["model", "aliases"]);
+const knownSettings = new Set(["model", "aliases", "pools"]);
 
 /**
  * Reads the config file: `explicitPath` (`--config`, `PENSIEVE_CONFIG`) must exist; otherwise
@@ -46,7 +49,7 @@ function validate(parsed: unknown, filePath: string): PensieveConfig {
   };
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return fail("expected a JSON object");
   const settings = parsed as Record<string, unknown>;
-  for (const key of Object.keys(settings)) if (!knownSettings.has(key)) fail(`unknown setting "${key}" (known: model, aliases)`);
+  for (const key of Object.keys(settings)) if (!knownSettings.has(key)) fail(`unknown setting "${key}" (known: model, aliases, pools)`);
   const folder = path.dirname(filePath);
   const model = settings["model"];
   if (model !== undefined && (typeof model !== "string" || model.trim() === "")) fail(`"model" must be a model spec: a path, a preset, hf:owner/repo:quant or a URL`);
@@ -57,7 +60,8 @@ function validate(parsed: unknown, filePath: string): PensieveConfig {
     if (typeof spec !== "string" || spec.trim() === "") fail(`alias "${pattern}" must name a model spec`);
     return { pattern, model: relativeTo(folder, spec as string, fail) };
   });
-  return { ...(typeof model === "string" ? { model: relativeTo(folder, model, fail) } : {}), aliases: entries };
+  const pools = readUpstreamPools(settings["pools"], fail);
+  return { ...(typeof model === "string" ? { model: relativeTo(folder, model, fail) } : {}), aliases: entries, ...(pools.length > 0 ? { pools } : {}) };
 }
 
 /** A relative path in the file means a path beside it, not beside wherever the server was started. */

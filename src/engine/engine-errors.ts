@@ -28,3 +28,17 @@ export class EngineOverloadedError extends EngineError {
     super(message);
   }
 }
+
+/**
+ * An upstream engine refused or failed a request. `clientFault` when the request itself was refused (a 4xx
+ * other than 408 and 429): the client should not retry it as it is.
+ */
+export class UpstreamFailedError extends EngineError {
+  override readonly name = "UpstreamFailedError";
+  constructor(
+    message: string,
+    readonly clientFault: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -21,6 +21,8 @@ export interface Engine {
   sequenceStates?(): readonly SequenceState[] | null;
   /** Memory and disk the served models take, for the live page; cheap to call. `null` (or absent) when it cannot tell. */
   memoryUse?(): EngineMemoryUse | null;
+  /** Each upstream endpoint generations are sent to, for `/metrics`; cheap to call. Absent (or empty) when all is local. */
+  upstreams?(): readonly UpstreamStats[];
   dispose(): Promise<void>;
 }
 
@@ -97,4 +99,26 @@ export interface EngineMemoryUse {
   readonly promptCacheLimitBytes: number | null;
   /** The memory limit the models were loaded within (`--memory-limit`). */
   readonly memoryLimitBytes: number | null;
+}
+
+/** One upstream endpoint (an OpenAI-compatible server a pool sends generations to): counters since start, gauges now. */
+export interface UpstreamStats {
+  /** The model its pool serves. */
+  readonly pool: string;
+  readonly url: string;
+  readonly dialect: string;
+  /** The last probe found its model served and its circuit breaker is closed. */
+  readonly up: boolean;
+  readonly inFlight: number;
+  readonly maxConcurrent: number;
+  readonly requests: number;
+  readonly failures: number;
+  /** Requests that came here after another endpoint failed them before their first content. */
+  readonly failovers: number;
+  /** Requests served by the first endpoint of their routing key's order: their conversation's own. */
+  readonly affinityHits: number;
+  readonly promptTokens: number;
+  /** Prompt tokens the endpoint reported as reused from its prefix cache. */
+  readonly cachedTokens: number;
+  readonly outputTokens: number;
 }

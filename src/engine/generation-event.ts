@@ -3,7 +3,8 @@
  * so there is a single path to test.
  */
 export type GenerationEvent =
-  | { readonly type: "start"; readonly usage: PromptUsage }
+  /** `upstream`: the endpoint serving the generation, when it is not generated here (see `UpstreamEngine`). */
+  | { readonly type: "start"; readonly usage: PromptUsage; readonly upstream?: string }
   | { readonly type: "text-delta"; readonly text: string }
   | { readonly type: "thinking-delta"; readonly text: string }
   /**

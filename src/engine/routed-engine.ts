@@ -1,5 +1,5 @@
 import { GlobPattern } from "../util/glob-pattern.js";
-import type { EngineMemoryUse, EngineStats, EngineStatus, ModelDescription, SequenceState, ServingEngine } from "./engine.js";
+import type { EngineMemoryUse, EngineStats, EngineStatus, ModelDescription, SequenceState, ServingEngine, UpstreamStats } from "./engine.js";
 import { EngineUnavailableError } from "./engine-errors.js";
 import type { GenerationEvent } from "./generation-event.js";
 import type { GenerationRequest, PromptRequest } from "./generation-request.js";
@@ -95,6 +95,11 @@ export class RoutedEngine implements ServingEngine {
   sequenceStates(): readonly SequenceState[] | null {
     const reports = [...this.engines.values()].flatMap((engine) => engine.sequenceStates?.() ?? []);
     return reports.length === 0 ? null : reports;
+  }
+
+  /** Every upstream pool's endpoints. */
+  upstreams(): readonly UpstreamStats[] {
+    return [...this.engines.values()].flatMap((engine) => engine.upstreams?.() ?? []);
   }
 
   /** The models' sums, or `null` when no model reports them; the memory limit is the first model's, which the ones after it shared. */

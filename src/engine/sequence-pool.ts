@@ -1,4 +1,5 @@
 import { EngineOverloadedError } from "./engine-errors.js";
+import { waitInQueue, type QueueEntry } from "./wait-in-queue.js";
 
 /** A sequence taken from the pool; `release` gives it back exactly once. */
 export interface SequenceLease<Sequence> {
@@ -11,12 +12,10 @@ export interface SequenceLease<Sequence> {
   closing(): void;
 }
 
-interface Waiter<Sequence> {
+interface Waiter<Sequence> extends QueueEntry<SequenceLease<Sequence>> {
   readonly score: (sequence: Sequence) => number;
   /** A closing sequence this waiter takes when it is released, rather than any free one. */
   readonly preferred: Sequence | null;
-  readonly resolve: (lease: SequenceLease<Sequence>) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -69,34 +68,10 @@ export class SequencePool<Sequence> {
         new EngineOverloadedError(`all sequences are busy and ${this.maxQueue} requests are already waiting`, 1),
       );
     }
-    return new Promise((resolve, reject) => {
-      const leave = (error: unknown): void => {
-        const index = this.waiters.indexOf(waiter);
-        if (index === -1) return;
-        this.waiters.splice(index, 1);
-        clearTimeout(timer);
-        reject(error);
-      };
-      const waiter: Waiter<Sequence> = {
-        score,
-        preferred,
-        resolve: (lease) => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", onAbort);
-          resolve(lease);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      const onAbort = (): void => leave(signal.reason);
-      const timer = setTimeout(
-        () => leave(new EngineOverloadedError(`waited ${Math.round(this.maxWaitMs / 1000)} s for a free sequence`, 5)),
-        this.maxWaitMs,
-      );
-      this.waiters.push(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
+    return waitInQueue(this.waiters, (settle): Waiter<Sequence> => ({ score, preferred, ...settle }), {
+      signal,
+      maxWaitMs: this.maxWaitMs,
+      timeoutError: () => new EngineOverloadedError(`waited ${Math.round(this.maxWaitMs / 1000)} s for a free sequence`, 5),
     });
   }
 

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptedSentence } from "../../src/models/generator/make-model.js";
+import { claudeRunEnvironment } from "../helpers/claude-run-environment.js";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
@@ -60,14 +61,7 @@ describe.each(releases)("Claude Code $version end to end", ({ version, binary, p
     const { stdout } = await run(binary, ["-p", "Say hello", "--output-format", "json"], {
       cwd: home,
       timeout: 240_000,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: home,
-        ANTHROPIC_BASE_URL: server.baseUrl,
-        ANTHROPIC_API_KEY: "pensieve-test",
-        DISABLE_AUTOUPDATER: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      },
+      env: claudeRunEnvironment(home, server.baseUrl),
     });
     const result = JSON.parse(stdout) as { is_error: boolean; result: string; stop_reason: string };
     expect(result.is_error).toBe(false);

@@ -11,6 +11,7 @@ import { parseReplyBlocks } from "../../src/models/generator/reply-blocks.js";
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "../helpers/recording-proxy.js";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { repoRoot } from "../helpers/test-models.js";
+import { claudeRunEnvironment } from "../helpers/claude-run-environment.js";
 
 const run = promisify(execFile);
 const releases = [
@@ -39,16 +40,8 @@ interface MessagesBody {
 }
 
 function claudeEnvironment(home: string, baseUrl: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env["PATH"] ?? "",
-    HOME: home,
-    // Root may skip permission prompts only in a sandbox; this is a throwaway folder.
-    IS_SANDBOX: "1",
-    ANTHROPIC_BASE_URL: baseUrl,
-    ANTHROPIC_API_KEY: "pensieve-test",
-    DISABLE_AUTOUPDATER: "1",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-  };
+  // Root may skip permission prompts only in a sandbox; this is a throwaway folder.
+  return { ...claudeRunEnvironment(home, baseUrl), IS_SANDBOX: "1" };
 }
 
 const claudeArgs = ["-p", "Write the word pensieve to made-by-tool.txt", "--max-turns", "2", "--allowedTools", "Bash", "--dangerously-skip-permissions", "--output-format", "json"];

@@ -10,6 +10,7 @@ export function countRequests(metrics: RequestMetrics): RequestEndedListener {
       route: request.routeOptions.url ?? "unmatched",
       status: reply.statusCode,
       durationSeconds: request.observation.durationMs / 1000,
+      upstream: request.observation.upstream,
     });
   };
 }

@@ -10,6 +10,8 @@ export interface ObservedRequest {
   readonly route: string;
   readonly status: number;
   readonly durationSeconds: number;
+  /** The upstream endpoint that served the generation; `null` for everything served here. */
+  readonly upstream?: string | null;
 }
 
 // Local generations run from milliseconds (a cached short prompt) to many minutes (a long CPU prefill).
@@ -21,39 +23,44 @@ const firstTokenBuckets = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60,
  * It keeps no clock and no per-request state: the times come from each request's `RequestObservation`.
  */
 export class RequestMetrics {
-  private readonly requests: Counter<"method" | "route" | "status">;
-  private readonly durations: Histogram<"method" | "route">;
-  private readonly firstTokens: Histogram;
+  private readonly requests: Counter<"method" | "route" | "status" | "upstream">;
+  private readonly durations: Histogram<"method" | "route" | "upstream">;
+  private readonly firstTokens: Histogram<"upstream">;
   constructor(options: RequestMetricsOptions) {
     const registers = [options.registry];
     this.requests = new Counter({
       name: "pensieve_http_requests_total",
       help: "HTTP requests answered, by method, route and status code.",
-      labelNames: ["method", "route", "status"],
+      // `upstream` only on requests an upstream engine served: local series keep their labels.
+      labelNames: ["method", "route", "status", "upstream"],
       registers,
     });
     this.durations = new Histogram({
       name: "pensieve_http_request_duration_seconds",
       help: "Time from a request's arrival to the end of its response (the whole stream for SSE).",
-      labelNames: ["method", "route"],
+      labelNames: ["method", "route", "upstream"],
       buckets: durationBuckets,
       registers,
     });
     this.firstTokens = new Histogram({
       name: "pensieve_time_to_first_token_seconds",
       help: "Time from a generation request's arrival to its first generated token, queueing and prefill included.",
+      labelNames: ["upstream"],
       buckets: firstTokenBuckets,
       registers,
     });
+    // The local series is there, at zero, from the start: a scrape before the first token still shows it.
+    this.firstTokens.zero({});
   }
 
   observeRequest(request: ObservedRequest): void {
-    this.requests.inc({ method: request.method, route: request.route, status: String(request.status) });
-    this.durations.observe({ method: request.method, route: request.route }, request.durationSeconds);
+    const upstream = request.upstream === undefined || request.upstream === null ? {} : { upstream: request.upstream };
+    this.requests.inc({ method: request.method, route: request.route, status: String(request.status), ...upstream });
+    this.durations.observe({ method: request.method, route: request.route, ...upstream }, request.durationSeconds);
   }
 
   /** One generation's time from its request's arrival to its first token. */
-  observeFirstToken(seconds: number): void {
-    this.firstTokens.observe(seconds);
+  observeFirstToken(seconds: number, upstream: string | null = null): void {
+    this.firstTokens.observe(upstream === null ? {} : { upstream }, seconds);
   }
 }

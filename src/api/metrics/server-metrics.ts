@@ -3,6 +3,7 @@ import type { Engine } from "../../engine/engine.js";
 import { registerEngineMetrics } from "./engine-metrics.js";
 import { registerProcessMetrics, type PerformanceReadings } from "./process-metrics.js";
 import { RequestMetrics } from "./request-metrics.js";
+import { registerUpstreamMetrics } from "./upstream-metrics.js";
 
 export interface ServerMetricsOptions {
   readonly engine: Engine;
@@ -21,6 +22,7 @@ export class ServerMetrics {
   constructor(options: ServerMetricsOptions) {
     this.requests = new RequestMetrics({ registry: this.registry });
     registerEngineMetrics(this.registry, options.engine);
+    registerUpstreamMetrics(this.registry, options.engine);
     if (options.monitor !== undefined) registerProcessMetrics(this.registry, options.monitor);
   }
 

@@ -9,7 +9,7 @@ export interface RequestObservationOptions {
    * Called once, as the first token arrives, with the milliseconds since the request's arrival. Defaults to none.
    * Told at once rather than read at the end: a client that leaves mid-stream gets no end to read it at.
    */
-  readonly onFirstToken?: (milliseconds: number) => void;
+  readonly onFirstToken?: (milliseconds: number, upstream: string | null) => void;
 }
 
 /**
@@ -19,7 +19,8 @@ export interface RequestObservationOptions {
  */
 export class RequestObservation {
   private readonly now: () => number;
-  private readonly onFirstToken: ((milliseconds: number) => void) | undefined;
+  private readonly onFirstToken: ((milliseconds: number, upstream: string | null) => void) | undefined;
+  private upstreamUrl: string | null = null;
   private readonly arrivedMs: number;
   private endedMs: number | null = null;
   private abandonedByClient = false;
@@ -42,9 +43,10 @@ export class RequestObservation {
    */
   observe(event: GenerationEvent): void {
     if (this.keepReply) this.replyParts ??= [];
+    if (event.type === "start" && event.upstream !== undefined) this.upstreamUrl = event.upstream;
     if (this.firstTokenAtMs === null && isGenerated(event)) {
       this.firstTokenAtMs = this.now();
-      this.onFirstToken?.(this.firstTokenAtMs - this.arrivedMs);
+      this.onFirstToken?.(this.firstTokenAtMs - this.arrivedMs, this.upstreamUrl);
     }
     if (event.type === "text-delta" || event.type === "thinking-delta") this.replyParts?.push(event.text);
     if (event.type === "tool-call") this.replyParts?.push(JSON.stringify({ tool_use: event.name, input: event.input }));
@@ -80,6 +82,11 @@ export class RequestObservation {
   /** The generation's token counts, once it has finished. */
   get usage(): GenerationUsage | null {
     return this.finish?.usage ?? null;
+  }
+
+  /** The upstream endpoint that served the generation, when it was not generated here. */
+  get upstream(): string | null {
+    return this.upstreamUrl;
   }
 
   /** Why the generation stopped, once it has finished. */

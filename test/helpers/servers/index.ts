@@ -9,9 +9,12 @@
  * - `startInProcess`: `pensieve start` itself in process through `runServer`, its process faked by
  *   `RecordingStartIo` (flags, banner, signals and exit codes, counted for coverage).
  * - `spawnServer`: the real CLI in its own process (real signals, the memory relaunch, its memory apart).
+ * - `startFleetServer`: the real app over an upstream engine whose endpoints are OpenAI-compatible servers
+ *   (`FakeOpenAiServer` in the fast tests, llama-server replicas in the fleet tier), with an SDK client.
  * - `startPageServer`: two real models behind one app with a key, a monitor and a log (the browser tests).
  */
 export { listenOnLoopback, type ListeningApp } from "./listen-on-loopback.js";
+export { startFleetServer, type FleetServer, type FleetServerOptions } from "./start-fleet-server.js";
 export { startPageServer, type PageServer } from "./page-server.js";
 export { processMemory, servingPid, spawnServer, type SpawnedServer } from "./spawn-server.js";
 export { parseStartFlags, RecordingStartIo, startInProcess, startProgram, type StartedInProcess } from "./start-in-process.js";

@@ -42,7 +42,7 @@ describe("readPensieveConfig", () => {
   it.each([
     ["not JSON", "{ model: ", /is not valid JSON/],
     ["an array", [], /expected a JSON object/],
-    ["an unknown setting", { modle: "x" }, /unknown setting "modle" \(known: model, aliases\)/],
+    ["an unknown setting", { modle: "x" }, /unknown setting "modle" \(known: model, aliases, pools\)/],
     ["an empty model", { model: " " }, /"model" must be a model spec/],
     ["aliases as a list", { aliases: ["claude-*"] }, /"aliases" must map model-name patterns to model specs/],
     ["an alias to a number", { aliases: { "claude-*": 3 } }, /alias "claude-\*" must name a model spec/],

@@ -124,7 +124,7 @@ describe("pensieve start (in process)", () => {
     await writeFile(configPath, JSON.stringify({ modle: "typo" }));
     const { root, output } = startProgram();
     await expect(root.parseAsync(["start", "--config", configPath], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
-    expect(output.err).toContain(`error: config file ${configPath}: unknown setting "modle" (known: model, aliases)`);
+    expect(output.err).toContain(`error: config file ${configPath}: unknown setting "modle" (known: model, aliases, pools)`);
   });
 
   it("lists its options in --help", async () => {

@@ -4,12 +4,15 @@ import { createApp } from "../../../api/create-app.js";
 import { LlamaRuntimePool } from "../../../engine/llama/llama-runtime-pool.js";
 import { LlamaEngine } from "../../../engine/llama/llama-engine.js";
 import { RoutedEngine } from "../../../engine/routed-engine.js";
+import { UpstreamEngine } from "../../../engine/upstream/upstream-engine.js";
 import { PerformanceMonitor } from "../../../util/performance-monitor.js";
 import { chooseModel } from "../../choose-model.js";
-import { readPensieveConfig } from "../../pensieve-config.js";
+import { ConfigError, readPensieveConfig } from "../../pensieve-config.js";
+import type { UpstreamPoolConfig } from "../../upstream-pool-config.js";
 import { memoryLimitForLoad } from "./memory-limit.js";
 import type { ServerConfig } from "./server-config.js";
 import type { ServerIo } from "./server-io.js";
+import { planServing } from "./serving-plan.js";
 import { startBanner } from "./start-banner.js";
 import { stopOnSignals } from "./stop-on-signals.js";
 
@@ -32,33 +35,49 @@ export interface RunningServer {
 export async function runServer(config: ServerConfig, io: ServerIo): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel }, io.logs);
   const fileConfig = await readPensieveConfig(config.configFile, config.home);
-  const { modelPath, demo, notice, aliases } = await chooseModel({
-    model: config.model ?? fileConfig.model,
-    demo: config.demo,
-    aliases: fileConfig.aliases,
-    home: config.home,
-    pull: config.pull,
-    stderr: io.stderr,
-  });
+  const pools: UpstreamPoolConfig[] = [
+    ...(config.upstreams.length > 0 ? [{ aliases: [], endpoints: config.upstreams, affinity: "hash" as const }] : []),
+    ...(fileConfig.pools ?? []),
+  ];
+  const localSpec = config.model ?? fileConfig.model;
+  // With upstream pools and no local model asked for, nothing is pulled: the first pool is the default.
+  const servesLocal = config.demo || localSpec !== undefined || pools.length === 0;
+  if (!servesLocal && fileConfig.aliases.length > 0) throw new ConfigError(`"aliases" to local models need a local default model (--model or "model")`);
+  const chosen = servesLocal
+    ? await chooseModel({ model: localSpec, demo: config.demo, aliases: fileConfig.aliases, home: config.home, pull: config.pull, stderr: io.stderr })
+    : { modelPath: null, demo: false, notice: null, aliases: [] };
+  const { modelPath, demo, notice } = chosen;
   if (notice !== null) io.stderr.write(`\n${notice}\n\n`);
+  const plan = planServing(modelPath, chosen.aliases, pools);
+  const aliases = plan.aliases;
 
   // One engine per distinct model, loaded one after another: each load's memory check sees the ones before.
   const rssBeforeModels = process.memoryUsage().rss;
   // One llama.cpp runtime for every model served, so their contexts share the cores.
   const runtimePool = new LlamaRuntimePool();
   const engine = RoutedEngine.start({
-    defaultModel: modelPath,
+    defaultModel: plan.defaultModel,
     aliases,
-    startEngine: (modelFile: string) =>
-      LlamaEngine.start({
+    startEngine: (model: string) => {
+      const pool = plan.pools.get(model);
+      if (pool !== undefined) {
+        return UpstreamEngine.start({
+          ...pool,
+          maxQueue: config.engine.maxQueue ?? 16,
+          maxQueueWaitMs: config.engine.maxQueueWaitMs ?? 600_000,
+          log: (level, message) => logger[level]({ component: "upstream", model: pool.model ?? model }, message),
+        });
+      }
+      return LlamaEngine.start({
         ...config.engine,
         runtimePool,
-        modelPath: modelFile,
+        modelPath: model,
         ...memoryLimitForLoad(config.memoryLimit, process.memoryUsage().rss - rssBeforeModels),
         // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
-        ...(config.engine.contextSize === undefined && demo && modelFile === modelPath ? { contextSize: 65536 } : {}),
-        log: (level, message) => logger[level]({ component: "engine", model: path.basename(modelFile) }, message),
-      }),
+        ...(config.engine.contextSize === undefined && demo && model === modelPath ? { contextSize: 65536 } : {}),
+        log: (level, message) => logger[level]({ component: "engine", model: path.basename(model) }, message),
+      });
+    },
   });
   // Samples CPU and memory 10 times a second for /metrics; unref'd, so it never holds the process open.
   const monitor = new PerformanceMonitor();

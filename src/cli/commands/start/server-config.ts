@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { isLoopbackHost } from "../../../api/security/is-loopback-host.js";
 import type { LlamaEngineOptions } from "../../../engine/llama/llama-engine-options.js";
+import type { UpstreamEndpointOptions } from "../../../engine/upstream/upstream-options.js";
 import { pensieveHome } from "../../pensieve-home.js";
 import { parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import type { StartFlags } from "./start-options.js";
@@ -32,6 +33,8 @@ export interface ServerConfig {
   readonly configFile?: string;
   /** The model spec from `--model` / `PENSIEVE_MODEL`; else the config file's, else the default preset. */
   readonly model?: string;
+  /** `--upstream` endpoints: replicas of one model, served instead of a local default model. */
+  readonly upstreams: readonly UpstreamEndpointOptions[];
   /** Serve the generated demo model. */
   readonly demo: boolean;
   /** How models that are not cached yet are pulled: a Hugging Face token and hub address. */
@@ -74,6 +77,7 @@ export function toServerConfig(flags: StartFlags, env: NodeJS.ProcessEnv): Serve
     home,
     ...(flags.config !== undefined ? { configFile: flags.config } : {}),
     ...(flags.model !== undefined ? { model: flags.model } : {}),
+    upstreams: flags.upstream,
     demo: flags.demo === true,
     pull: {
       ...(token !== undefined && token !== "" ? { token } : {}),

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { hostNameOf } from "../../../api/security/host-name-of.js";
 import { originOf } from "../../../api/security/origin-of.js";
+import type { UpstreamEndpointOptions } from "../../../engine/upstream/upstream-options.js";
+import { parseUpstreamFlag } from "../../upstream-pool-config.js";
 import { parseSeed } from "../parse-seed.js";
 
 /**
@@ -10,6 +12,7 @@ import { parseSeed } from "../parse-seed.js";
  */
 export interface StartFlags {
   model?: string;
+  upstream: UpstreamEndpointOptions[];
   config?: string;
   demo?: boolean;
   host: string;
@@ -42,6 +45,12 @@ export interface StartFlags {
 export function addStartOptions(command: Command): Command {
   return command
     .addOption(new Option("-m, --model <path>", "model to serve: a GGUF path, a preset (pensieve models --presets), hf:owner/repo:quant or an https URL; pulled first if needed").env("PENSIEVE_MODEL"))
+    .addOption(
+      new Option("--upstream <url>", "serve the model of an OpenAI-compatible server instead of a local file, as [dialect+]url: vllm+http://gpu-0:8000 (dialects: vllm, sglang, llama-server, ollama, openai; repeatable: replicas of one model)")
+        .default([])
+        .argParser(collectEndpoints)
+        .env("PENSIEVE_UPSTREAMS"),
+    )
     .addOption(new Option("--config <file>", "config file with the default model and model-name aliases (default: $PENSIEVE_HOME/config.json when present)").env("PENSIEVE_CONFIG"))
     .option("--demo", "serve the small generated demo model (it answers one fixed sentence)")
     .addOption(new Option("--host <address>", "address to bind").default("127.0.0.1").env("PENSIEVE_HOST"))
@@ -83,6 +92,17 @@ export function addStartOptions(command: Command): Command {
 /** A repeatable option: each use (or each comma-separated item of its environment variable) adds to the list. */
 function collect(parse: (value: string) => string): (value: string, previous: string[]) => string[] {
   return (value, previous) => [...previous, ...value.split(",").filter((item) => item.trim() !== "").map(parse)];
+}
+
+function collectEndpoints(value: string, previous: UpstreamEndpointOptions[]): UpstreamEndpointOptions[] {
+  const parsed = value.split(",").filter((item) => item.trim() !== "").map((item) => {
+    try {
+      return parseUpstreamFlag(item.trim());
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  });
+  return [...previous, ...parsed];
 }
 
 function parseAllowedHost(value: string): string {

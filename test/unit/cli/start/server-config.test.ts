@@ -17,6 +17,7 @@ describe("toServerConfig", () => {
       corsOrigins: [],
       maxRequestsPerSocket: 1000,
       home: "/srv/pensieve",
+      upstreams: [],
       demo: false,
       pull: {},
       engine: {
@@ -43,6 +44,7 @@ describe("toServerConfig", () => {
       "--decode-threads", "2", "--parallel", "4", "--max-queue", "0", "--max-queue-wait", "5", "--max-generation-time", "60", "--max-requests-per-socket", "0", "--prompt-cache-dir", "/cache", "--prompt-cache-size", "16",
       "--shutdown-grace", "5", "--stall-timeout", "0", "--chat-format", "qwen", "--seed", "9", "--memory-limit", "1.5", "--gpu", "cpu",
       "--log-level", "warn", "--log-prompts", "--api-key", "k", "--allowed-host", "a.lan,b.lan", "--cors-origin", "http://localhost:3000",
+      "--upstream", "vllm+http://gpu-0:8000", "--upstream", "http://gpu-1:8000",
     ]);
     expect(config).toEqual({
       host: "::1",
@@ -54,6 +56,10 @@ describe("toServerConfig", () => {
       home: "/srv/pensieve",
       configFile: "c.json",
       model: "m.gguf",
+      upstreams: [
+        { url: "http://gpu-0:8000", dialect: "vllm", maxConcurrent: 8 },
+        { url: "http://gpu-1:8000", dialect: "openai", maxConcurrent: 8 },
+      ],
       demo: true,
       pull: {},
       engine: {
