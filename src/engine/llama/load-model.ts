@@ -32,7 +32,7 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   // Before the native loader sees the file: a damaged or hostile GGUF is refused here, with a reason.
   await inspectGguf(modelPath);
   const parallel = options.parallel ?? 1;
-  const contextSize = await planContextSize(llama, options, parallel);
+  const contextSize = await planContextSize(options, parallel);
   // On the CPU, llama.cpp repacks quantised weights into an anonymous buffer; with the file also mapped the
   // weights sit in memory twice (measured: 4.8 GB instead of 2.9 GB for a Phi-3-mini-size Q4_0), so read it.
   const useMmap = options.useMmap ?? (llama.gpu === false ? false : undefined);

@@ -1,0 +1,105 @@
+import type { ModelMemoryShape } from "../../models/model-memory-shape.js";
+
+export interface MemoryEstimateOptions {
+  /** Tokens per sequence. */
+  readonly contextSize: number;
+  readonly sequences: number;
+  /** Tokens per batch; node-llama-cpp's default: `min(contextSize × sequences, 512)`. */
+  readonly batchSize?: number;
+  /** Bytes per KV element (F16: 2). */
+  readonly kvElementBytes?: number;
+  /** Checkpoints each sequence holds (hybrid and sliding-window models); default: node-llama-cpp's, see below. */
+  readonly checkpointsPerSequence?: number;
+}
+
+/** The memory a model and its context take on the CPU, part by part, in bytes. */
+export interface ModelMemoryEstimate {
+  readonly weightsBytes: number;
+  /** Attention layers' keys and values (sliding-window layers: the window only). */
+  readonly kvCacheBytes: number;
+  /** Recurrent layers' state: fixed per sequence, whatever the context. */
+  readonly recurrentStateBytes: number;
+  /** node-llama-cpp's checkpoints of the state that cannot be cut back (recurrent state, window KV), all held. */
+  readonly checkpointBytes: number;
+  /** One checkpoint of one sequence (0: the model needs none, its KV cache can be cut anywhere). */
+  readonly bytesPerCheckpoint: number;
+  /** llama.cpp's compute buffer for one batch and its output buffer. */
+  readonly computeBytes: number;
+  /** The context's share: everything but the weights. */
+  readonly contextBytes: number;
+  readonly totalBytes: number;
+}
+
+const cellPadding = 256;
+const f32Bytes = 4;
+/** node-llama-cpp's defaults: a checkpoint every 8192 tokens, at most 32, plus one where each evaluation ends. */
+const checkpointInterval = 8192;
+const maxIntervalCheckpoints = 32;
+
+const padUp = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
+
+/**
+ * The memory llama.cpp (as node-llama-cpp drives it, on the CPU) allocates for a model and a context, worked out
+ * the way its memory modules size their buffers (llama-kv-cache.cpp, llama-kv-cache-iswa.cpp,
+ * llama-memory-recurrent.cpp, llama-context.cpp): every weight, all experts included; KV only for attention
+ * layers that own it, window-sized for sliding-window layers; recurrent state per sequence; the checkpoints
+ * node-llama-cpp takes of what cannot be trimmed; and the compute buffer, whose peak is the batch's logits.
+ */
+export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEstimateOptions): ModelMemoryEstimate {
+  const { sequences } = options;
+  const contextSize = padUp(options.contextSize, cellPadding);
+  const batchSize = options.batchSize ?? Math.min(options.contextSize * sequences, 512);
+  const kvElementBytes = options.kvElementBytes ?? 2;
+  const windowCells = shape.slidingWindow === undefined ? contextSize : Math.min(contextSize, padUp(shape.slidingWindow + batchSize, cellPadding));
+
+  let kvBytesPerSequence = 0;
+  let windowBytesPerSequence = 0;
+  let recurrentLayers = 0;
+  for (const layer of shape.layers) {
+    if (layer.kind === "recurrent") recurrentLayers += 1;
+    if (layer.kind !== "attention") continue;
+    const perCell = (layer.keyWidth + layer.valueWidth) * kvElementBytes;
+    const cells = layer.slidingWindow ? windowCells : contextSize;
+    kvBytesPerSequence += perCell * cells;
+    if (layer.slidingWindow) windowBytesPerSequence += perCell * cells;
+  }
+  const recurrentBytesPerSequence = recurrentLayers * (shape.recurrentStateWidth ?? 0) * f32Bytes;
+
+  // A checkpoint holds what cannot be cut back: the recurrent state and the window's KV (llama_state_seq partial).
+  const checkpointSize = recurrentBytesPerSequence + (shape.slidingWindow === undefined ? 0 : windowBytesPerSequence);
+  const checkpoints = checkpointSize === 0 ? 0 : (options.checkpointsPerSequence ?? Math.min(maxIntervalCheckpoints, Math.floor(options.contextSize / checkpointInterval)) + 1);
+
+  const kvCacheBytes = kvBytesPerSequence * sequences;
+  const recurrentStateBytes = recurrentBytesPerSequence * Math.max(1, sequences);
+  const checkpointBytes = checkpointSize * checkpoints * sequences;
+  const computeBytes = computeBufferBytes(shape, batchSize) + outputBufferBytes(shape, sequences, batchSize);
+  const contextBytes = kvCacheBytes + recurrentStateBytes + checkpointBytes + computeBytes;
+  return {
+    weightsBytes: shape.weightsBytes,
+    kvCacheBytes,
+    recurrentStateBytes,
+    checkpointBytes,
+    bytesPerCheckpoint: checkpointSize,
+    computeBytes,
+    contextBytes,
+    totalBytes: shape.weightsBytes + contextBytes,
+  };
+}
+
+/**
+ * The compute buffer's peak: llama.cpp reserves the prompt graph for a full batch with an output per token, so
+ * the logits (vocabulary × batch, F32) beside the final hidden states are usually the largest live set; a wide
+ * feed-forward layer (or the experts a MoE layer runs) can be larger. Flash attention (llama.cpp's choice on the
+ * CPU) keeps the attention scores out of it.
+ */
+function computeBufferBytes(shape: ModelMemoryShape, batchSize: number): number {
+  const output = shape.vocabularySize + 2 * shape.embeddingLength;
+  const denseFeedForward = 3 * shape.feedForwardLength + shape.embeddingLength;
+  const experts = shape.experts === undefined ? 0 : 3 * shape.experts.feedForwardLength * shape.experts.usedCount + shape.embeddingLength;
+  return Math.max(output, denseFeedForward, experts) * batchSize * f32Bytes;
+}
+
+/** The logits and embeddings kept for the caller: one row per sequence (llama_context::output_reserve). */
+function outputBufferBytes(shape: ModelMemoryShape, sequences: number, batchSize: number): number {
+  return shape.vocabularySize * sequences * f32Bytes + batchSize * f32Bytes;
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { estimateModelMemory } from "../../../src/engine/llama/estimate-model-memory.js";
+import { layerPattern, ssmStateWidth, type ModelMemoryShape } from "../../../src/models/model-memory-shape.js";
+
+const base = { architecture: "test", weightsBytes: 1_000_000, embeddingLength: 64, vocabularySize: 1000, feedForwardLength: 128 } as const;
+const attention = (keyWidth: number, slidingWindow = false) => ({ kind: "attention", keyWidth, valueWidth: keyWidth, slidingWindow }) as const;
+
+describe("estimateModelMemory", () => {
+  it("counts keys and values of every attention layer for every cell of every sequence (F16)", () => {
+    const shape: ModelMemoryShape = { ...base, layers: layerPattern(4, () => attention(128)) };
+    const estimate = estimateModelMemory(shape, { contextSize: 4096, sequences: 2 });
+    expect(estimate.kvCacheBytes).toBe(4 * 4096 * 2 * (128 + 128) * 2);
+    expect(estimate.recurrentStateBytes).toBe(0);
+    expect(estimate.checkpointBytes).toBe(0);
+    expect(estimate.totalBytes).toBe(estimate.weightsBytes + estimate.contextBytes);
+  });
+
+  it("pads the context up to 256 cells, as llama.cpp sizes its cache", () => {
+    const shape: ModelMemoryShape = { ...base, layers: [attention(64)] };
+    expect(estimateModelMemory(shape, { contextSize: 1000, sequences: 1 }).kvCacheBytes).toBe(1024 * 128 * 2);
+  });
+
+  it("gives a hybrid model KV for its attention layers only, a fixed state per sequence, and checkpoints of it", () => {
+    const width = ssmStateWidth({ convKernel: 4, innerSize: 256, stateSize: 32, groupCount: 4 });
+    expect(width).toBe(3 * (256 + 2 * 4 * 32) + 32 * 256);
+    const shape: ModelMemoryShape = {
+      ...base,
+      recurrentStateWidth: width,
+      layers: layerPattern(8, (index) => ((index + 1) % 4 === 0 ? attention(64) : { kind: "recurrent" })),
+    };
+    const short = estimateModelMemory(shape, { contextSize: 4096, sequences: 2 });
+    const long = estimateModelMemory(shape, { contextSize: 32768, sequences: 2 });
+    expect(short.kvCacheBytes).toBe(2 * 4096 * 2 * 128 * 2);
+    expect(short.recurrentStateBytes).toBe(6 * width * 4 * 2);
+    expect(long.recurrentStateBytes).toBe(short.recurrentStateBytes);
+    expect(short.bytesPerCheckpoint).toBe(6 * width * 4);
+    // One where each evaluation ends, plus one every 8192 tokens.
+    expect(short.checkpointBytes).toBe(short.bytesPerCheckpoint * 1 * 2);
+    expect(long.checkpointBytes).toBe(long.bytesPerCheckpoint * 5 * 2);
+  });
+
+  it("limits sliding-window layers to the window plus a batch, and leaves shared-KV layers out", () => {
+    const shape: ModelMemoryShape = {
+      ...base,
+      slidingWindow: 512,
+      layers: [attention(64, true), attention(64, true), attention(128), { kind: "shared" }, { kind: "shared" }],
+    };
+    const estimate = estimateModelMemory(shape, { contextSize: 32768, sequences: 1 });
+    const windowCells = 1024; // 512 + a batch of 512, padded to 256
+    expect(estimate.kvCacheBytes).toBe(2 * windowCells * 128 * 2 + 32768 * 256 * 2);
+    expect(estimate.bytesPerCheckpoint).toBe(2 * windowCells * 128 * 2);
+    const small = estimateModelMemory(shape, { contextSize: 512, sequences: 1, batchSize: 512 });
+    expect(small.kvCacheBytes).toBe(2 * 512 * 128 * 2 + 512 * 256 * 2);
+  });
+
+  it("takes a MoE model's weights whole, and sizes the compute buffer by the largest of logits, dense and expert layers", () => {
+    const moe: ModelMemoryShape = { ...base, weightsBytes: 5e9, vocabularySize: 100, feedForwardLength: 0, experts: { feedForwardLength: 512, usedCount: 8 }, layers: [attention(64)] };
+    const estimate = estimateModelMemory(moe, { contextSize: 1024, sequences: 1 });
+    expect(estimate.weightsBytes).toBe(5e9);
+    const output = 100 * 4 + 512 * 4;
+    expect(estimate.computeBytes).toBe((3 * 512 * 8 + 64) * 512 * 4 + output);
+    const wideVocabulary = estimateModelMemory({ ...moe, vocabularySize: 200_000 }, { contextSize: 1024, sequences: 1 });
+    expect(wideVocabulary.computeBytes).toBe((200_000 + 128) * 512 * 4 + 200_000 * 4 + 512 * 4);
+  });
+});
