@@ -72,7 +72,8 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
   const kvCacheBytes = kvBytesPerSequence * sequences;
   const recurrentStateBytes = recurrentBytesPerSequence * Math.max(1, sequences);
   const checkpointBytes = checkpointSize * checkpoints * sequences;
-  const computeBytes = computeBufferBytes(shape, batchSize) + outputBufferBytes(shape, sequences, batchSize);
+  const maskCells = contextSize + (shape.slidingWindow === undefined ? 0 : windowCells);
+  const computeBytes = computeBufferBytes(shape, batchSize, maskCells) + outputBufferBytes(shape, sequences, batchSize);
   const contextBytes = kvCacheBytes + recurrentStateBytes + checkpointBytes + computeBytes;
   return {
     weightsBytes: shape.weightsBytes,
@@ -87,16 +88,18 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
 }
 
 /**
- * The compute buffer's peak: llama.cpp reserves the prompt graph for a full batch with an output per token, so
- * the logits (vocabulary × batch, F32) beside the final hidden states are usually the largest live set; a wide
- * feed-forward layer (or the experts a MoE layer runs) can be larger. Flash attention (llama.cpp's choice on the
- * CPU) keeps the attention scores out of it.
+ * The compute buffer's peak, for the prompt graph llama.cpp reserves (a full batch, an output per token): either
+ * at the end, the logits (vocabulary × batch, F32) beside the final hidden states, or inside a layer, the
+ * attention masks (F16, a row of cells per batch token: the whole context, and the window for sliding-window
+ * layers) beside the widest feed-forward (or the experts a MoE layer runs). Flash attention, llama.cpp's choice
+ * on the CPU, keeps the attention scores themselves out of it.
  */
-function computeBufferBytes(shape: ModelMemoryShape, batchSize: number): number {
-  const output = shape.vocabularySize + 2 * shape.embeddingLength;
+function computeBufferBytes(shape: ModelMemoryShape, batchSize: number, maskCells: number): number {
+  const output = (shape.vocabularySize + 2 * shape.embeddingLength) * batchSize * f32Bytes;
   const denseFeedForward = 3 * shape.feedForwardLength + shape.embeddingLength;
   const experts = shape.experts === undefined ? 0 : 3 * shape.experts.feedForwardLength * shape.experts.usedCount + shape.embeddingLength;
-  return Math.max(output, denseFeedForward, experts) * batchSize * f32Bytes;
+  const layer = maskCells * batchSize * 2 + Math.max(denseFeedForward, experts) * batchSize * f32Bytes;
+  return Math.max(output, layer);
 }
 
 /** The logits and embeddings kept for the caller: one row per sequence (llama_context::output_reserve). */

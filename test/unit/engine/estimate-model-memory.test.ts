@@ -53,12 +53,13 @@ describe("estimateModelMemory", () => {
     expect(small.kvCacheBytes).toBe(2 * 512 * 128 * 2 + 512 * 256 * 2);
   });
 
-  it("takes a MoE model's weights whole, and sizes the compute buffer by the largest of logits, dense and expert layers", () => {
+  it("takes a MoE model's weights whole, and sizes the compute buffer by the larger of the logits and a layer's activations", () => {
     const moe: ModelMemoryShape = { ...base, weightsBytes: 5e9, vocabularySize: 100, feedForwardLength: 0, experts: { feedForwardLength: 512, usedCount: 8 }, layers: [attention(64)] };
     const estimate = estimateModelMemory(moe, { contextSize: 1024, sequences: 1 });
     expect(estimate.weightsBytes).toBe(5e9);
     const output = 100 * 4 + 512 * 4;
-    expect(estimate.computeBytes).toBe((3 * 512 * 8 + 64) * 512 * 4 + output);
+    // Inside a layer: the attention mask (a row of 1024 cells per batch token, F16) beside the experts' activations.
+    expect(estimate.computeBytes).toBe(1024 * 512 * 2 + (3 * 512 * 8 + 64) * 512 * 4 + output);
     const wideVocabulary = estimateModelMemory({ ...moe, vocabularySize: 200_000 }, { contextSize: 1024, sequences: 1 });
     expect(wideVocabulary.computeBytes).toBe((200_000 + 128) * 512 * 4 + 200_000 * 4 + 512 * 4);
   });

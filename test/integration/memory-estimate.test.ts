@@ -1,0 +1,54 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import type { ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
+import { repoRoot, testModelPath, type TestModelKind } from "../helpers/test-models.js";
+
+const run = promisify(execFile);
+
+interface Reported {
+  readonly modelBytes: number;
+  readonly kvCacheBytes: number;
+  readonly recurrentStateBytes: number;
+  readonly computeBytes: number;
+  readonly outputBytes: number;
+  readonly checkpointBytes: number;
+  readonly needsCheckpoints: boolean;
+}
+
+/** The estimate beside what llama.cpp reports for the same load, in a process of its own (test/helpers/compare-memory-estimate.ts). */
+async function compare(model: TestModelKind, contextSize: number, sequences: number, promptTokens = 96): Promise<{ estimate: ModelMemoryEstimate; measured: Reported }> {
+  const { stdout } = await run(
+    process.execPath,
+    ["--import", "tsx", path.join(repoRoot, "test/helpers/compare-memory-estimate.ts"), await testModelPath(model), String(contextSize), String(sequences), String(promptTokens)],
+    { cwd: repoRoot, timeout: 240_000 },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { estimate: ModelMemoryEstimate; measured: Reported };
+}
+
+/** Each part within 15 % of llama.cpp's own figure (both zero when the model has none of it). */
+function expectWithin(label: string, estimated: number, measured: number): void {
+  const error = measured === 0 ? estimated : Math.abs(estimated - measured) / measured;
+  console.log(`${label}: estimate ${(estimated / 2 ** 20).toFixed(2)} MiB, llama.cpp ${(measured / 2 ** 20).toFixed(2)} MiB (${(error * 100).toFixed(1)} %)`);
+  expect(error, label).toBeLessThan(0.15);
+}
+
+function expectParts(name: string, { estimate, measured }: { estimate: ModelMemoryEstimate; measured: Reported }): void {
+  expectWithin(`${name} weights`, estimate.weightsBytes, measured.modelBytes);
+  expectWithin(`${name} KV cache`, estimate.kvCacheBytes, measured.kvCacheBytes);
+  expectWithin(`${name} recurrent state`, estimate.recurrentStateBytes, measured.recurrentStateBytes);
+  expectWithin(`${name} compute + output`, estimate.computeBytes, measured.computeBytes + measured.outputBytes);
+  expect(estimate.bytesPerCheckpoint > 0, `${name} needs checkpoints`).toBe(measured.needsCheckpoints);
+  expectWithin(`${name} one checkpoint`, estimate.bytesPerCheckpoint, measured.checkpointBytes);
+}
+
+describe("memory estimate against llama.cpp's own buffer sizes", () => {
+  it("full attention (llama shape, Qwen2.5-0.5B size): weights, KV for two sequences, compute", { timeout: 300_000 }, async () => {
+    expectParts("qwen2.5-0.5b × 2 at 8192", await compare("qwen2.5-0.5b-q4_0", 8192, 2));
+  });
+
+  it("a tiny model at a long context, where the cache outweighs the model", { timeout: 300_000 }, async () => {
+    expectParts("tiny at 32768", await compare("tiny", 32768, 1));
+  });
+});
