@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
+import type { FamilyShapeName } from "../../src/models/generator/families/family-shapes.js";
+import { makeModel } from "../../src/models/generator/make-model.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 import { repoRoot, testModelPath, type TestModelKind } from "../helpers/test-models.js";
 
 const run = promisify(execFile);
@@ -18,10 +21,10 @@ interface Reported {
 }
 
 /** The estimate beside what llama.cpp reports for the same load, in a process of its own (test/helpers/compare-memory-estimate.ts). */
-async function compare(model: TestModelKind, contextSize: number, sequences: number, promptTokens = 96): Promise<{ estimate: ModelMemoryEstimate; measured: Reported }> {
+async function compare(modelPath: string, contextSize: number, sequences: number, promptTokens = 96): Promise<{ estimate: ModelMemoryEstimate; measured: Reported }> {
   const { stdout } = await run(
     process.execPath,
-    ["--import", "tsx", path.join(repoRoot, "test/helpers/compare-memory-estimate.ts"), await testModelPath(model), String(contextSize), String(sequences), String(promptTokens)],
+    ["--import", "tsx", path.join(repoRoot, "test/helpers/compare-memory-estimate.ts"), modelPath, String(contextSize), String(sequences), String(promptTokens)],
     { cwd: repoRoot, timeout: 240_000 },
   );
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { estimate: ModelMemoryEstimate; measured: Reported };
@@ -43,12 +46,44 @@ function expectParts(name: string, { estimate, measured }: { estimate: ModelMemo
   expectWithin(`${name} one checkpoint`, estimate.bytesPerCheckpoint, measured.checkpointBytes);
 }
 
+const testModel = async (kind: TestModelKind): Promise<string> => testModelPath(kind);
+
 describe("memory estimate against llama.cpp's own buffer sizes", () => {
   it("full attention (llama shape, Qwen2.5-0.5B size): weights, KV for two sequences, compute", { timeout: 300_000 }, async () => {
-    expectParts("qwen2.5-0.5b × 2 at 8192", await compare("qwen2.5-0.5b-q4_0", 8192, 2));
+    expectParts("qwen2.5-0.5b × 2 at 8192", await compare(await testModel("qwen2.5-0.5b-q4_0"), 8192, 2));
   });
 
-  it("a tiny model at a long context, where the cache outweighs the model", { timeout: 300_000 }, async () => {
-    expectParts("tiny at 32768", await compare("tiny", 32768, 1));
+  it("a tiny model at a long context, where the attention masks outweigh the logits", { timeout: 300_000 }, async () => {
+    expectParts("tiny at 32768", await compare(await testModel("tiny"), 32768, 1));
   });
+});
+
+/**
+ * Today's architectures, generated: hybrid Gated DeltaNet (recurrent state per sequence, KV for one layer in
+ * four, checkpoints of the state), MoE (every expert loaded), sliding window (KV and checkpoints limited to the
+ * window). 700 prompt tokens: more than the windows (128), so a checkpoint holds a full window.
+ */
+describe("memory estimate of today's architectures against llama.cpp", () => {
+  const folder = useTemporaryFolder("pensieve-memory-");
+  const models = new Map<FamilyShapeName, string>();
+
+  beforeAll(async () => {
+    for (const shape of ["qwen35", "qwen35moe", "gemma4", "gpt-oss", "qwen3moe"] as const) {
+      const made = await makeModel({ shape, type: "q8_0", outputPath: path.join(folder.path, `${shape}.gguf`) });
+      models.set(shape, made.outputPath);
+    }
+  });
+
+  const cases: readonly [FamilyShapeName, string][] = [
+    ["qwen35", "hybrid: KV for the attention layer, state and checkpoints for the Gated DeltaNet ones"],
+    ["qwen35moe", "hybrid MoE: all experts and the shared expert loaded"],
+    ["gemma4", "sliding window: window-sized KV for its layers, a copy of the tied embedding"],
+    ["gpt-oss", "sliding window every other layer, MoE"],
+    ["qwen3moe", "MoE with full attention: no checkpoints needed"],
+  ];
+  for (const [shape, what] of cases) {
+    it(`${shape} (${what})`, { timeout: 300_000 }, async () => {
+      expectParts(`${shape} × 2 at 4096`, await compare(models.get(shape) ?? "", 4096, 2, 700));
+    });
+  }
 });

@@ -53,7 +53,7 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
   const windowCells = shape.slidingWindow === undefined ? contextSize : Math.min(contextSize, padUp(shape.slidingWindow + batchSize, cellPadding));
 
   let kvBytesPerSequence = 0;
-  let windowBytesPerSequence = 0;
+  let windowBytesPerCell = 0;
   let recurrentLayers = 0;
   for (const layer of shape.layers) {
     if (layer.kind === "recurrent") recurrentLayers += 1;
@@ -61,12 +61,14 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
     const perCell = (layer.keyWidth + layer.valueWidth) * kvElementBytes;
     const cells = layer.slidingWindow ? windowCells : contextSize;
     kvBytesPerSequence += perCell * cells;
-    if (layer.slidingWindow) windowBytesPerSequence += perCell * cells;
+    if (layer.slidingWindow) windowBytesPerCell += perCell;
   }
   const recurrentBytesPerSequence = recurrentLayers * (shape.recurrentStateWidth ?? 0) * f32Bytes;
 
-  // A checkpoint holds what cannot be cut back: the recurrent state and the window's KV (llama_state_seq partial).
-  const checkpointSize = recurrentBytesPerSequence + (shape.slidingWindow === undefined ? 0 : windowBytesPerSequence);
+  // A checkpoint holds what cannot be cut back (llama_state_seq partial): the recurrent state, and the cells the
+  // window layers still use, which llama.cpp prunes to the window and the token after it.
+  const windowCheckpointCells = shape.slidingWindow === undefined ? 0 : Math.min(contextSize, shape.slidingWindow + 1);
+  const checkpointSize = recurrentBytesPerSequence + windowBytesPerCell * windowCheckpointCells;
   const checkpoints = checkpointSize === 0 ? 0 : (options.checkpointsPerSequence ?? Math.min(maxIntervalCheckpoints, Math.floor(options.contextSize / checkpointInterval)) + 1);
 
   const kvCacheBytes = kvBytesPerSequence * sequences;

@@ -8,6 +8,12 @@ type Metadata = Readonly<Record<string, unknown>>;
 const deltaNetArchitectures = new Set(["qwen3next", "qwen35", "qwen35moe"]);
 /** Architectures that alternate sliding-window and full attention when the file has no pattern (`load_swa_pattern`). */
 const defaultSwaPatterns: Readonly<Record<string, number>> = { "gpt-oss": 2, gemma2: 2, gemma3: 6, cohere2: 4 };
+/**
+ * Architectures whose loader asks for the tied output projection before the token embedding, so llama.cpp
+ * keeps two copies of it (llama_model_loader::create_tensor reuses a TENSOR_DUPLICATED tensor only when the
+ * original came first): gemma3n.cpp, gemma4.cpp.
+ */
+const outputBeforeEmbedding = new Set(["gemma3n", "gemma4"]);
 /** Tensors llama.cpp reads row by row from the mapped file instead of loading (TENSOR_READ_LAZY). */
 const lazyTensors = new Set(["per_layer_token_embd.weight"]);
 
@@ -48,7 +54,7 @@ export function memoryShapeFromGguf(fileInfo: GgufFileInfo): ModelMemoryShape {
   const tokens = fileInfo.metadata.tokenizer?.ggml?.tokens;
   return {
     architecture,
-    weightsBytes: tensorBytes(fileInfo),
+    weightsBytes: tensorBytes(fileInfo, outputBeforeEmbedding.has(architecture)),
     embeddingLength: embedding,
     vocabularySize: number(metadata["vocab_size"], Array.isArray(tokens) ? tokens.length : 0),
     feedForwardLength: Math.max(0, ...perLayer(metadata["feed_forward_length"], layerCount, 0)),
@@ -87,15 +93,18 @@ function recurrentLayers(architecture: string, metadata: Metadata, count: number
   return Array.from({ length: count }, (_, index) => (index + 1) % interval !== 0);
 }
 
-/** Bytes of the tensors llama.cpp loads (lazily read ones stay in the mapped file). */
-function tensorBytes(fileInfo: GgufFileInfo): number {
+/** Bytes of the tensors llama.cpp loads (lazily read ones stay in the mapped file), a tied embedding twice where it copies it. */
+function tensorBytes(fileInfo: GgufFileInfo, copiesTiedEmbedding: boolean): number {
+  const tensors = fileInfo.fullTensorInfo ?? [];
+  const tied = copiesTiedEmbedding && !tensors.some((tensor) => tensor.name === "output.weight");
   let bytes = 0;
-  for (const tensor of fileInfo.fullTensorInfo ?? []) {
+  for (const tensor of tensors) {
     if (lazyTensors.has(tensor.name)) continue;
     const traits = ggmlTypeTraits.get(tensor.ggmlType);
     if (traits === undefined) continue;
     const elements = tensor.dimensions.reduce<number>((product, dimension) => product * Number(dimension), 1);
-    bytes += (elements / traits.blockSize) * traits.bytesPerBlock;
+    const size = (elements / traits.blockSize) * traits.bytesPerBlock;
+    bytes += tied && tensor.name === "token_embd.weight" ? 2 * size : size;
   }
   return bytes;
 }
