@@ -1,4 +1,4 @@
-import type { ModelPreset } from "../presets.js";
+import type { ModelPreset } from "../model-preset.js";
 import { deltaNetHybridShape, denseAttentionShape, latentAttentionShape, slidingWindowShape } from "./preset-shapes.js";
 
 const qwen35Vocabulary = 248_320;

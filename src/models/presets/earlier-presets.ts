@@ -1,4 +1,4 @@
-import type { ModelPreset } from "../presets.js";
+import type { ModelPreset } from "../model-preset.js";
 import { denseAttentionShape } from "./preset-shapes.js";
 
 const qwenVocabulary = 151_936;
