@@ -23,17 +23,24 @@ export interface ModelMemoryShape {
   readonly experts?: { readonly feedForwardLength: number; readonly usedCount: number };
   /** Sliding-window attention: the window, in tokens. */
   readonly slidingWindow?: number;
-  /** Recurrent layers: the F32 values of state one sequence holds per layer (llama.cpp's `n_embd_r() + n_embd_s()`). */
-  readonly recurrentStateWidth?: number;
+  /** Recurrent layers' widths (see `ssmRecurrentWidths`). */
+  readonly recurrent?: RecurrentWidths;
   /** One entry per layer of the trunk (multi-token-prediction layers excluded). */
   readonly layers: readonly LayerMemory[];
 }
 
-/** The recurrent state width of a Gated DeltaNet or Mamba-2 layer, from its GGUF `ssm.*` values. */
-export function ssmStateWidth(ssm: { convKernel: number; innerSize: number; stateSize: number; groupCount: number }): number {
+export interface RecurrentWidths {
+  /** F32 values of state one sequence holds per layer: llama.cpp's `n_embd_r() + n_embd_s()`. */
+  readonly stateWidth: number;
+  /** Channels the layer mixes per token (queries, keys and values before the recurrence): its activations' width. */
+  readonly mixerWidth: number;
+}
+
+/** The widths of a Gated DeltaNet or Mamba-2 layer, from its GGUF `ssm.*` values. */
+export function ssmRecurrentWidths(ssm: { convKernel: number; innerSize: number; stateSize: number; groupCount: number }): RecurrentWidths {
+  const mixerWidth = ssm.innerSize + 2 * ssm.groupCount * ssm.stateSize;
   // llama_hparams::n_embd_r (conv rows, the first column shifted out) + n_embd_s (the state matrix).
-  const convolution = Math.max(0, ssm.convKernel - 1) * (ssm.innerSize + 2 * ssm.groupCount * ssm.stateSize);
-  return convolution + ssm.stateSize * ssm.innerSize;
+  return { stateWidth: Math.max(0, ssm.convKernel - 1) * mixerWidth + ssm.stateSize * ssm.innerSize, mixerWidth };
 }
 
 /** `count` layers, each described by `layerAt(index)`. */

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
 import type { FamilyShapeName } from "../../src/models/generator/families/family-shapes.js";
 import { makeModel } from "../../src/models/generator/make-model.js";
+import { hybridMoeTestModelPath } from "../helpers/hybrid-moe-test-model.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 import { repoRoot, testModelPath, type TestModelKind } from "../helpers/test-models.js";
 
@@ -18,6 +19,8 @@ interface Reported {
   readonly outputBytes: number;
   readonly checkpointBytes: number;
   readonly needsCheckpoints: boolean;
+  /** RSS growth over the load, a prompt and a checkpoint. */
+  readonly measuredBytes: number;
 }
 
 /** The estimate beside what llama.cpp reports for the same load, in a process of its own (test/helpers/compare-memory-estimate.ts). */
@@ -81,6 +84,17 @@ describe("memory estimate of today's architectures against llama.cpp", () => {
     ["gpt-oss", "sliding window every other layer, MoE"],
     ["qwen3moe", "MoE with full attention: no checkpoints needed"],
   ];
+  it(
+    "a hybrid MoE of Qwen3.6-35B-A3B's widths at 32768 tokens: every part, and the total against the measured RSS",
+    { timeout: 600_000 },
+    async () => {
+      const compared = await compare(await hybridMoeTestModelPath(), 32768, 1, 700);
+      expectParts("wide qwen35moe at 32768", compared);
+      // RSS only where the weights dominate: llama.cpp reserves the logits of a whole batch, but writes a row per output.
+      expectWithin("wide qwen35moe at 32768 total vs RSS", compared.estimate.totalBytes, compared.measured.measuredBytes);
+    },
+  );
+
   for (const [shape, what] of cases) {
     it(`${shape} (${what})`, { timeout: 300_000 }, async () => {
       expectParts(`${shape} × 2 at 4096`, await compare(models.get(shape) ?? "", 4096, 2, 700));

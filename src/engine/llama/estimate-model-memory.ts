@@ -63,7 +63,7 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
     kvBytesPerSequence += perCell * cells;
     if (layer.slidingWindow) windowBytesPerCell += perCell;
   }
-  const recurrentBytesPerSequence = recurrentLayers * (shape.recurrentStateWidth ?? 0) * f32Bytes;
+  const recurrentBytesPerSequence = recurrentLayers * (shape.recurrent?.stateWidth ?? 0) * f32Bytes;
 
   // A checkpoint holds what cannot be cut back (llama_state_seq partial): the recurrent state, and the cells the
   // window layers still use, which llama.cpp prunes to the window and the token after it.
@@ -93,14 +93,16 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
  * The compute buffer's peak, for the prompt graph llama.cpp reserves (a full batch, an output per token): either
  * at the end, the logits (vocabulary × batch, F32) beside the final hidden states, or inside a layer, the
  * attention masks (F16, a row of cells per batch token: the whole context, and the window for sliding-window
- * layers) beside the widest feed-forward (or the experts a MoE layer runs). Flash attention, llama.cpp's choice
- * on the CPU, keeps the attention scores themselves out of it.
+ * layers) beside the widest of: the feed-forward, the experts a MoE layer runs, a Gated DeltaNet layer's chunked
+ * recurrence (measured on Qwen3.6-35B-A3B's widths: four times its mixer channels and two hidden states per
+ * token). Flash attention, llama.cpp's choice on the CPU, keeps the attention scores themselves out of it.
  */
 function computeBufferBytes(shape: ModelMemoryShape, batchSize: number, maskCells: number): number {
   const output = (shape.vocabularySize + 2 * shape.embeddingLength) * batchSize * f32Bytes;
   const denseFeedForward = 3 * shape.feedForwardLength + shape.embeddingLength;
   const experts = shape.experts === undefined ? 0 : 3 * shape.experts.feedForwardLength * shape.experts.usedCount + shape.embeddingLength;
-  const layer = maskCells * batchSize * 2 + Math.max(denseFeedForward, experts) * batchSize * f32Bytes;
+  const recurrence = shape.recurrent === undefined ? 0 : 4 * shape.recurrent.mixerWidth + 2 * shape.embeddingLength;
+  const layer = maskCells * batchSize * 2 + Math.max(denseFeedForward, experts, recurrence) * batchSize * f32Bytes;
   return Math.max(output, layer);
 }
 

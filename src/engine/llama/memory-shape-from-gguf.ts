@@ -1,6 +1,6 @@
 import type { GgufFileInfo } from "node-llama-cpp";
 import { ggmlTypeTraits } from "../../models/gguf/ggml-type-traits.js";
-import { layerPattern, ssmStateWidth, type LayerMemory, type ModelMemoryShape } from "../../models/model-memory-shape.js";
+import { layerPattern, ssmRecurrentWidths, type LayerMemory, type ModelMemoryShape } from "../../models/model-memory-shape.js";
 
 type Metadata = Readonly<Record<string, unknown>>;
 
@@ -63,7 +63,7 @@ export function memoryShapeFromGguf(fileInfo: GgufFileInfo): ModelMemoryShape {
       : {}),
     ...(swaLayers.includes(true) ? { slidingWindow } : {}),
     ...(recurrent.includes(true)
-      ? { recurrentStateWidth: ssmStateWidth({ convKernel: number(ssm["conv_kernel"]), innerSize: number(ssm["inner_size"]), stateSize: number(ssm["state_size"]), groupCount: number(ssm["group_count"]) }) }
+      ? { recurrent: ssmRecurrentWidths({ convKernel: number(ssm["conv_kernel"]), innerSize: number(ssm["inner_size"]), stateSize: number(ssm["state_size"]), groupCount: number(ssm["group_count"]) }) }
       : {}),
     layers,
   };

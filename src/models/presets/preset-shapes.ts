@@ -1,4 +1,4 @@
-import { layerPattern, ssmStateWidth, type ModelMemoryShape } from "../model-memory-shape.js";
+import { layerPattern, ssmRecurrentWidths, type ModelMemoryShape } from "../model-memory-shape.js";
 
 const gb = 1e9;
 
@@ -43,7 +43,7 @@ export function deltaNetHybridShape(
   return {
     ...common(shape),
     // llama.cpp's qwen35 reading of the GGUF: ssm.inner_size = value heads × head dim, state_size = head dim, group_count = key heads.
-    recurrentStateWidth: ssmStateWidth({
+    recurrent: ssmRecurrentWidths({
       convKernel: 4,
       innerSize: shape.linearValueHeads * shape.linearHeadDimension,
       stateSize: shape.linearHeadDimension,

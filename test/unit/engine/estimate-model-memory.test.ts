@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { estimateModelMemory } from "../../../src/engine/llama/estimate-model-memory.js";
-import { layerPattern, ssmStateWidth, type ModelMemoryShape } from "../../../src/models/model-memory-shape.js";
+import { layerPattern, ssmRecurrentWidths, type ModelMemoryShape } from "../../../src/models/model-memory-shape.js";
 
 const base = { architecture: "test", weightsBytes: 1_000_000, embeddingLength: 64, vocabularySize: 1000, feedForwardLength: 128 } as const;
 const attention = (keyWidth: number, slidingWindow = false) => ({ kind: "attention", keyWidth, valueWidth: keyWidth, slidingWindow }) as const;
@@ -21,11 +21,12 @@ describe("estimateModelMemory", () => {
   });
 
   it("gives a hybrid model KV for its attention layers only, a fixed state per sequence, and checkpoints of it", () => {
-    const width = ssmStateWidth({ convKernel: 4, innerSize: 256, stateSize: 32, groupCount: 4 });
-    expect(width).toBe(3 * (256 + 2 * 4 * 32) + 32 * 256);
+    const recurrent = ssmRecurrentWidths({ convKernel: 4, innerSize: 256, stateSize: 32, groupCount: 4 });
+    expect(recurrent).toEqual({ stateWidth: 3 * (256 + 2 * 4 * 32) + 32 * 256, mixerWidth: 256 + 2 * 4 * 32 });
+    const width = recurrent.stateWidth;
     const shape: ModelMemoryShape = {
       ...base,
-      recurrentStateWidth: width,
+      recurrent,
       layers: layerPattern(8, (index) => ((index + 1) % 4 === 0 ? attention(64) : { kind: "recurrent" })),
     };
     const short = estimateModelMemory(shape, { contextSize: 4096, sequences: 2 });
@@ -37,6 +38,9 @@ describe("estimateModelMemory", () => {
     // One where each evaluation ends, plus one every 8192 tokens.
     expect(short.checkpointBytes).toBe(short.bytesPerCheckpoint * 1 * 2);
     expect(long.checkpointBytes).toBe(long.bytesPerCheckpoint * 5 * 2);
+    // The compute buffer's peak is inside a layer: the mask beside the Gated DeltaNet recurrence's activations.
+    const recurrence = 4 * recurrent.mixerWidth + 2 * 64;
+    expect(short.computeBytes).toBe(4096 * 512 * 2 + recurrence * 512 * 4 + (1000 * 2 + 512) * 4);
   });
 
   it("limits sliding-window layers to the window plus a batch, and leaves shared-KV layers out", () => {

@@ -27,7 +27,7 @@ describe("memoryShapeFromGguf", () => {
     const metadata = { ...base, block_count: 9, nextn_predict_layers: 1, full_attention_interval: 4, ssm: { conv_kernel: 4, inner_size: 128, state_size: 32, group_count: 2 } };
     const shape = memoryShapeFromGguf(fileInfo("qwen35", metadata));
     expect(shape.layers.map((layer) => layer.kind)).toEqual(["recurrent", "recurrent", "recurrent", "attention", "recurrent", "recurrent", "recurrent", "attention"]);
-    expect(shape.recurrentStateWidth).toBe(3 * (128 + 2 * 2 * 32) + 32 * 128);
+    expect(shape.recurrent).toEqual({ stateWidth: 3 * (128 + 2 * 2 * 32) + 32 * 128, mixerWidth: 128 + 2 * 2 * 32 });
     const listed = memoryShapeFromGguf(fileInfo("qwen35moe", { ...metadata, attention: { ...base.attention, recurrent_layers: [true, false] }, expert_count: 8, expert_used_count: 2, expert_feed_forward_length: 32 }));
     expect(listed.layers.slice(0, 3).map((layer) => layer.kind)).toEqual(["recurrent", "attention", "attention"]);
     expect(listed.experts).toEqual({ feedForwardLength: 32, usedCount: 2 });
