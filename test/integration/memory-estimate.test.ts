@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
 import type { FamilyShapeName } from "../../src/models/generator/families/family-shapes.js";
 import { makeModel } from "../../src/models/generator/make-model.js";
-import { hybridMoeTestModelPath } from "../helpers/hybrid-moe-test-model.js";
+import { wideFamilyModelPath, type WideFamilyModel } from "../helpers/wide-family-test-models.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 import { repoRoot, testModelPath, type TestModelKind } from "../helpers/test-models.js";
 
@@ -84,16 +84,19 @@ describe("memory estimate of today's architectures against llama.cpp", () => {
     ["gpt-oss", "sliding window every other layer, MoE"],
     ["qwen3moe", "MoE with full attention: no checkpoints needed"],
   ];
-  it(
-    "a hybrid MoE of Qwen3.6-35B-A3B's widths at 32768 tokens: every part, and the total against the measured RSS",
-    { timeout: 600_000 },
-    async () => {
-      const compared = await compare(await hybridMoeTestModelPath(), 32768, 1, 700);
-      expectParts("wide qwen35moe at 32768", compared);
+  const wideCases: readonly [WideFamilyModel, string][] = [
+    ["qwen35moe-wide", "a hybrid MoE of Qwen3.6-35B-A3B's widths"],
+    ["gpt-oss-wide", "gpt-oss-20b's widths"],
+    ["gemma4-wide", "Gemma 4's widths, a 1024-token window"],
+  ];
+  for (const [name, what] of wideCases) {
+    it(`${what} at 32768 tokens: every part, and the total against the measured RSS`, { timeout: 600_000 }, async () => {
+      const compared = await compare(await wideFamilyModelPath(name), 32768, 1, 1200);
+      expectParts(`${name} at 32768`, compared);
       // RSS only where the weights dominate: llama.cpp reserves the logits of a whole batch, but writes a row per output.
-      expectWithin("wide qwen35moe at 32768 total vs RSS", compared.estimate.totalBytes, compared.measured.measuredBytes);
-    },
-  );
+      expectWithin(`${name} at 32768 total vs RSS`, compared.estimate.totalBytes, compared.measured.measuredBytes);
+    });
+  }
 
   for (const [shape, what] of cases) {
     it(`${shape} (${what})`, { timeout: 300_000 }, async () => {

@@ -99,8 +99,10 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
  */
 function computeBufferBytes(shape: ModelMemoryShape, batchSize: number, maskCells: number): number {
   const output = (shape.vocabularySize + 2 * shape.embeddingLength) * batchSize * f32Bytes;
-  const denseFeedForward = 3 * shape.feedForwardLength + shape.embeddingLength;
-  const experts = shape.experts === undefined ? 0 : 3 * shape.experts.feedForwardLength * shape.experts.usedCount + shape.embeddingLength;
+  // Gate, up and their product, beside the hidden states around the layer (measured on Gemma 4's widths).
+  const denseFeedForward = 3 * shape.feedForwardLength + 4 * shape.embeddingLength;
+  // The same for each expert used, and each one's output before they are summed (measured on gpt-oss's widths).
+  const experts = shape.experts === undefined ? 0 : (3 * shape.experts.feedForwardLength + shape.embeddingLength) * shape.experts.usedCount + shape.embeddingLength;
   const recurrence = shape.recurrent === undefined ? 0 : 4 * shape.recurrent.mixerWidth + 2 * shape.embeddingLength;
   const layer = maskCells * batchSize * 2 + Math.max(denseFeedForward, experts, recurrence) * batchSize * f32Bytes;
   return Math.max(output, layer);

@@ -64,7 +64,8 @@ describe("estimateModelMemory", () => {
     expect(estimate.weightsBytes).toBe(5e9);
     const output = 100 * 4 + 512 * 4;
     // Inside a layer: the attention mask (a row of 1024 cells per batch token, F16) beside the experts' activations.
-    expect(estimate.computeBytes).toBe(1024 * 512 * 2 + (3 * 512 * 8 + 64) * 512 * 4 + output);
+    // Each used expert's gate, up, product and output, then their sum.
+    expect(estimate.computeBytes).toBe(1024 * 512 * 2 + ((3 * 512 + 64) * 8 + 64) * 512 * 4 + output);
     const wideVocabulary = estimateModelMemory({ ...moe, vocabularySize: 200_000 }, { contextSize: 1024, sequences: 1 });
     expect(wideVocabulary.computeBytes).toBe((200_000 + 128) * 512 * 4 + 200_000 * 4 + 512 * 4);
   });
