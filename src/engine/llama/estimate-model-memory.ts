@@ -43,7 +43,8 @@ const padUp = (value: number, multiple: number): number => Math.ceil(value / mul
  * the way its memory modules size their buffers (llama-kv-cache.cpp, llama-kv-cache-iswa.cpp,
  * llama-memory-recurrent.cpp, llama-context.cpp): every weight, all experts included; KV only for attention
  * layers that own it, window-sized for sliding-window layers; recurrent state per sequence; the checkpoints
- * node-llama-cpp takes of what cannot be trimmed; and the compute buffer, whose peak is the batch's logits.
+ * node-llama-cpp takes of what cannot be trimmed; and the compute buffer, whose peak is the batch's logits or a
+ * layer's activations. Checked part by part against llama.cpp's own figures in test/integration/memory-estimate.test.ts.
  */
 export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEstimateOptions): ModelMemoryEstimate {
   const { sequences } = options;
