@@ -11,7 +11,8 @@ import { memoryShapeFromGguf } from "../../src/engine/llama/memory-shape-from-gg
 const [modelPath, context, sequences, promptTokens = "96"] = process.argv.slice(2);
 if (modelPath === undefined || context === undefined || sequences === undefined) throw new Error("usage: MODEL CONTEXT SEQUENCES");
 const shape = memoryShapeFromGguf(await readGgufFileInfo(modelPath, { readTensorInfo: true }));
-const estimate = estimateModelMemory(shape, { contextSize: Number(context), sequences: Number(sequences) });
+// The measuring child takes one checkpoint: estimate as many, so the total compares with its RSS.
+const estimate = estimateModelMemory(shape, { contextSize: Number(context), sequences: Number(sequences), checkpointsPerSequence: 1 });
 const child = fileURLToPath(new URL("measure-llama-buffers.ts", import.meta.url));
 const output = execFileSync(process.execPath, ["--import", "tsx", child, modelPath, context, sequences, promptTokens], { encoding: "utf8" });
 const measured = JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;

@@ -8,7 +8,7 @@ export interface MemoryEstimateOptions {
   readonly batchSize?: number;
   /** Bytes per KV element (F16: 2). */
   readonly kvElementBytes?: number;
-  /** Checkpoints each sequence holds (hybrid and sliding-window models); default: node-llama-cpp's, see below. */
+  /** Checkpoints each sequence holds (hybrid and sliding-window models); default: as many as node-llama-cpp keeps. */
   readonly checkpointsPerSequence?: number;
 }
 
@@ -32,9 +32,13 @@ export interface ModelMemoryEstimate {
 
 const cellPadding = 256;
 const f32Bytes = 4;
-/** node-llama-cpp's defaults: a checkpoint every 8192 tokens, at most 32, plus one where each evaluation ends. */
-const checkpointInterval = 8192;
-const maxIntervalCheckpoints = 32;
+/**
+ * The checkpoints a sequence comes to hold. They pile up over a session (one every 8192 tokens, one where each
+ * prompt ends, those the engine takes at turn boundaries) up to node-llama-cpp's 32 (`checkpoints.max`), which
+ * without a memory cap is 1.7 GB for Qwen3.5-4B and 6.7 GB for Gemma 4 26B-A4B (a window's KV each). So the engine
+ * caps them (`getSequence({ checkpoints: { maxMemory } })`; node-llama-cpp drops the oldest, keeping at least one).
+ */
+export const checkpointLimits = { count: 32, bytesPerSequence: 1024 ** 3 } as const;
 
 const padUp = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
 
@@ -70,7 +74,10 @@ export function estimateModelMemory(shape: ModelMemoryShape, options: MemoryEsti
   // window layers still use, which llama.cpp prunes to the window and the token after it.
   const windowCheckpointCells = shape.slidingWindow === undefined ? 0 : Math.min(contextSize, shape.slidingWindow + 1);
   const checkpointSize = recurrentBytesPerSequence + windowBytesPerCell * windowCheckpointCells;
-  const checkpoints = checkpointSize === 0 ? 0 : (options.checkpointsPerSequence ?? Math.min(maxIntervalCheckpoints, Math.floor(options.contextSize / checkpointInterval)) + 1);
+  const checkpoints =
+    checkpointSize === 0
+      ? 0
+      : (options.checkpointsPerSequence ?? Math.max(1, Math.min(checkpointLimits.count, options.contextSize, Math.floor(checkpointLimits.bytesPerSequence / checkpointSize))));
 
   const kvCacheBytes = kvBytesPerSequence * sequences;
   const recurrentStateBytes = recurrentBytesPerSequence * Math.max(1, sequences);

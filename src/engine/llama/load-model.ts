@@ -3,6 +3,7 @@ import path from "node:path";
 import { inspectGguf } from "../../models/inspect-gguf.js";
 import type { ModelDescription } from "../engine.js";
 import { useFewerDecodeThreads } from "./decode-threads.js";
+import { checkpointLimits } from "./estimate-model-memory.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import { LlamaRuntimePool, type RuntimeLease } from "./llama-runtime-pool.js";
 import { LoadedModel } from "./loaded-model.js";
@@ -41,7 +42,8 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   if (!useFewerDecodeThreads(context, options.decodeThreads)) {
     options.log?.("warn", "cannot give decoding fewer threads on this node-llama-cpp: every batch uses them all");
   }
-  const sequences = Array.from({ length: parallel }, () => context.getSequence());
+  // Checkpoints (hybrid and sliding-window models) within the memory the plan counted for them.
+  const sequences = Array.from({ length: parallel }, () => context.getSequence({ checkpoints: { maxMemory: checkpointLimits.bytesPerSequence } }));
   const chatWrapper = resolveChatFormat(model, options.chatFormat ?? "auto");
   const file = await stat(modelPath);
   const description: ModelDescription = {

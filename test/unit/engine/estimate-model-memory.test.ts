@@ -35,12 +35,22 @@ describe("estimateModelMemory", () => {
     expect(short.recurrentStateBytes).toBe(6 * width * 4 * 2);
     expect(long.recurrentStateBytes).toBe(short.recurrentStateBytes);
     expect(short.bytesPerCheckpoint).toBe(6 * width * 4);
-    // One where each evaluation ends, plus one every 8192 tokens.
-    expect(short.checkpointBytes).toBe(short.bytesPerCheckpoint * 1 * 2);
-    expect(long.checkpointBytes).toBe(long.bytesPerCheckpoint * 5 * 2);
+    // As many as node-llama-cpp keeps (32 a sequence; these are small, far from the 1 GiB cap), whatever the context; fewer when asked.
+    expect(short.checkpointBytes).toBe(short.bytesPerCheckpoint * 32 * 2);
+    expect(long.checkpointBytes).toBe(short.checkpointBytes);
+    expect(estimateModelMemory(shape, { contextSize: 4096, sequences: 2, checkpointsPerSequence: 1 }).checkpointBytes).toBe(short.bytesPerCheckpoint * 2);
     // The compute buffer's peak is inside a layer: the mask beside the Gated DeltaNet recurrence's activations.
     const recurrence = 4 * recurrent.mixerWidth + 2 * 64;
     expect(short.computeBytes).toBe(4096 * 512 * 2 + recurrence * 512 * 4 + (1000 * 2 + 512) * 4);
+  });
+
+  it("holds checkpoints within the engine's cap of 1 GiB a sequence, and at least one", () => {
+    const shape: ModelMemoryShape = { ...base, recurrent: { stateWidth: 16 * 1024 * 1024, mixerWidth: 64 }, layers: [{ kind: "recurrent" }, { kind: "recurrent" }, attention(64)] };
+    const estimate = estimateModelMemory(shape, { contextSize: 4096, sequences: 1 });
+    expect(estimate.bytesPerCheckpoint).toBe(128 * 1024 * 1024);
+    expect(estimate.checkpointBytes).toBe(1024 ** 3);
+    const huge = estimateModelMemory({ ...shape, recurrent: { stateWidth: 256 * 1024 * 1024, mixerWidth: 64 } }, { contextSize: 4096, sequences: 1 });
+    expect(huge.checkpointBytes).toBe(huge.bytesPerCheckpoint);
   });
 
   it("limits sliding-window layers to the window plus a batch, and leaves shared-KV layers out", () => {
