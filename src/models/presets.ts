@@ -12,8 +12,8 @@ export const modelPresets: readonly ModelPreset[] = [...currentPresets, ...earli
 
 /**
  * The preset `pensieve pull` suggests and `start` serves when nothing is chosen: picked for a 16 GB laptop
- * without a GPU. Qwen3.5-4B takes about 5 GiB with a 32k context and its checkpoints (its Gated DeltaNet layers keep no KV cache),
- * leaves room for an editor and a browser, and calls tools well.
+ * without a GPU. Qwen3.5-4B takes about 5 GiB with a 32k context and its checkpoints (its Gated DeltaNet layers
+ * keep no KV cache), leaves room for an editor and a browser, and calls tools well.
  */
 export const defaultPresetName = "qwen3.5-4b";
 
