@@ -60,7 +60,8 @@ async function runWith(
     .exitOverride()
     .configureOutput({ writeOut: (text) => (stdout += text), writeErr: (text) => (stderr += text) });
   registerPullCommand(program, io);
-  registerModelsCommand(program, io);
+  // A 16 GiB laptop without a GPU: what the default preset is chosen for.
+  registerModelsCommand(program, io, () => Promise.resolve({ ramBytes: 16 * 1024 ** 3, gpu: null }));
   registerRmCommand(program, io);
   try {
     await program.parseAsync(["node", "pensieve", ...args]);
@@ -97,8 +98,11 @@ describe("pensieve pull, models, rm", () => {
       }),
     ]);
     const presets = await run("models", "--presets");
-    expect(presets.stdout).toMatch(/qwen3-4b \(default\) +32768 +hf:Qwen\/Qwen3-4B-GGUF\/Qwen3-4B-Q4_K_M\.gguf/);
-    expect(presets.stdout).toMatch(/phi-3-mini +4096 +hf:microsoft\/Phi-3-mini-4k-instruct-gguf\/Phi-3-mini-4k-instruct-q4\.gguf/);
+    expect(presets.stdout).toMatch(/^PRESET +WEIGHTS +CONTEXT +FITS RAM \(16\.00 GiB\) +DOWNLOADED +SOURCE\n/);
+    expect(presets.stdout).toMatch(/qwen3\.5-4b \(default\) +2\.51 GiB +262144 +yes, 32768 tokens \([\d.]+ GiB\) +hf:unsloth\/Qwen3\.5-4B-GGUF\/Qwen3\.5-4B-Q4_K_M\.gguf/);
+    expect(presets.stdout).toMatch(/qwen3\.6-35b-a3b +19\.56 GiB +262144 +no: [\d.]+ GiB at 2048 tokens +hf:unsloth\/Qwen3\.6-35B-A3B-GGUF\//);
+    expect(presets.stdout).toMatch(/phi-3-mini +2\.24 GiB +4096 +yes, 4096 tokens .*hf:microsoft\/Phi-3-mini-4k-instruct-gguf\/Phi-3-mini-4k-instruct-q4\.gguf/);
+    expect(presets.stdout).toMatch(/qwen3\.8-27b: .* Not checked against the model card: everything/);
   });
 
   it("pull fails with one clear line and exit code 1", async () => {
@@ -113,7 +117,7 @@ describe("pensieve pull, models, rm", () => {
     expect((await run("rm", "../../etc/passwd")).stderr).toMatch(/^error: "\.\.\/\.\.\/etc\/passwd" is not a model in the cache/);
     const removed = await run("rm", "tiny-Q8_0.gguf");
     expect(removed).toMatchObject({ exitCode: 0, stdout: "removed hf/acme/tiny-GGUF/tiny-Q8_0.gguf (629.3 KiB)\n" });
-    expect((await run("models")).stdout).toMatch(/^No models in .*\. Download one: pensieve pull qwen3-4b/);
+    expect((await run("models")).stdout).toMatch(/^No models in .*\. Download one: pensieve pull qwen3\.5-4b/);
   });
 });
 
@@ -160,8 +164,8 @@ describe("pensieve pull output", () => {
       const listing = await runWith({ env }, "models");
       expect(listing.stdout).toMatch(/junk\.gguf +6 B +\? +\? +\?\n/);
       expect(listing.stdout).toMatch(/unusable: refusing to load .*junk\.gguf: not a GGUF file/);
-      const presets = JSON.parse((await runWith({ env }, "models", "--presets", "--json")).stdout) as { name: string; default: boolean; downloaded: boolean }[];
-      expect(presets.find((preset) => preset.default)?.name).toBe("qwen3-4b");
+      const { presets } = JSON.parse((await runWith({ env }, "models", "--presets", "--json")).stdout) as { presets: { name: string; default: boolean; downloaded: boolean }[] };
+      expect(presets.find((preset) => preset.default)?.name).toBe("qwen3.5-4b");
       expect(presets.every((preset) => !preset.downloaded)).toBe(true);
     } finally {
       await rm(otherHome, { recursive: true, force: true });

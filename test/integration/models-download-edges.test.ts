@@ -271,6 +271,6 @@ describe("pulling presets, URLs and specs", () => {
     );
     const error = await pullModel({ spec: "qwen-typo", home }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ModelSpecError);
-    expect((error as Error).message).toMatch(/qwen-typo is neither a preset \(qwen3-4b, .*\), an hf:<owner>\/<repository>… spec nor an https:\/\/ URL/);
+    expect((error as Error).message).toMatch(/qwen-typo is neither a preset \(qwen3\.5-4b, .*qwen3-4b, .*\), an hf:<owner>\/<repository>… spec nor an https:\/\/ URL/);
   });
 });

@@ -1,15 +1,17 @@
 import { Option, type Command } from "commander";
 import { makeModel, makeScriptedModel, type MadeModel } from "../../models/generator/make-model.js";
 import { makeReplyModel } from "../../models/generator/make-reply-model.js";
+import { familyShapeNames, type FamilyShapeName } from "../../models/generator/families/family-shapes.js";
 import { modelShapeNames, type ModelShapeName } from "../../models/generator/model-shapes.js";
 import { modelWeightTypes, type ModelWeightType } from "../../models/generator/model-weight-type.js";
 import { readReplyFile } from "../../models/generator/read-reply-file.js";
 import { parseSeed } from "./parse-seed.js";
 
 interface MakeModelFlags {
-  shape: ModelShapeName;
+  shape: ModelShapeName | FamilyShapeName;
   type: ModelWeightType;
   vocab?: string;
+  chatTemplate?: string;
   seed?: number;
   scripted?: boolean;
   sentence?: string;
@@ -24,12 +26,14 @@ export function registerMakeModelCommand(program: Command): void {
   program
     .command("make-model")
     .description(
-      "Generate a llama-architecture GGUF for tests and benchmarks: random weights in a real model's shape, " +
+      "Generate a GGUF for tests and benchmarks: random weights in a real model's shape (llama architecture) or a tiny " +
+        "model of another architecture (qwen35, qwen35moe, gemma4, gpt-oss, qwen3moe), " +
         "or a built model that answers a fixed reply (--scripted, --reply-file).",
     )
-    .addOption(new Option("--shape <name>", "model shape").choices(modelShapeNames).default("tiny"))
+    .addOption(new Option("--shape <name>", "model shape").choices([...modelShapeNames, ...familyShapeNames]).default("tiny"))
     .addOption(new Option("--type <type>", "weight type of the matrices").choices(modelWeightTypes).default("q8_0"))
     .option("--vocab <file>", "copy the tokenizer from this GGUF (default: the built-in vocabulary)")
+    .option("--chat-template <file>", "embed this Jinja chat template (default: the vocabulary's, or ChatML)")
     .addOption(new Option("--seed <number>", "seed of the random weights (default: 1)").argParser(parseSeed))
     .option("--scripted", "generate the demo model instead: it answers one fixed sentence to any prompt")
     .addOption(new Option("--sentence <text>", "what the scripted model answers").implies({ scripted: true }))
@@ -80,6 +84,7 @@ function makeRandom(flags: MakeModelFlags): Promise<MadeModel> {
     outputPath: flags.output,
     ...(flags.vocab === undefined ? {} : { vocabularyPath: flags.vocab }),
     ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+    ...(flags.chatTemplate === undefined ? {} : { chatTemplatePath: flags.chatTemplate }),
   });
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { inspectGguf } from "../../models/inspect-gguf.js";
 import type { ModelDescription } from "../engine.js";
 import { useFewerDecodeThreads } from "./decode-threads.js";
+import { checkpointLimits } from "./estimate-model-memory.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import { LlamaRuntimePool, type RuntimeLease } from "./llama-runtime-pool.js";
 import { LoadedModel } from "./loaded-model.js";
@@ -32,7 +33,7 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   // Before the native loader sees the file: a damaged or hostile GGUF is refused here, with a reason.
   await inspectGguf(modelPath);
   const parallel = options.parallel ?? 1;
-  const contextSize = await planContextSize(llama, options, parallel);
+  const contextSize = await planContextSize(options, parallel);
   // On the CPU, llama.cpp repacks quantised weights into an anonymous buffer; with the file also mapped the
   // weights sit in memory twice (measured: 4.8 GB instead of 2.9 GB for a Phi-3-mini-size Q4_0), so read it.
   const useMmap = options.useMmap ?? (llama.gpu === false ? false : undefined);
@@ -41,7 +42,8 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   if (!useFewerDecodeThreads(context, options.decodeThreads)) {
     options.log?.("warn", "cannot give decoding fewer threads on this node-llama-cpp: every batch uses them all");
   }
-  const sequences = Array.from({ length: parallel }, () => context.getSequence());
+  // Checkpoints (hybrid and sliding-window models) within the memory the plan counted for them.
+  const sequences = Array.from({ length: parallel }, () => context.getSequence({ checkpoints: { maxMemory: checkpointLimits.bytesPerSequence } }));
   const chatWrapper = resolveChatFormat(model, options.chatFormat ?? "auto");
   const file = await stat(modelPath);
   const description: ModelDescription = {

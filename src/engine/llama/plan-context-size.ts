@@ -1,24 +1,22 @@
-import type { Llama } from "node-llama-cpp";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import { MemoryBudget } from "./memory-budget.js";
 
 /** The automatic context size's bounds (a Claude Code turn alone is about 20k tokens). */
-const defaultContextSize = { min: 2048, max: 32768 } as const;
+export const defaultContextSize = { min: 2048, max: 32768 } as const;
 
 /**
  * The context size to create: as requested, or automatic (node-llama-cpp then picks within
  * `defaultContextSize`); checked against the memory limit when one is set, which also picks the automatic size.
  */
 export async function planContextSize(
-  llama: Llama,
   options: Pick<LlamaEngineOptions, "modelPath" | "contextSize" | "memoryLimitBytes" | "log">,
   parallel: number,
 ): Promise<number | typeof defaultContextSize> {
   const limit = options.memoryLimitBytes;
   if (limit === undefined) return options.contextSize ?? defaultContextSize;
-  const budget = await MemoryBudget.forModel(llama, options.modelPath, limit);
+  const budget = await MemoryBudget.forModel(options.modelPath, limit);
   const maxContext = Math.min(budget.trainContextSize ?? defaultContextSize.max, defaultContextSize.max);
-  const planned = await budget.plan({
+  const planned = budget.plan({
     requested: options.contextSize ?? "auto",
     maxContext,
     minContext: Math.min(defaultContextSize.min, maxContext),

@@ -1,12 +1,16 @@
 import type { GgufTensor } from "../gguf/gguf-tensor.js";
 import { createBuiltinVocabulary } from "./builtin-vocabulary.js";
+import { familyModelContents } from "./families/family-model-contents.js";
+import { familyShapes, type FamilyShapeName } from "./families/family-shapes.js";
 import { filledTensorChunks } from "./filled-tensor-chunks.js";
 import { llamaModelMetadata } from "./llama-model-metadata.js";
 import { llamaTensorLayout } from "./llama-tensor-layout.js";
 import { modelShapes, type ModelShapeName } from "./model-shapes.js";
+import type { GgufValue } from "../gguf/gguf-value.js";
 import { ggufFileTypes, type ModelWeightType } from "./model-weight-type.js";
 import { outputProjectionType } from "./output-projection-type.js";
 import { randomTensorChunks } from "./random-tensor-chunks.js";
+import { readFile } from "node:fs/promises";
 import { readVocabularyFile } from "./read-vocabulary-file.js";
 import { scriptedModelContents } from "./scripted-model.js";
 import type { Vocabulary } from "./vocabulary.js";
@@ -18,7 +22,8 @@ export { scriptedSentence } from "./scripted-model.js";
 export const generatorVersion = 3;
 
 export interface MakeModelOptions {
-  readonly shape: ModelShapeName;
+  /** A llama-architecture shape, or a tiny model of another architecture (see `familyShapes`). */
+  readonly shape: ModelShapeName | FamilyShapeName;
   /**
    * Type of the matrices. Norm weights are always F32, and the output projection takes the type llama.cpp's
    * quantizer would give it (see `outputProjectionType`).
@@ -29,6 +34,8 @@ export interface MakeModelOptions {
    * built-in vocabulary, padded with unused tokens to the shape's real vocabulary size.
    */
   readonly vocabularyPath?: string;
+  /** A Jinja chat template file, embedded as `tokenizer.chat_template` in place of the vocabulary's. */
+  readonly chatTemplatePath?: string;
   readonly outputPath: string;
   /** Seed of the random weights. Defaults to `1`. */
   readonly seed?: number;
@@ -50,10 +57,38 @@ export interface MadeModel {
   readonly vocabularySize: number;
 }
 
-/** Generates a llama-architecture GGUF with a real model's shape and random weights from a fixed seed. */
+/** Generates a GGUF with a real model's shape (or a tiny model of another architecture) and random weights from a fixed seed. */
 export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
-  const shape = modelShapes[options.shape];
   const seed = options.seed ?? 1;
+  const name = `pensieve-${options.shape}-${options.type}`;
+  const { metadata, tensors, vocabularySize } = isFamilyShapeName(options.shape)
+    ? await familyContents(options, options.shape, name, seed)
+    : await llamaContents(options, options.shape, name, seed);
+  if (options.chatTemplatePath !== undefined) {
+    metadata.set("tokenizer.chat_template", { type: "string", value: await readFile(options.chatTemplatePath, "utf8") });
+  }
+  const result = await writeModelFile(options.outputPath, { metadata, tensors, ...signalOf(options) });
+  return { outputPath: options.outputPath, ...result, vocabularySize };
+}
+
+interface ModelContents {
+  readonly metadata: Map<string, GgufValue>;
+  readonly tensors: GgufTensor[];
+  readonly vocabularySize: number;
+}
+
+function isFamilyShapeName(shape: ModelShapeName | FamilyShapeName): shape is FamilyShapeName {
+  return Object.hasOwn(familyShapes, shape);
+}
+
+async function familyContents(options: MakeModelOptions, shapeName: FamilyShapeName, name: string, seed: number): Promise<ModelContents> {
+  const vocabulary = options.vocabularyPath === undefined ? createBuiltinVocabulary() : await readVocabularyFile(options.vocabularyPath);
+  const contents = familyModelContents({ name, shape: familyShapes[shapeName], type: options.type, vocabulary, seed });
+  return { ...contents, vocabularySize: vocabulary.size };
+}
+
+async function llamaContents(options: MakeModelOptions, shapeName: ModelShapeName, name: string, seed: number): Promise<ModelContents> {
+  const shape = modelShapes[shapeName];
   const vocabulary: Vocabulary =
     options.vocabularyPath === undefined
       ? createBuiltinVocabulary(shape.vocabularySize === undefined ? {} : { minimumSize: shape.vocabularySize })
@@ -64,14 +99,8 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
     const type = slot.role === "matrix" ? options.type : outputProjectionType(options.type, shape.embeddingLength);
     return { ...slot, type, data: () => randomTensorChunks(type, elementCount, seed, slot.name) };
   });
-  const metadata = llamaModelMetadata({
-    name: `pensieve-${options.shape}-${options.type}`,
-    shape,
-    fileType: ggufFileTypes[options.type],
-    vocabulary,
-  });
-  const result = await writeModelFile(options.outputPath, { metadata, tensors, ...signalOf(options) });
-  return { outputPath: options.outputPath, ...result, vocabularySize: vocabulary.size };
+  const metadata = llamaModelMetadata({ name, shape, fileType: ggufFileTypes[options.type], vocabulary });
+  return { metadata, tensors, vocabularySize: vocabulary.size };
 }
 
 /**

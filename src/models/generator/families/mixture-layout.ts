@@ -1,0 +1,54 @@
+import type { GgufValue } from "../../gguf/gguf-value.js";
+import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
+import { float32Value, normSlot, uint32Value } from "./family-layout.js";
+import type { MixtureFamilyShape } from "./family-shape.js";
+
+/**
+ * The tensors and metadata llama.cpp's `qwen3moe` loads (src/models/qwen3moe.cpp): attention with query and key
+ * norms, and a mixture of experts in every layer.
+ */
+export function mixtureLayout(shape: MixtureFamilyShape, vocabularySize: number): FamilyLayout {
+  const embedding = shape.embeddingLength;
+  const { experts } = shape;
+  const queryWidth = shape.headDimension * shape.headCount;
+  const keyValueWidth = shape.headDimension * shape.headCountKv;
+  const tensors: FamilyTensorSlot[] = [
+    { name: "token_embd.weight", dimensions: [embedding, vocabularySize], role: shape.tiedEmbeddings ? "output-projection" : "matrix" },
+    normSlot("output_norm.weight", embedding),
+  ];
+  if (!shape.tiedEmbeddings) tensors.push({ name: "output.weight", dimensions: [embedding, vocabularySize], role: "output-projection" });
+  for (let block = 0; block < shape.blockCount; block++) {
+    const prefix = `blk.${block}`;
+    tensors.push(
+      normSlot(`${prefix}.attn_norm.weight`, embedding),
+      { name: `${prefix}.attn_q.weight`, dimensions: [embedding, queryWidth], role: "matrix" },
+      { name: `${prefix}.attn_k.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
+      { name: `${prefix}.attn_v.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
+      { name: `${prefix}.attn_output.weight`, dimensions: [queryWidth, embedding], role: "matrix" },
+      normSlot(`${prefix}.attn_k_norm.weight`, shape.headDimension),
+      normSlot(`${prefix}.attn_q_norm.weight`, shape.headDimension),
+      normSlot(`${prefix}.ffn_norm.weight`, embedding),
+      { name: `${prefix}.ffn_gate_inp.weight`, dimensions: [embedding, experts.count], role: "matrix" },
+      { name: `${prefix}.ffn_gate_exps.weight`, dimensions: [embedding, experts.feedForwardLength, experts.count], role: "matrix" },
+      { name: `${prefix}.ffn_down_exps.weight`, dimensions: [experts.feedForwardLength, embedding, experts.count], role: "matrix" },
+      { name: `${prefix}.ffn_up_exps.weight`, dimensions: [embedding, experts.feedForwardLength, experts.count], role: "matrix" },
+    );
+  }
+
+  const metadata: Array<readonly [string, GgufValue]> = [
+    ["context_length", uint32Value(shape.contextLength)],
+    ["embedding_length", uint32Value(embedding)],
+    ["block_count", uint32Value(shape.blockCount)],
+    ["feed_forward_length", uint32Value(shape.feedForwardLength)],
+    ["attention.head_count", uint32Value(shape.headCount)],
+    ["attention.head_count_kv", uint32Value(shape.headCountKv)],
+    ["attention.key_length", uint32Value(shape.headDimension)],
+    ["attention.value_length", uint32Value(shape.headDimension)],
+    ["attention.layer_norm_rms_epsilon", float32Value(shape.rmsNormEpsilon)],
+    ["rope.freq_base", float32Value(shape.ropeFrequencyBase)],
+    ["expert_count", uint32Value(experts.count)],
+    ["expert_used_count", uint32Value(experts.usedCount)],
+    ["expert_feed_forward_length", uint32Value(experts.feedForwardLength)],
+  ];
+  return { architecture: shape.architecture, metadata, tensors };
+}
