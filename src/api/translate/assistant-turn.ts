@@ -1,7 +1,7 @@
 import type { AssistantPart, ConversationTurn } from "../../engine/generation-request.js";
 import { InvalidRequestError } from "../server-error.js";
 import type { MessageParam } from "../wire/messages-request.js";
-import { contentBlocks, requireText } from "./content-blocks.js";
+import { messageBlocks, textParts } from "./content-blocks.js";
 import { isServerEchoBlock } from "./server-echo-block.js";
 
 /**
@@ -10,20 +10,17 @@ import { isServerEchoBlock } from "./server-echo-block.js";
  */
 export function assistantTurn(message: MessageParam, messageIndex: number): Extract<ConversationTurn, { role: "assistant" }> {
   const parts: AssistantPart[] = [];
-  contentBlocks(message).forEach((block, blockIndex) => {
-    const field = `messages.${messageIndex}.content.${blockIndex}`;
+  for (const { block, field } of messageBlocks(message, messageIndex)) {
     switch (block.type) {
-      case "text": {
-        const text = requireText(block, field);
-        if (text !== "") parts.push({ type: "text", text });
-        return;
-      }
+      case "text":
+        parts.push(...textParts(block, field));
+        break;
       case "thinking": {
         // Signatures cannot be verified locally, so any value (including "") is accepted.
         const thinking = block["thinking"];
         if (typeof thinking !== "string") throw new InvalidRequestError(`${field}.thinking: Field required`);
         if (thinking !== "") parts.push({ type: "thinking", text: thinking });
-        return;
+        break;
       }
       case "tool_use": {
         const { id, name, input } = block as { id?: unknown; name?: unknown; input?: unknown };
@@ -33,12 +30,13 @@ export function assistantTurn(message: MessageParam, messageIndex: number): Extr
           throw new InvalidRequestError(`${field}.input: Input should be a valid dictionary`);
         }
         parts.push({ type: "tool-call", id, name, input });
-        return;
+        break;
       }
       default:
-        if (isServerEchoBlock(block.type)) return;
-        throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in an assistant message`);
+        if (!isServerEchoBlock(block.type)) {
+          throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in an assistant message`);
+        }
     }
-  });
+  }
   return { role: "assistant", parts };
 }

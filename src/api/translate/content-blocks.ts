@@ -7,6 +7,17 @@ export function contentBlocks(message: MessageParam): ContentBlockParam[] {
   return message.content as ContentBlockParam[];
 }
 
+/** A message's blocks, each with the path that names it in errors (`messages.0.content.1`). */
+export function messageBlocks(message: MessageParam, messageIndex: number): { block: ContentBlockParam; field: string }[] {
+  return contentBlocks(message).map((block, blockIndex) => ({ block, field: `messages.${messageIndex}.content.${blockIndex}` }));
+}
+
+/** A text block of a user or assistant turn as its part: none for empty text, which the API accepts and no model reads. */
+export function textParts(block: ContentBlockParam, field: string): { type: "text"; text: string }[] {
+  const text = requireText(block, field);
+  return text === "" ? [] : [{ type: "text", text }];
+}
+
 /** The text of a block that must be a text block; `field` names the block in the error (`messages.0.content.1`). */
 export function requireText(block: ContentBlockParam, field: string): string {
   if (block.type !== "text") throw new InvalidRequestError(`${field}.type: Input should be 'text'`);

@@ -1,7 +1,7 @@
 import type { ConversationTurn, UserPart } from "../../engine/generation-request.js";
 import { InvalidRequestError } from "../server-error.js";
 import type { MessageParam } from "../wire/messages-request.js";
-import { contentBlocks, imageUnsupported, requireText } from "./content-blocks.js";
+import { imageUnsupported, messageBlocks, textParts } from "./content-blocks.js";
 import { documentText } from "./document-text.js";
 import { isServerEchoBlock } from "./server-echo-block.js";
 import { toolResultPart, type ToolsByName } from "./tool-result-part.js";
@@ -13,27 +13,25 @@ import { toolResultPart, type ToolsByName } from "./tool-result-part.js";
  */
 export function userTurn(message: MessageParam, messageIndex: number, tools: ToolsByName): Extract<ConversationTurn, { role: "user" }> {
   const parts: UserPart[] = [];
-  contentBlocks(message).forEach((block, blockIndex) => {
-    const field = `messages.${messageIndex}.content.${blockIndex}`;
+  for (const { block, field } of messageBlocks(message, messageIndex)) {
     switch (block.type) {
-      case "text": {
-        const text = requireText(block, field);
-        if (text !== "") parts.push({ type: "text", text });
-        return;
-      }
+      case "text":
+        parts.push(...textParts(block, field));
+        break;
       case "document":
       case "search_result":
         parts.push({ type: "text", text: documentText(block, field) });
-        return;
+        break;
       case "tool_result":
         parts.push(toolResultPart(block, field, tools));
-        return;
+        break;
       case "image":
         throw imageUnsupported(field);
       default:
-        if (isServerEchoBlock(block.type) || block.type === "thinking") return;
-        throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in a user message`);
+        if (!isServerEchoBlock(block.type) && block.type !== "thinking") {
+          throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in a user message`);
+        }
     }
-  });
+  }
   return { role: "user", parts };
 }
