@@ -1,7 +1,7 @@
 import type { AssistantPart, ConversationTurn } from "../../engine/generation-request.js";
 import { InvalidRequestError } from "../server-error.js";
 import type { MessageParam } from "../wire/messages-request.js";
-import { messageBlocks, textParts } from "./content-blocks.js";
+import { turnParts } from "./content-blocks.js";
 import { isServerEchoBlock } from "./server-echo-block.js";
 
 /**
@@ -9,18 +9,13 @@ import { isServerEchoBlock } from "./server-echo-block.js";
  * refused, naming the block.
  */
 export function assistantTurn(message: MessageParam, messageIndex: number): Extract<ConversationTurn, { role: "assistant" }> {
-  const parts: AssistantPart[] = [];
-  for (const { block, field } of messageBlocks(message, messageIndex)) {
+  const parts = turnParts(message, messageIndex, (block, field): AssistantPart[] => {
     switch (block.type) {
-      case "text":
-        parts.push(...textParts(block, field));
-        break;
       case "thinking": {
         // Signatures cannot be verified locally, so any value (including "") is accepted.
         const thinking = block["thinking"];
         if (typeof thinking !== "string") throw new InvalidRequestError(`${field}.thinking: Field required`);
-        if (thinking !== "") parts.push({ type: "thinking", text: thinking });
-        break;
+        return thinking === "" ? [] : [{ type: "thinking", text: thinking }];
       }
       case "tool_use": {
         const { id, name, input } = block as { id?: unknown; name?: unknown; input?: unknown };
@@ -29,14 +24,12 @@ export function assistantTurn(message: MessageParam, messageIndex: number): Extr
         if (typeof input !== "object" || input === null || Array.isArray(input)) {
           throw new InvalidRequestError(`${field}.input: Input should be a valid dictionary`);
         }
-        parts.push({ type: "tool-call", id, name, input });
-        break;
+        return [{ type: "tool-call", id, name, input }];
       }
       default:
-        if (!isServerEchoBlock(block.type)) {
-          throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in an assistant message`);
-        }
+        if (isServerEchoBlock(block.type)) return [];
+        throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in an assistant message`);
     }
-  }
+  });
   return { role: "assistant", parts };
 }
