@@ -10,9 +10,7 @@ removeOldCoverageRuns(24 * 60 * 60 * 1000);
 
 export default defineConfig({
   test: {
-    // test/browser runs on its own (npm run test:browser): its Stop-button test times out when the whole suite
-    // shares the two cores (2 of 2 full runs) though it passes alone; out of npm test until that is found.
-    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/browser/**/*.test.ts", "test/e2e/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,

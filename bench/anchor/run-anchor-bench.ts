@@ -4,7 +4,8 @@
  * outside the repository; both servers run as their own processes with matched settings, driven by the same
  * streaming Anthropic SDK client, runs alternating (Pensieve run 1, llama-server run 1, Pensieve run 2, …).
  * Writes bench/results/anchor-llama-server-<time>.json and .svg, prints a table; `--update-docs` also writes
- * docs/bench.svg; `--check` / `--update-baseline` compare with / store the ratios in the regression baseline.
+ * docs/bench.svg; `--check` / `--update-baseline` compare with / store the ratios in the regression baseline;
+ * `--chart-from <results.json>` draws a saved run's chart again without measuring.
  */
 import { existsSync } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
@@ -14,10 +15,10 @@ import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import { modelShapes, type ModelShapeName } from "../../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../../src/models/generator/model-weight-type.js";
+import { anchorChart, readAnchorResults } from "./anchor-chart.js";
 import { anchorMismatch, compareAnchorRatios, defaultAnchorTolerance, readAnchorBaseline, writeAnchorBaseline, type AnchorBaseline } from "./anchor-baseline.js";
 import { figureResult, type FigureResult, type Sample } from "./anchor-figures.js";
 import { anchorModel } from "./anchor-model.js";
-import { benchChart } from "./bench-chart.js";
 import { pensieveBatchSize, type BenchServer, type ServerSettings } from "./bench-server.js";
 import { defaultLlamaServerCacheFolder, ensureLlamaServer, llamaServerCmakeFlags, type LlamaServerBuild } from "./build-llama-server.js";
 import { printAnchorTable } from "./print-anchor-table.js";
@@ -49,6 +50,7 @@ interface AnchorOptions {
   updateBaseline?: boolean;
   anchorTolerance: number;
   updateDocs?: boolean;
+  chartFrom?: string;
   json?: boolean;
 }
 
@@ -91,6 +93,7 @@ function anchorProgram(): Command {
     .option("--update-baseline", "store this run's ratios in the regression baseline")
     .option("--anchor-tolerance <fraction>", "how much a ratio may worsen before --check fails", Number, defaultAnchorTolerance)
     .option("--update-docs", "also write the chart to docs/bench.svg")
+    .option("--chart-from <results.json>", "measure nothing: draw the chart of a saved run beside it (and docs/bench.svg with --update-docs)")
     .option("--json", "print only the JSON")
     .addOption(new Option("--vocabulary <path>", "vocabulary GGUF (default: ../shared/vocab/ggml-vocab-qwen2.gguf when present, else built in)").default(existsSync(sharedVocabulary) ? sharedVocabulary : undefined));
 }
@@ -115,6 +118,12 @@ async function run(argv: readonly string[]): Promise<number> {
   if (decodeThreads > options.threads) throw new Error("--decode-threads cannot exceed --threads");
   if (options.runs < 3) log(`note: --runs ${options.runs}: medians need at least 3 runs to mean anything`);
   const scenarios = new Set(options.scenarios.split(",").map((name) => name.trim()));
+  if (options.chartFrom !== undefined) {
+    // Draws a saved run again (a newer chart layout, or docs/bench.svg from a run made elsewhere): nothing is measured.
+    await writeCharts(options.chartFrom.replace(/\.json$/, ""), anchorChart(await readAnchorResults(options.chartFrom)), options);
+    log(`chart: ${options.chartFrom.replace(/\.json$/, ".svg")}${options.updateDocs === true ? ", docs/bench.svg" : ""}`);
+    return 0;
+  }
 
   const build = await ensureLlamaServer({
     ...(options.llamaServer !== undefined ? { binary: options.llamaServer } : {}),
@@ -188,22 +197,22 @@ async function run(argv: readonly string[]): Promise<number> {
   await mkdir(resultsFolder, { recursive: true });
   const stem = path.join(resultsFolder, `anchor-llama-server-${date.replace(/[:.]/g, "-")}`);
   await writeFile(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  const chart = benchChart({
-    title: "Pensieve vs llama-server, same GGUF",
-    subtitle: `${options.shape} ${options.type}, ${options.threads} threads (${decodeThreads} decode), llama.cpp ${build.release} ${build.commit.slice(0, 8)}, median of ${options.runs}, ${date.slice(0, 10)}, ${result.machine.cpuModel}`,
-    figures,
-  });
-  await writeFile(`${stem}.svg`, chart);
-  if (options.updateDocs === true) {
-    await mkdir(path.join(repoRoot, "docs"), { recursive: true });
-    await writeFile(path.join(repoRoot, "docs", "bench.svg"), chart);
-  }
+  await writeCharts(stem, anchorChart(result), options);
   if (options.json === true) console.log(JSON.stringify(result, null, 2));
   else printAnchorTable(result.model.file, options.threads, decodeThreads, options.runs, figures);
   log(`results: ${path.relative(repoRoot, stem)}.json and .svg${options.updateDocs === true ? ", docs/bench.svg" : ""}`);
 
   const anchor: AnchorBaseline = { against: "llama-server", date, llamaCppCommit: build.commit, model: modelFile, threads: options.threads, decodeThreads, runs: options.runs, ratios };
   return checkOrUpdateBaseline(anchor, options, log);
+}
+
+/** Writes the chart beside the results (`<stem>.svg`) and, with `--update-docs`, as docs/bench.svg. */
+async function writeCharts(stem: string, chart: string, options: Pick<AnchorOptions, "updateDocs">): Promise<void> {
+  await writeFile(`${stem}.svg`, chart);
+  if (options.updateDocs === true) {
+    await mkdir(path.join(repoRoot, "docs"), { recursive: true });
+    await writeFile(path.join(repoRoot, "docs", "bench.svg"), chart);
+  }
 }
 
 function singleSequenceScenarios(options: AnchorOptions, scenarios: ReadonlySet<string>): ((sizer: PromptSizer) => Scenario)[] {

@@ -116,7 +116,8 @@ describe.skipIf(!browserTestsRun())("the live page in Chromium", () => {
     await page.locator("#requests tbody tr", { hasText: server.scriptedModel }).waitFor();
   });
 
-  it("stops a generation with the Stop button, which frees its sequence (as /metrics says)", async () => {
+  // Room for each step's own guard to fire first, so that a hang names its step.
+  it("stops a generation with the Stop button, which frees its sequence (as /metrics says)", { timeout: 180_000 }, async () => {
     const page = await connectedPage();
     if ((await page.locator("details.options").getAttribute("open")) === null) await page.getByText("Options").click();
     try {
@@ -125,11 +126,20 @@ describe.skipIf(!browserTestsRun())("the live page in Chromium", () => {
       await page.getByLabel("Max tokens").fill("30000");
       await page.getByLabel("Temperature").fill("0");
       const abortedBefore = (await server.metric("pensieve_generations_aborted_total")) ?? 0;
+      // A conversation that already scrolls, as after a few turns, without waiting for one: the reply follows its end.
+      await page.evaluate(earlierTurns);
       await page.getByLabel("Message", { exact: true }).fill("Write until I stop you.");
       await page.getByRole("button", { name: "Send" }).click();
-      await expect.poll(async () => (await page.locator(".message.assistant .text").textContent())?.length ?? 0, patiently).toBeGreaterThan(0);
       await expect.poll(() => server.metric("pensieve_sequences_busy"), patiently).toBe(1);
-      await page.getByRole("button", { name: "Stop" }).click();
+      // While tokens stream in, the Stop button stays put and the tab stays free to take the click: the page once
+      // laid the reply out again and scrolled itself at every token, and on a busy machine this click never landed.
+      const stop = page.getByRole("button", { name: "Stop" });
+      await expect.poll(() => replyLength(page), patiently).toBeGreaterThan(0);
+      await stop.scrollIntoViewIfNeeded(patiently);
+      const [scrolled, place, written] = [await page.evaluate("window.scrollY"), await stop.boundingBox(), await replyLength(page)];
+      await expect.poll(() => replyLength(page), patiently).toBeGreaterThan(written);
+      expect([await page.evaluate("window.scrollY"), await stop.boundingBox()]).toEqual([scrolled, place]);
+      await stop.click(patiently);
       await page.locator(".message.assistant .meta", { hasText: "Stopped." }).waitFor(patiently);
       await expect.poll(() => server.metric("pensieve_sequences_busy"), patiently).toBe(0);
       expect(await server.metric("pensieve_generations_aborted_total")).toBe(abortedBefore + 1);
@@ -211,6 +221,14 @@ describe.skipIf(!browserTestsRun())("the live page in Chromium", () => {
     }
   });
 });
+
+/** The length of the reply's text so far. */
+async function replyLength(page: Page): Promise<number> {
+  return (await page.locator(".message.assistant .text").textContent())?.length ?? 0;
+}
+
+/** Fills the conversation box past its height, as earlier turns would, so that more text scrolls it. */
+const earlierTurns = 'document.getElementById("conversation").append(Object.assign(document.createElement("div"), { style: "min-height: 150vh" }))';
 
 /** Another web origin on this machine: an empty page on a port of its own. */
 async function startForeignSite(): Promise<{ url: string; close: () => Promise<void> }> {

@@ -2,11 +2,10 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { promisify } from "node:util";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptedSentence } from "../../src/models/generator/make-model.js";
+import { recordAccessLog } from "../helpers/access-log.js";
 import { claudeRunEnvironment } from "../helpers/claude-run-environment.js";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
@@ -21,32 +20,15 @@ const releases = [
   { version: "2.1.197", binary: path.join(repoRoot, "node_modules", "claude-code-2.1.197", "bin", "claude.exe"), probesHead: true },
 ];
 
-interface AccessLine {
-  readonly method: string;
-  readonly url: string;
-  readonly status: number;
-  readonly input_tokens?: number;
-}
-
 /** A real `claude -p` run against the real server: the protocol must be perfect even though the model is scripted. */
 describe.each(releases)("Claude Code $version end to end", ({ version, binary, probesHead }) => {
   let server: TestServer;
   let home: string;
-  const accessLog: AccessLine[] = [];
+  const { logger, lines: accessLog } = recordAccessLog();
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString("utf8").split("\n")) {
-          if (line.trim() === "") continue;
-          const entry = JSON.parse(line) as { msg?: string } & AccessLine;
-          if (entry.msg === "request") accessLog.push(entry);
-        }
-        callback();
-      },
-    });
     // Claude Code's first request is about 36k tokens with the built-in vocabulary: the context must hold it.
-    server = await startTestServer(await testModelPath("scripted"), { contextSize: 65536, logger: pino({ level: "info" }, sink) });
+    server = await startTestServer(await testModelPath("scripted"), { contextSize: 65536, logger });
     home = await mkdtemp(path.join(os.tmpdir(), "pensieve-claude-home-"));
   });
 

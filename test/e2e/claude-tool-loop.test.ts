@@ -2,12 +2,11 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { promisify } from "node:util";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeReplyModel } from "../../src/models/generator/make-reply-model.js";
 import { parseReplyBlocks } from "../../src/models/generator/reply-blocks.js";
+import { recordAccessLog } from "../helpers/access-log.js";
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "../helpers/recording-proxy.js";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { repoRoot } from "../helpers/test-models.js";
@@ -25,14 +24,6 @@ const command = "echo pensieve > made-by-tool.txt";
  * the chat format may write differently once that turn is history (a reasoning header, a line break).
  */
 const uncachedTail = 16;
-
-interface AccessLine {
-  readonly method: string;
-  readonly url: string;
-  readonly status: number;
-  readonly input_tokens?: number;
-  readonly cache_read_input_tokens?: number;
-}
 
 interface MessagesBody {
   readonly tools?: { name: string; input_schema: { properties: Record<string, unknown>; required?: string[] } }[];
@@ -72,24 +63,14 @@ describe.each(releases)("Claude Code $version runs a tool the model calls", ({ b
   let server: TestServer;
   let proxy: RecordingProxy;
   let home: string;
-  const accessLog: AccessLine[] = [];
+  const { logger, lines: accessLog } = recordAccessLog();
 
   beforeAll(async () => {
     home = await mkdtemp(path.join(os.tmpdir(), "pensieve-claude-tools-"));
     const input = await bashCallInSchemaOrder(binary, home);
     const modelPath = path.join(home, "bash-caller.gguf");
     await makeReplyModel({ outputPath: modelPath, reply: parseReplyBlocks([{ type: "tool_use", name: "Bash", input }]) });
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString("utf8").split("\n")) {
-          if (line.trim() === "") continue;
-          const entry = JSON.parse(line) as { msg?: string } & AccessLine;
-          if (entry.msg === "request") accessLog.push(entry);
-        }
-        callback();
-      },
-    });
-    server = await startTestServer(modelPath, { contextSize: 65536, logger: pino({ level: "info" }, sink) });
+    server = await startTestServer(modelPath, { contextSize: 65536, logger });
     proxy = await startRecordingProxy(server.baseUrl);
   }, 180_000);
 

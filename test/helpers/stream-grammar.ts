@@ -1,3 +1,15 @@
+/** The event types, in order, of a streamed message with one content block that arrives in two deltas. */
+export const oneBlockInTwoDeltas = [
+  "message_start",
+  "ping",
+  "content_block_start",
+  "content_block_delta",
+  "content_block_delta",
+  "content_block_stop",
+  "message_delta",
+  "message_stop",
+] as const;
+
 export interface StreamGrammarOptions {
   /**
    * Tool input may stream as generated (fine-grained tool streaming): then the last tool_use block of a reply

@@ -73,7 +73,7 @@ export class ChatView {
     this.document.getElementById("conversation-empty")?.remove();
     this.prompt.value = "";
     this.append("user").textContent = text;
-    const reply = new ReplyView(this.document, this.append("assistant"));
+    const reply = new ReplyView(this.document, this.append("assistant"), this.conversation);
     const messages = [...this.history, { role: "user", content: text }];
     const controller = new AbortController();
     this.controller = controller;
@@ -124,7 +124,7 @@ export class ChatView {
     message.className = `message ${role}`;
     message.setAttribute("aria-label", role === "user" ? "You" : "Model");
     this.conversation.append(message);
-    message.scrollIntoView({ block: "end" });
+    this.conversation.scrollTop = this.conversation.scrollHeight;
     return message;
   }
 
@@ -134,14 +134,21 @@ export class ChatView {
   }
 }
 
-/** One assistant reply as its stream arrives: a block per content block, and a line of usage at the end. */
+/**
+ * One assistant reply as its stream arrives: a block per content block, and a line of usage at the end. Deltas
+ * are drawn once per frame, not once per token: each drawing lays out the growing reply again, and at hundreds
+ * of tokens a second that kept the tab too busy to answer a click on Stop.
+ */
 class ReplyView {
-  constructor(document, element) {
+  /** @param conversation the scrolling box the reply is in, kept at its end while the reader is there */
+  constructor(document, element, conversation) {
     this.document = document;
     this.element = element;
+    this.conversation = conversation;
     this.blocks = new Map();
     this.text = "";
     this.usage = null;
+    this.frame = null;
     this.element.setAttribute("aria-busy", "true");
   }
 
@@ -155,48 +162,71 @@ class ReplyView {
   }
 
   start(index, block) {
+    // Each block's text grows in one text node: a node per token would leave thousands for every layout to walk.
+    const text = this.document.createTextNode("");
     let node;
     if (block.type === "thinking") {
       node = this.document.createElement("details");
       node.className = "thinking";
       const summary = this.document.createElement("summary");
       summary.textContent = "Thinking";
-      node.append(summary, this.document.createElement("pre"));
+      const pre = this.document.createElement("pre");
+      pre.append(text);
+      node.append(summary, pre);
     } else if (block.type === "tool_use") {
       node = this.document.createElement("div");
       node.className = "tool-call";
       const title = this.document.createElement("div");
       title.className = "tool-name";
       title.textContent = `Tool call: ${block.name}`;
-      node.append(title, this.document.createElement("pre"));
+      const pre = this.document.createElement("pre");
+      pre.append(text);
+      node.append(title, pre);
     } else {
       node = this.document.createElement("p");
       node.className = "text";
+      node.append(text);
     }
-    this.blocks.set(index, { type: block.type, node, json: "" });
-    this.element.append(node);
+    this.blocks.set(index, { type: block.type, node, text, json: "", pending: "" });
+    this.draw();
+    followingTheEnd(this.conversation, () => this.element.append(node));
   }
 
   delta(index, delta) {
     const block = this.blocks.get(index);
     if (block === undefined) return;
     if (delta.type === "text_delta") {
-      block.node.append(delta.text);
+      block.pending += delta.text;
       this.text += delta.text;
     } else if (delta.type === "thinking_delta") {
-      block.node.querySelector("pre").append(delta.thinking);
+      block.pending += delta.thinking;
     } else if (delta.type === "input_json_delta") {
+      block.pending += delta.partial_json;
       block.json += delta.partial_json;
-      block.node.querySelector("pre").textContent = block.json;
     }
-    this.element.scrollIntoView({ block: "end" });
+    this.frame ??= requestAnimationFrame(() => this.draw());
+  }
+
+  /** Adds what arrived since the last drawing. Called each frame, and before anything that ends a block. */
+  draw() {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    const waiting = [...this.blocks.values()].filter((block) => block.pending !== "");
+    if (waiting.length === 0) return;
+    followingTheEnd(this.conversation, () => {
+      for (const block of waiting) {
+        block.text.appendData(block.pending);
+        block.pending = "";
+      }
+    });
   }
 
   finishBlock(index) {
+    this.draw();
     const block = this.blocks.get(index);
     if (block?.type !== "tool_use") return;
     try {
-      block.node.querySelector("pre").textContent = JSON.stringify(JSON.parse(block.json || "{}"), null, 2);
+      block.text.data = JSON.stringify(JSON.parse(block.json || "{}"), null, 2);
     } catch {
       // Left as it arrived.
     }
@@ -212,21 +242,34 @@ class ReplyView {
   }
 
   fail(message) {
+    this.draw();
     const error = this.document.createElement("p");
     error.className = "error";
     error.setAttribute("role", "alert");
     error.textContent = message;
-    this.element.append(error);
+    followingTheEnd(this.conversation, () => this.element.append(error));
     this.element.removeAttribute("aria-busy");
   }
 
   meta(text) {
+    this.draw();
     const line = this.document.createElement("p");
     line.className = "meta";
     line.textContent = text;
-    this.element.append(line);
+    followingTheEnd(this.conversation, () => this.element.append(line));
     this.element.removeAttribute("aria-busy");
   }
+}
+
+/**
+ * Makes a change to the conversation and, when the reader was at its end, keeps the end in sight. Only the
+ * conversation box scrolls: scrolling the page at each token (scrollIntoView does) pushes the Stop button out
+ * from under the pointer while a reply streams, and a reader who scrolled up to read is left where they are.
+ */
+function followingTheEnd(box, change) {
+  const atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
+  change();
+  if (atEnd) box.scrollTop = box.scrollHeight;
 }
 
 /** A label for this conversation, shown as the session of the sequence that served it. */

@@ -1,7 +1,7 @@
 import type { AssistantPart, ConversationTurn } from "../../engine/generation-request.js";
 import { InvalidRequestError } from "../server-error.js";
 import type { MessageParam } from "../wire/messages-request.js";
-import { contentBlocks, requireText } from "./content-blocks.js";
+import { turnParts } from "./content-blocks.js";
 import { omittedThoughtOf } from "./omitted-thought.js";
 import { isServerEchoBlock } from "./server-echo-block.js";
 
@@ -10,23 +10,15 @@ import { isServerEchoBlock } from "./server-echo-block.js";
  * refused, naming the block.
  */
 export function assistantTurn(message: MessageParam, messageIndex: number): Extract<ConversationTurn, { role: "assistant" }> {
-  const parts: AssistantPart[] = [];
-  contentBlocks(message).forEach((block, blockIndex) => {
-    const field = `messages.${messageIndex}.content.${blockIndex}`;
+  const parts = turnParts(message, messageIndex, (block, field): AssistantPart[] => {
     switch (block.type) {
-      case "text": {
-        const text = requireText(block, field);
-        if (text !== "") parts.push({ type: "text", text });
-        return;
-      }
       case "thinking": {
         // Signatures cannot be verified locally, so any value (including "") is accepted. An empty block whose
         // signature carries an omitted thought (`display: "omitted"`) stands for that thought.
         const thinking = block["thinking"];
         if (typeof thinking !== "string") throw new InvalidRequestError(`${field}.thinking: Field required`);
         const text = thinking === "" ? (omittedThoughtOf(block["signature"]) ?? "") : thinking;
-        if (text !== "") parts.push({ type: "thinking", text });
-        return;
+        return text === "" ? [] : [{ type: "thinking", text }];
       }
       case "tool_use": {
         const { id, name, input } = block as { id?: unknown; name?: unknown; input?: unknown };
@@ -35,11 +27,10 @@ export function assistantTurn(message: MessageParam, messageIndex: number): Extr
         if (typeof input !== "object" || input === null || Array.isArray(input)) {
           throw new InvalidRequestError(`${field}.input: Input should be a valid dictionary`);
         }
-        parts.push({ type: "tool-call", id, name, input });
-        return;
+        return [{ type: "tool-call", id, name, input }];
       }
       default:
-        if (isServerEchoBlock(block.type)) return;
+        if (isServerEchoBlock(block.type)) return [];
         throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in an assistant message`);
     }
   });

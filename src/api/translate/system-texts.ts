@@ -1,6 +1,6 @@
 import { InvalidRequestError } from "../server-error.js";
 import type { CountTokensRequest, MessageParam } from "../wire/messages-request.js";
-import { contentBlocks, requireText } from "./content-blocks.js";
+import { messageBlocks, requireText } from "./content-blocks.js";
 
 /** Claude Code's first system block: per-request metadata whose hash changes every turn and breaks caching. */
 const billingHeaderPrefix = "x-anthropic-billing-header:";
@@ -21,8 +21,8 @@ export function systemTexts(system: CountTokensRequest["system"]): string[] {
  * git state) and its agent and skill lists this way. Its blocks are joined like the system prompt's.
  */
 export function systemMessageText(message: MessageParam, messageIndex: number): string {
-  return contentBlocks(message)
-    .map((block, blockIndex) => requireText(block, `messages.${messageIndex}.content.${blockIndex}`))
+  return messageBlocks(message, messageIndex)
+    .map(({ block, field }) => requireText(block, field))
     .filter((text) => text !== "")
     .join("\n\n");
 }

@@ -1,7 +1,7 @@
 import type { ConversationTurn, UserPart } from "../../engine/generation-request.js";
 import { InvalidRequestError } from "../server-error.js";
 import type { MessageParam } from "../wire/messages-request.js";
-import { contentBlocks, imageUnsupported, requireText } from "./content-blocks.js";
+import { imageUnsupported, turnParts } from "./content-blocks.js";
 import { documentText } from "./document-text.js";
 import { isServerEchoBlock } from "./server-echo-block.js";
 import { toolResultPart, type ToolsByName } from "./tool-result-part.js";
@@ -12,26 +12,17 @@ import { toolResultPart, type ToolsByName } from "./tool-result-part.js";
  * echoes are dropped; images and unknown blocks are refused, naming the block.
  */
 export function userTurn(message: MessageParam, messageIndex: number, tools: ToolsByName): Extract<ConversationTurn, { role: "user" }> {
-  const parts: UserPart[] = [];
-  contentBlocks(message).forEach((block, blockIndex) => {
-    const field = `messages.${messageIndex}.content.${blockIndex}`;
+  const parts = turnParts(message, messageIndex, (block, field): UserPart[] => {
     switch (block.type) {
-      case "text": {
-        const text = requireText(block, field);
-        if (text !== "") parts.push({ type: "text", text });
-        return;
-      }
       case "document":
       case "search_result":
-        parts.push({ type: "text", text: documentText(block, field) });
-        return;
+        return [{ type: "text", text: documentText(block, field) }];
       case "tool_result":
-        parts.push(toolResultPart(block, field, tools));
-        return;
+        return [toolResultPart(block, field, tools)];
       case "image":
         throw imageUnsupported(field);
       default:
-        if (isServerEchoBlock(block.type) || block.type === "thinking") return;
+        if (isServerEchoBlock(block.type) || block.type === "thinking") return [];
         throw new InvalidRequestError(`${field}.type: unsupported content block type '${block.type}' in a user message`);
     }
   });

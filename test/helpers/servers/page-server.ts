@@ -1,10 +1,9 @@
-import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import pino from "pino";
 import { createApp } from "../../../src/api/create-app.js";
 import { LlamaEngine } from "../../../src/engine/llama/llama-engine.js";
 import { RoutedEngine } from "../../../src/engine/routed-engine.js";
 import { PerformanceMonitor } from "../../../src/util/performance-monitor.js";
+import { recordAccessLog, type AccessLine } from "../access-log.js";
 import { parsePrometheusText, sampleValue } from "../prometheus-text.js";
 import { testModelPath } from "../test-models.js";
 
@@ -15,7 +14,7 @@ export interface PageServer {
   readonly scriptedModel: string;
   readonly tinyModel: string;
   /** Every access-log line so far, parsed. */
-  readonly accessLog: { method?: string; url?: string; status?: number }[];
+  readonly accessLog: readonly AccessLine[];
   readonly app: FastifyInstance;
   /** One `/metrics` value, summed over both models. */
   metric(name: string): Promise<number | undefined>;
@@ -38,14 +37,8 @@ export async function startPageServer(apiKey: string): Promise<PageServer> {
   });
   const monitor = new PerformanceMonitor();
   monitor.start();
-  const accessLog: PageServer["accessLog"] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line.includes('"msg":"request"')) accessLog.push(JSON.parse(line));
-      done();
-    },
-  });
-  const app = createApp({ engine, monitor, logger: pino({ level: "info" }, destination), security: { apiKey } });
+  const { logger, lines: accessLog } = recordAccessLog();
+  const app = createApp({ engine, monitor, logger, security: { apiKey } });
   const close = async (): Promise<void> => {
     const closing = app.close();
     app.server.closeAllConnections();

@@ -1,7 +1,6 @@
-import { Writable } from "node:stream";
-import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp, type AppOptions } from "../../../src/api/create-app.js";
+import { recordAccessLog } from "../../helpers/access-log.js";
 import { parsePrometheusText, sampleValue } from "../../helpers/prometheus-text.js";
 import { ScriptedEngine, sequentialIds } from "../../helpers/scripted-engine.js";
 
@@ -33,15 +32,9 @@ function timedEngine(advance: (milliseconds: number) => void): ScriptedEngine {
 
 /** An app whose access-log lines are collected, parsed. */
 function loggedApp(options: Omit<AppOptions, "logger">) {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line !== "") lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const app = createApp({ ...options, generateId: sequentialIds(), logger: pino({ level: "info" }, destination) });
-  return { app, requestLines: () => lines.filter((line) => line["msg"] === "request") };
+  const { logger, lines } = recordAccessLog();
+  const app = createApp({ ...options, generateId: sequentialIds(), logger });
+  return { app, requestLines: () => lines };
 }
 
 async function scrape(app: ReturnType<typeof createApp>) {
