@@ -6,12 +6,15 @@ import type { Gemma4FamilyShape } from "./family-shape.js";
 /**
  * The tensors and metadata llama.cpp's `gemma4` loads (src/models/gemma4.cpp), for the dense models without
  * per-layer embeddings (31B): sliding-window layers with narrower heads, full-attention layers sharing one
- * `rope_freqs`, and norms after attention and after the feed-forward. The output reuses the token embedding.
+ * `rope_freqs`, and norms after attention and after the feed-forward.
  */
 export function gemma4Layout(shape: Gemma4FamilyShape, vocabularySize: number): FamilyLayout {
   const embedding = shape.embeddingLength;
-  const tensors: FamilyTensorSlot[] = [{ name: "token_embd.weight", dimensions: [embedding, vocabularySize], role: "output-projection" }];
-  tensors.push(normSlot("output_norm.weight", embedding));
+  const tensors: FamilyTensorSlot[] = [
+    { name: "token_embd.weight", dimensions: [embedding, vocabularySize], role: shape.tiedEmbeddings ? "output-projection" : "matrix" },
+    normSlot("output_norm.weight", embedding),
+  ];
+  if (!shape.tiedEmbeddings) tensors.push({ name: "output.weight", dimensions: [embedding, vocabularySize], role: "output-projection" });
   let ropeFrequencies: FamilyTensorSlot | undefined;
   for (let block = 0; block < shape.blockCount; block++) {
     const prefix = `blk.${block}`;
