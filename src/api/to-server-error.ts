@@ -1,4 +1,5 @@
 import {
+  ChatTemplateError,
   EngineOverloadedError,
   EngineUnavailableError,
   PromptTooLongError,
@@ -22,6 +23,7 @@ export function toServerError(error: unknown): ServerError {
   if (error instanceof ServerError) return error;
   if (error instanceof PromptTooLongError) return new InvalidRequestError(error.message);
   if (error instanceof ToolSchemaError) return new InvalidRequestError(error.message);
+  if (error instanceof ChatTemplateError) return new InvalidRequestError(error.message);
   if (error instanceof EngineOverloadedError) return new OverloadedError(error.message, error.retryAfterSeconds);
   if (error instanceof EngineUnavailableError) return new ApiError(error.message, 503);
 

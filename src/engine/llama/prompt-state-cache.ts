@@ -57,11 +57,16 @@ export class PromptStateCache {
     return { bytes: [...this.entries.values()].reduce((sum, entry) => sum + entry.bytes, 0), limitBytes: this.options.maxBytes };
   }
 
-  /** The saved state sharing the longest prefix with `tokens`, if it shares at least `minTokens`. */
-  bestMatch(tokens: readonly Token[]): { readonly entry: Entry; readonly sharedTokens: number } | null {
+  /**
+   * The saved state sharing the longest prefix with `tokens`, if it shares at least `minTokens`. With
+   * `wholeWithin`, only a state whose tokens all begin the prompt, within its first `wholeWithin` tokens: what a
+   * state that cannot be trimmed (a hybrid or sliding-window model's) must be to be of use.
+   */
+  bestMatch(tokens: readonly Token[], wholeWithin?: number): { readonly entry: Entry; readonly sharedTokens: number } | null {
     let best: { entry: Entry; sharedTokens: number } | null = null;
     for (const entry of this.entries.values()) {
       const sharedTokens = commonPrefixLength(entry.tokens, tokens);
+      if (wholeWithin !== undefined && (sharedTokens < entry.tokens.length || sharedTokens > wholeWithin)) continue;
       if (sharedTokens >= this.options.minTokens && (best === null || sharedTokens > best.sharedTokens)) best = { entry, sharedTokens };
     }
     return best;
@@ -79,10 +84,9 @@ export class PromptStateCache {
    * saved state), then evicts the least recently used files past the size budget.
    */
   async saveIfNew(sequence: LlamaContextSequence, promptTokens: readonly Token[]): Promise<boolean> {
-    if (promptTokens.length < this.options.minTokens) return false;
     const existing = this.bestMatch(promptTokens);
-    if (existing !== null && existing.sharedTokens >= promptTokens.length * 0.9) {
-      existing.entry.lastUsedAt = Date.now();
+    if (!this.wouldSave(promptTokens)) {
+      if (existing !== null) existing.entry.lastUsedAt = Date.now();
       return false;
     }
     const tokens = sequence.contextTokens;
@@ -95,6 +99,13 @@ export class PromptStateCache {
     await this.writeMetadata(entry);
     await this.evict();
     return true;
+  }
+
+  /** Whether `saveIfNew` would save a state for this prompt: it is long, and not mostly on disk already. */
+  wouldSave(promptTokens: readonly Token[]): boolean {
+    if (promptTokens.length < this.options.minTokens) return false;
+    const existing = this.bestMatch(promptTokens);
+    return existing === null || existing.sharedTokens < promptTokens.length * 0.9;
   }
 
   private async evict(): Promise<void> {
