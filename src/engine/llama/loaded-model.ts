@@ -264,7 +264,7 @@ export class LoadedModel {
     const cache = this.parts.promptCache;
     if (cache === null) return;
     // A state that cannot be trimmed is only worth restoring when the prompt continues all of it.
-    const match = cache.bestMatch(tokens, sequence.needsCheckpoints ? tokens.length - 1 : tokens.length);
+    const match = cache.bestMatch(tokens, sequence.needsCheckpoints ? tokens.length - 1 : undefined);
     if (match === null || match.sharedTokens <= reusablePrefixLength(sequence, tokens) + 64) return;
     const log = this.parts.options.log;
     try {
@@ -279,14 +279,15 @@ export class LoadedModel {
 
   private async saveToDisk(sequence: LlamaContextSequence, tokens: Token[]): Promise<void> {
     const cache = this.parts.promptCache;
-    if (cache === null || !cache.wouldSave(tokens)) return;
+    const wholeWithin = sequence.needsCheckpoints ? tokens.length - 1 : undefined;
+    if (cache === null || !cache.wouldSave(tokens, wholeWithin)) return;
     try {
       // A state that cannot be trimmed is saved as the prompt less its last token (back at the checkpoint the
       // prefill took there), which the same prompt after a restart continues; the next turn evaluates the reply again.
       if (sequence.needsCheckpoints && sequence.nextTokenIndex > tokens.length - 1) {
         await sequence.eraseContextTokenRanges([{ start: tokens.length - 1, end: sequence.nextTokenIndex }]);
       }
-      await cache.saveIfNew(sequence, tokens);
+      await cache.saveIfNew(sequence, tokens, wholeWithin);
     } catch (error) {
       this.parts.options.log?.("warn", `could not save the prompt state: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -83,9 +83,9 @@ export class PromptStateCache {
    * Saves the sequence's state when its prompt is long and not already on disk (most of it shared with a
    * saved state), then evicts the least recently used files past the size budget.
    */
-  async saveIfNew(sequence: LlamaContextSequence, promptTokens: readonly Token[]): Promise<boolean> {
-    const existing = this.bestMatch(promptTokens);
-    if (!this.wouldSave(promptTokens)) {
+  async saveIfNew(sequence: LlamaContextSequence, promptTokens: readonly Token[], wholeWithin?: number): Promise<boolean> {
+    const existing = this.bestMatch(promptTokens, wholeWithin);
+    if (!this.wouldSave(promptTokens, wholeWithin)) {
       if (existing !== null) existing.entry.lastUsedAt = Date.now();
       return false;
     }
@@ -101,10 +101,13 @@ export class PromptStateCache {
     return true;
   }
 
-  /** Whether `saveIfNew` would save a state for this prompt: it is long, and not mostly on disk already. */
-  wouldSave(promptTokens: readonly Token[]): boolean {
+  /**
+   * Whether `saveIfNew` would save a state for this prompt: it is long, and not mostly on disk already (in states
+   * it continues whole, with `wholeWithin`: see `bestMatch`).
+   */
+  wouldSave(promptTokens: readonly Token[], wholeWithin?: number): boolean {
     if (promptTokens.length < this.options.minTokens) return false;
-    const existing = this.bestMatch(promptTokens);
+    const existing = this.bestMatch(promptTokens, wholeWithin);
     return existing === null || existing.sharedTokens < promptTokens.length * 0.9;
   }
 
