@@ -1,6 +1,6 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
 import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
-import { float32Value, normSlot, uint32Value } from "./family-layout.js";
+import { attentionMetadata, float32Value, normSlot, uint32Value } from "./family-layout.js";
 import type { Gemma4FamilyShape } from "./family-shape.js";
 
 /**
@@ -43,21 +43,12 @@ export function gemma4Layout(shape: Gemma4FamilyShape, vocabularySize: number): 
   if (ropeFrequencies !== undefined) tensors.push(ropeFrequencies);
 
   const metadata: Array<readonly [string, GgufValue]> = [
-    ["context_length", uint32Value(shape.contextLength)],
-    ["embedding_length", uint32Value(embedding)],
+    ...attentionMetadata(shape),
     ["embedding_length_per_layer_input", uint32Value(0)],
-    ["block_count", uint32Value(shape.blockCount)],
-    ["feed_forward_length", uint32Value(shape.feedForwardLength)],
-    ["attention.head_count", uint32Value(shape.headCount)],
-    ["attention.head_count_kv", uint32Value(shape.headCountKv)],
-    ["attention.key_length", uint32Value(shape.headDimension)],
-    ["attention.value_length", uint32Value(shape.headDimension)],
     ["attention.key_length_swa", uint32Value(shape.headDimensionSlidingWindow)],
     ["attention.value_length_swa", uint32Value(shape.headDimensionSlidingWindow)],
     ["attention.sliding_window", uint32Value(shape.slidingWindow)],
     ["attention.sliding_window_pattern", { type: "array", elementType: "bool", values: shape.slidingWindowPattern }],
-    ["attention.layer_norm_rms_epsilon", float32Value(shape.rmsNormEpsilon)],
-    ["rope.freq_base", float32Value(shape.ropeFrequencyBase)],
     ["rope.freq_base_swa", float32Value(shape.ropeFrequencyBaseSlidingWindow)],
     // Rotary width per kind of layer: llama.cpp would take the full layers' for both.
     ["rope.dimension_count", uint32Value(shape.headDimension)],
