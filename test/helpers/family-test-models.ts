@@ -1,16 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Llama } from "node-llama-cpp";
-import { acquireFileLock } from "../../src/models/download/file-lock.js";
 import type { FamilyShapeName } from "../../src/models/generator/families/family-shapes.js";
 import { generatorVersion, makeModel } from "../../src/models/generator/make-model.js";
 import { makeReplyModel } from "../../src/models/generator/make-reply-model.js";
 import { parseReplyBlocks } from "../../src/models/generator/reply-blocks.js";
 import { writeFamilyVocabulary, type FamilyToken } from "./family-vocabulary.js";
 import { llamaBundleFile } from "./llama-bundle-file.js";
-import { testModelsFolder } from "./test-models.js";
+import { ensureGenerated } from "./test-models.js";
 
 export type FamilyName = "qwen3.5" | "qwen3.5-moe" | "gemma-4" | "gpt-oss" | "glm-4.7-flash" | "qwen3-coder";
 
@@ -87,7 +84,7 @@ export async function familyVocabularyPath(family: FamilyName): Promise<string> 
   const [basePath, templatePath] = await Promise.all([llamaBundleFile(spec.vocabulary), llamaBundleFile(spec.template)]);
   const chatTemplate = await readFile(templatePath, "utf8");
   const key = hash({ spec, chatTemplate, basePath });
-  return ensureMade(`vocab-${family}-${key}.gguf`, (outputPath) =>
+  return ensureGenerated(`vocab-${family}-${key}.gguf`, (outputPath) =>
     writeFamilyVocabulary({ basePath, tokens: spec.tokens, chatTemplate, outputPath, ...(spec.eosPiece === undefined ? {} : { eosPiece: spec.eosPiece }) }),
   );
 }
@@ -99,7 +96,7 @@ export async function familyVocabularyPath(family: FamilyName): Promise<string> 
 export async function familyReplyModelPath(family: FamilyName, reply: unknown, llama?: Llama): Promise<string> {
   const vocabularyPath = await familyVocabularyPath(family);
   const key = hash({ vocabularyPath, reply, generatorVersion, familyModelsVersion });
-  return ensureMade(`reply-${family}-${key}.gguf`, (outputPath) =>
+  return ensureGenerated(`reply-${family}-${key}.gguf`, (outputPath) =>
     makeReplyModel({
       outputPath,
       reply: parseReplyBlocks(reply),
@@ -115,22 +112,9 @@ export async function familyRandomModelPath(family: FamilyName): Promise<string>
   const vocabularyPath = await familyVocabularyPath(family);
   const shape = families[family].shape;
   const key = hash({ vocabularyPath, shape, generatorVersion, familyModelsVersion });
-  return ensureMade(`random-${family}-${key}.gguf`, (outputPath) => makeModel({ shape, type: "q8_0", seed: 1, vocabularyPath, outputPath }));
+  return ensureGenerated(`random-${family}-${key}.gguf`, (outputPath) => makeModel({ shape, type: "q8_0", seed: 1, vocabularyPath, outputPath }));
 }
 
 function hash(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
-}
-
-async function ensureMade(fileName: string, make: (outputPath: string) => Promise<unknown>): Promise<string> {
-  const filePath = path.join(testModelsFolder, fileName);
-  if (existsSync(filePath)) return filePath;
-  await mkdir(testModelsFolder, { recursive: true });
-  const lock = await acquireFileLock(`${filePath}.lock`, { pollIntervalMs: 100 });
-  try {
-    if (!existsSync(filePath)) await make(filePath);
-  } finally {
-    await lock.release();
-  }
-  return filePath;
 }
