@@ -1,4 +1,5 @@
 import {
+  ChatTemplateError,
   EngineOverloadedError,
   EngineUnavailableError,
   PromptTooLongError,
@@ -23,6 +24,7 @@ export function toServerError(error: unknown): ServerError {
   if (error instanceof ServerError) return error;
   if (error instanceof PromptTooLongError) return new InvalidRequestError(error.message);
   if (error instanceof ToolSchemaError) return new InvalidRequestError(error.message);
+  if (error instanceof ChatTemplateError) return new InvalidRequestError(error.message);
   if (error instanceof EngineOverloadedError) return new OverloadedError(error.message, error.retryAfterSeconds);
   if (error instanceof EngineUnavailableError) return new ApiError(error.message, 503);
   // An upstream's refusal of the request is the client's to fix; its failure is a bad gateway, worth a retry.

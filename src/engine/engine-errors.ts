@@ -42,3 +42,14 @@ export class UpstreamFailedError extends EngineError {
     super(message);
   }
 }
+
+/**
+ * The chat format refused the conversation: a model's Jinja template raised (Qwen3.5's on a system message after
+ * the first, others on a tool result without its call). The request is what it cannot render, not the server.
+ */
+export class ChatTemplateError extends EngineError {
+  override readonly name = "ChatTemplateError";
+  constructor(reason: string) {
+    super(`the model's chat template cannot render this conversation: ${reason}`);
+  }
+}

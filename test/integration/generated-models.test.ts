@@ -1,7 +1,10 @@
 import os from "node:os";
 import { getLlama, LlamaChatSession, LlamaLogLevel, readGgufFileInfo, resolveChatWrapper, type Llama, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scriptedSentence } from "../../src/models/generator/make-model.js";
+import path from "node:path";
+import { familyShapeNames, familyShapes } from "../../src/models/generator/families/family-shapes.js";
+import { makeModel, scriptedSentence } from "../../src/models/generator/make-model.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 import { skipWithoutSharedVocabulary, testModelPath, type TestModelKind } from "../helpers/test-models.js";
 
 const threads = os.availableParallelism();
@@ -37,6 +40,24 @@ async function generateTokens(model: LlamaModel, count: number): Promise<number>
     await context.dispose();
   }
 }
+
+describe("generated models of other architectures in node-llama-cpp", () => {
+  const folder = useTemporaryFolder("pensieve-family-shapes-");
+
+  it.each(familyShapeNames)("%s loads and generates", async (shape) => {
+    const modelPath = path.join(folder.path, `${shape}.gguf`);
+    const made = await makeModel({ shape, type: "q8_0", outputPath: modelPath });
+    const info = await readGgufFileInfo(modelPath, { logWarnings: false });
+    expect(info.metadata.general.architecture).toBe(familyShapes[shape].architecture);
+    expect(info.tensorInfo?.length).toBe(made.tensorCount);
+    const model = await llama.loadModel({ modelPath });
+    try {
+      expect(await generateTokens(model, 8)).toBe(8);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
 
 describe("generated models in node-llama-cpp", () => {
   it.each(["tiny-f16", "tiny-q8_0", "tiny-q4_0"] as const)("%s parses, loads and generates", async (kind) => {

@@ -9,7 +9,7 @@ import { StreamedToolCalls } from "../tool-input/streamed-tool-calls.js";
 import { decideStopReason, type ChatEnding } from "./decide-stop-reason.js";
 import type { GenerationCounters } from "./generation-counters.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
-import { prefillInBatches, type HeldAfterBatch } from "./prefill.js";
+import { prefillWithCheckpoints, type HeldAfterBatch } from "./prefill.js";
 import type { RenderedPrompt } from "./render-prompt.js";
 
 export interface GenerationFields {
@@ -19,8 +19,10 @@ export interface GenerationFields {
   readonly grammar?: LlamaGrammar;
   /** The sequence leased for this generation; it is borrowed, not disposed. */
   readonly sequence: LlamaContextSequence;
-  /** How many prompt tokens the sequence already holds. */
+  /** How many prompt tokens the sequence already holds (see `reusablePrefixLength`). */
   readonly sharedTokens: number;
+  /** Prompt lengths a later prompt is likely to share (the end of the tools and system prompt): checkpointed where needed. */
+  readonly checkpointBoundaries?: readonly number[];
   /** The model's context size: the prompt and the reply must fit in it. */
   readonly contextSize: number;
   /** The client's signal: aborted when it goes away. */
@@ -118,8 +120,9 @@ export class Generation {
     try {
       if (!this.evaluatesPrompt) this.finish({ stopReason: "maxTokens" });
       else {
-        await prefillInBatches({
+        await prefillWithCheckpoints({
           sequence,
+          boundaries: this.fields.checkpointBoundaries ?? [],
           tokens: prompt.tokens,
           sharedTokens: this.fields.sharedTokens,
           stop,

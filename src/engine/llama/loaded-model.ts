@@ -18,6 +18,7 @@ import type { PromptStateCache } from "./prompt-state-cache.js";
 import { PromptSizeGuard } from "./prompt-size-guard.js";
 import { renderPrompt, type RenderedPrompt } from "./render-prompt.js";
 import { ReplyTranscript } from "./reply-transcript.js";
+import { reusablePrefixLength } from "./reusable-prefix-length.js";
 import { StructuredReply } from "./structured-reply.js";
 import { describeToolsFirst } from "./tools-first-wrapper.js";
 
@@ -135,7 +136,8 @@ export class LoadedModel {
         prompt,
         ...(grammar !== undefined ? { grammar } : {}),
         sequence,
-        sharedTokens: sharedPrefixLength(sequence, prompt.tokens),
+        sharedTokens: reusablePrefixLength(sequence, prompt.tokens, prompt.tokens.length - 1),
+        checkpointBoundaries: sequence.needsCheckpoints ? [this.sharedStart(request, prompt.tokens)] : [],
         contextSize: this.description.contextSize,
         signal,
         shutdown,
@@ -187,7 +189,7 @@ export class LoadedModel {
   private sequenceScore(sequence: LlamaContextSequence, tokens: Token[]): number {
     const held = this.heldAfterBatch.get(sequence);
     const heldLength = held?.length ?? sequence.nextTokenIndex;
-    const shared = held === undefined ? sharedPrefixLength(sequence, tokens) : commonPrefixLength(held.tokens, tokens, held.length);
+    const shared = held === undefined ? reusablePrefixLength(sequence, tokens) : commonPrefixLength(held.tokens, tokens, held.length);
     return shared - (heldLength - shared);
   }
 
@@ -234,7 +236,7 @@ export class LoadedModel {
     const first = renderPrompt(reply.nextRequest(request, "a"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
     const second = renderPrompt(reply.nextRequest(request, "b"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
     const tokens = first.slice(0, commonPrefixLength(first, second));
-    const kept = sharedPrefixLength(sequence, tokens);
+    const kept = reusablePrefixLength(sequence, tokens);
     if (kept >= tokens.length || tokens.length > this.description.maxInputTokens) return;
     // Only the reply is prepared. A format that renders earlier turns differently once another follows (dropping
     // old thoughts) leaves that to the next request, which may never come; the slack covers a forced call's lead.
@@ -244,12 +246,26 @@ export class LoadedModel {
     await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(kept));
   }
 
+  /**
+   * Where the conversation starts in the prompt: what the tools and system prompt render to, which a new session
+   * with the same ones shares. Rendered without the turns; 0 when that cannot be rendered.
+   */
+  private sharedStart(request: GenerationRequest, tokens: readonly Token[]): number {
+    try {
+      const alone = renderPrompt({ ...request, turns: [] }, this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
+      return commonPrefixLength(alone, tokens);
+    } catch {
+      return 0;
+    }
+  }
+
   /** Swaps in a saved state when it shares clearly more of the prompt than the sequence already holds. */
   private async restoreFromDisk(sequence: LlamaContextSequence, tokens: Token[]): Promise<void> {
     const cache = this.parts.promptCache;
     if (cache === null) return;
-    const match = cache.bestMatch(tokens);
-    if (match === null || match.sharedTokens <= sharedPrefixLength(sequence, tokens) + 64) return;
+    // A state that cannot be trimmed is only worth restoring when the prompt continues all of it.
+    const match = cache.bestMatch(tokens, sequence.needsCheckpoints ? tokens.length - 1 : undefined);
+    if (match === null || match.sharedTokens <= reusablePrefixLength(sequence, tokens) + 64) return;
     const log = this.parts.options.log;
     try {
       const started = performance.now();
@@ -262,14 +278,19 @@ export class LoadedModel {
   }
 
   private async saveToDisk(sequence: LlamaContextSequence, tokens: Token[]): Promise<void> {
+    const cache = this.parts.promptCache;
+    const wholeWithin = sequence.needsCheckpoints ? tokens.length - 1 : undefined;
+    if (cache === null || !cache.wouldSave(tokens, wholeWithin)) return;
     try {
-      await this.parts.promptCache?.saveIfNew(sequence, tokens);
+      // A state that cannot be trimmed is saved as the prompt less its last token (back at the checkpoint the
+      // prefill took there), which the same prompt after a restart continues; the next turn evaluates the reply again.
+      if (sequence.needsCheckpoints && sequence.nextTokenIndex > tokens.length - 1) {
+        await sequence.eraseContextTokenRanges([{ start: tokens.length - 1, end: sequence.nextTokenIndex }]);
+      }
+      await cache.saveIfNew(sequence, tokens, wholeWithin);
     } catch (error) {
       this.parts.options.log?.("warn", `could not save the prompt state: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }
 
-function sharedPrefixLength(sequence: LlamaContextSequence, tokens: Token[]): number {
-  return sequence.compareContextTokens(tokens).firstDifferentIndex;
-}

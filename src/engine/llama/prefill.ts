@@ -25,6 +25,34 @@ export interface PrefillOptions {
 }
 
 /**
+ * Evaluates the prompt in batches (see `prefillInBatches`), and on a sequence that cannot trim its state (a hybrid,
+ * recurrent or sliding-window model: `needsCheckpoints`) takes a checkpoint where a later prompt will want to cut:
+ * after all but the prompt's last token, which an identical prompt (a retry, a restart) evaluates again, and at each
+ * of `boundaries` (the end of the tools and system prompt, which a new session shares). LlamaChat itself checkpoints
+ * the end of the prompt, where the conversation's next turn continues. Such a sequence evaluates all but the last
+ * token here, not leaving the last batch to LlamaChat: one more decode call, which the checkpoint pays for.
+ */
+export async function prefillWithCheckpoints(options: PrefillOptions & { readonly boundaries?: readonly number[] }): Promise<void> {
+  const { sequence, tokens } = options;
+  if (!sequence.needsCheckpoints) return prefillInBatches(options);
+  const ends = [...new Set([...(options.boundaries ?? []), tokens.length - 1])].filter((end) => end > 0 && end < tokens.length).sort((a, b) => a - b);
+  // The sequence holds the first `held` prompt tokens (and maybe more after them, which the first cut drops).
+  let held = options.sharedTokens;
+  for (const end of ends) {
+    if (held >= end) continue;
+    await prefillInBatches({ ...options, tokens: tokens.slice(0, end), sharedTokens: held, whole: true });
+    if (options.stop.aborted) return;
+    held = end;
+    await sequence.takeCheckpoint();
+  }
+  if (sequence.nextTokenIndex > held) await sequence.eraseContextTokenRanges([{ start: held, end: sequence.nextTokenIndex }]);
+  // Held already (restored from disk, which brings no checkpoints): taken now, a no-op when there is one.
+  if (sequence.nextTokenIndex === tokens.length - 1) await sequence.takeCheckpoint();
+  if (options.whole === true) await prefillInBatches({ ...options, sharedTokens: held });
+}
+
+
+/**
  * Evaluates a long prompt in batch-sized chunks, checking `stop` between them, until at most one batch is left.
  * LlamaChat would evaluate the whole prompt in one call that no abort can interrupt; done here, a client that
  * leaves frees its sequence within one batch, and the tokens already evaluated stay cached for its retry.

@@ -57,11 +57,16 @@ export class PromptStateCache {
     return { bytes: [...this.entries.values()].reduce((sum, entry) => sum + entry.bytes, 0), limitBytes: this.options.maxBytes };
   }
 
-  /** The saved state sharing the longest prefix with `tokens`, if it shares at least `minTokens`. */
-  bestMatch(tokens: readonly Token[]): { readonly entry: Entry; readonly sharedTokens: number } | null {
+  /**
+   * The saved state sharing the longest prefix with `tokens`, if it shares at least `minTokens`. With
+   * `wholeWithin`, only a state whose tokens all begin the prompt, within its first `wholeWithin` tokens: what a
+   * state that cannot be trimmed (a hybrid or sliding-window model's) must be to be of use.
+   */
+  bestMatch(tokens: readonly Token[], wholeWithin?: number): { readonly entry: Entry; readonly sharedTokens: number } | null {
     let best: { entry: Entry; sharedTokens: number } | null = null;
     for (const entry of this.entries.values()) {
       const sharedTokens = commonPrefixLength(entry.tokens, tokens);
+      if (wholeWithin !== undefined && (sharedTokens < entry.tokens.length || sharedTokens > wholeWithin)) continue;
       if (sharedTokens >= this.options.minTokens && (best === null || sharedTokens > best.sharedTokens)) best = { entry, sharedTokens };
     }
     return best;
@@ -78,11 +83,10 @@ export class PromptStateCache {
    * Saves the sequence's state when its prompt is long and not already on disk (most of it shared with a
    * saved state), then evicts the least recently used files past the size budget.
    */
-  async saveIfNew(sequence: LlamaContextSequence, promptTokens: readonly Token[]): Promise<boolean> {
-    if (promptTokens.length < this.options.minTokens) return false;
-    const existing = this.bestMatch(promptTokens);
-    if (existing !== null && existing.sharedTokens >= promptTokens.length * 0.9) {
-      existing.entry.lastUsedAt = Date.now();
+  async saveIfNew(sequence: LlamaContextSequence, promptTokens: readonly Token[], wholeWithin?: number): Promise<boolean> {
+    const existing = this.bestMatch(promptTokens, wholeWithin);
+    if (!this.wouldSave(promptTokens, wholeWithin)) {
+      if (existing !== null) existing.entry.lastUsedAt = Date.now();
       return false;
     }
     const tokens = sequence.contextTokens;
@@ -95,6 +99,16 @@ export class PromptStateCache {
     await this.writeMetadata(entry);
     await this.evict();
     return true;
+  }
+
+  /**
+   * Whether `saveIfNew` would save a state for this prompt: it is long, and not mostly on disk already (in states
+   * it continues whole, with `wholeWithin`: see `bestMatch`).
+   */
+  wouldSave(promptTokens: readonly Token[], wholeWithin?: number): boolean {
+    if (promptTokens.length < this.options.minTokens) return false;
+    const existing = this.bestMatch(promptTokens, wholeWithin);
+    return existing === null || existing.sharedTokens < promptTokens.length * 0.9;
   }
 
   private async evict(): Promise<void> {

@@ -1,4 +1,5 @@
-import type { ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Token, Tokenizer } from "node-llama-cpp";
+import type { ChatHistoryItem, ChatWrapper, ChatWrapperGeneratedContextState, GbnfJsonSchema, Token, Tokenizer } from "node-llama-cpp";
+import { ChatTemplateError } from "../engine-errors.js";
 import type { PromptRequest } from "../generation-request.js";
 import { toGrammarSchema } from "../tool-schema/to-grammar-schema.js";
 import { toChatHistory } from "./chat-history.js";
@@ -31,12 +32,21 @@ export function renderPrompt(
   const tools = planToolCalls(request, chatWrapper);
   const last = history.at(-1);
   const window: ChatHistoryItem[] = last?.type === "model" ? history : [...history, { type: "model", response: [] }];
-  const { contextText } = tools.chatWrapper.generateContextState({
-    chatHistory: window,
-    ...(tools.functions !== undefined ? { availableFunctions: tools.functions } : {}),
-  });
+  const { contextText } = renderWindow(tools, window);
   // A forced tool call has no text to constrain; otherwise the reply is JSON of the schema.
   const responseGrammar =
     request.responseSchema !== undefined && tools.functions === undefined ? toGrammarSchema(request.responseSchema, "output_config.format.schema") : undefined;
   return { history, tools, tokens: contextText.tokenize(tokenizer), ...(responseGrammar !== undefined ? { responseGrammar } : {}) };
+}
+
+// A Jinja template may raise on what it refuses; that is the request's fault, never a server error.
+function renderWindow(tools: ToolCallPlan, window: ChatHistoryItem[]): ChatWrapperGeneratedContextState {
+  try {
+    return tools.chatWrapper.generateContextState({
+      chatHistory: window,
+      ...(tools.functions !== undefined ? { availableFunctions: tools.functions } : {}),
+    });
+  } catch (error) {
+    throw new ChatTemplateError(error instanceof Error ? error.message : String(error));
+  }
 }

@@ -48,8 +48,9 @@ export function renderReplyScript(model: LlamaModel, chatWrapper: ChatWrapper, r
     if (thought === undefined) {
       throw new Error(`the chat format ${chatWrapper.wrapperName} has no reasoning segment, so the reply cannot have a thinking block`);
     }
-    // A segment "opened on start" has its prefix in the prompt already.
-    const prefix = typeof thought.prefix === "string" || isLlamaText(thought.prefix) ? thought.prefix : "";
+    // A segment opened on the response's start (Qwen3.5's `<think>\n`) has its prefix in the prompt already.
+    const openedOnStart = thought.openOnResponseStart === true;
+    const prefix = !openedOnStart && (typeof thought.prefix === "string" || isLlamaText(thought.prefix)) ? thought.prefix : "";
     lead.push(LlamaText([prefix, reply.thinking, thought.suffix ?? ""]));
   }
   lead.push(LlamaText(reply.text));

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ApiError, InvalidRequestError, NotFoundError, OverloadedError, ServerError } from "../../../src/api/server-error.js";
 import { toServerError } from "../../../src/api/to-server-error.js";
 import {
+  ChatTemplateError,
   EngineOverloadedError,
   EngineUnavailableError,
   PromptTooLongError,
@@ -32,6 +33,14 @@ describe("toServerError", () => {
       headers: { "retry-after": "7", "x-should-retry": "true" },
     });
     expect(answer(new EngineUnavailableError("the model is still loading"))).toMatchObject({ status: 503, type: "api_error" });
+  });
+
+  it("reports a conversation the model's chat template refuses as the client's error, never a 500", () => {
+    expect(answer(new ChatTemplateError("System message must be at the beginning."))).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      message: "the model's chat template cannot render this conversation: System message must be at the beginning.",
+    });
   });
 
   it("reports a tool schema it cannot compile as the client's error", () => {

@@ -22,6 +22,22 @@ describe("pensieve make-model", () => {
     }
   });
 
+  it("writes a tiny model of another architecture with an embedded chat template (--shape qwen35 --chat-template)", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const templatePath = path.join(folder.path, "template.jinja");
+      await writeFile(templatePath, "{% for message in messages %}{{ message.content }}{% endfor %}");
+      const outputPath = path.join(folder.path, "qwen35.gguf");
+      await makeModelProgram().root.parseAsync(["make-model", "--shape", "qwen35", "--chat-template", templatePath, "-o", outputPath], { from: "user" });
+      const { metadata } = await readGgufMetadata(outputPath);
+      expect(metadata.get("general.architecture")).toEqual({ type: "string", value: "qwen35" });
+      expect(metadata.get("qwen35.full_attention_interval")).toEqual({ type: "uint32", value: 4 });
+      expect(metadata.get("tokenizer.chat_template")).toEqual({ type: "string", value: "{% for message in messages %}{{ message.content }}{% endfor %}" });
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it("writes the scripted model with its own sentence, --sentence implying --scripted", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {

@@ -14,7 +14,11 @@ import {
   QwenChatWrapper,
   type ChatWrapper,
 } from "node-llama-cpp";
+import type { Tokenizer } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
+import { ChatTemplateError } from "../../../src/engine/engine-errors.js";
+import type { PromptRequest } from "../../../src/engine/generation-request.js";
+import { renderPrompt } from "../../../src/engine/llama/render-prompt.js";
 import type { ConversationTurn } from "../../../src/engine/generation-request.js";
 import { toChatHistory } from "../../../src/engine/llama/chat-history.js";
 import { foldInlineSystemTurns } from "../../../src/engine/llama/fold-inline-system-turns.js";
@@ -85,6 +89,20 @@ describe("a system turn inside the conversation", () => {
     ["Jinja: a template that raises on a non-leading system message", "fold", new JinjaTemplateChatWrapper({ template: raisingTemplate })],
   ])("%s: %s", (_name, placement, wrapper) => {
     expect(inlineSystemPlacement(wrapper)).toBe(placement);
+  });
+
+  it("a chat format that raises on what it refuses is the request's error (ChatTemplateError), not the server's", () => {
+    // node-llama-cpp renders Jinja templates on placeholder texts and retries a raising one with system messages
+    // made user ones, so few refusals get through; one that does is this wrapper's.
+    class RefusingWrapper extends ChatMLChatWrapper {
+      override generateContextState(): never {
+        throw new Error("No user query found in messages.");
+      }
+    }
+    const request: PromptRequest = { system: "Top", turns: [{ role: "user", parts: [text("Say hello")] }], tools: [], toolChoice: { type: "auto", disableParallelToolUse: false }, thinking: { type: "default" } };
+    const tokenizer = ((input: unknown) => [...String(input)].map((character) => character.charCodeAt(0))) as unknown as Tokenizer;
+    expect(() => renderPrompt(request, new RefusingWrapper(), tokenizer)).toThrow(ChatTemplateError);
+    expect(() => renderPrompt(request, new RefusingWrapper(), tokenizer)).toThrow("the model's chat template cannot render this conversation: No user query found in messages.");
   });
 
   it("a folded conversation renders through a raising Jinja template with the leading system prompt still a system message", () => {

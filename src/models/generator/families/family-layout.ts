@@ -1,4 +1,5 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
+import type { ExpertShape, FamilyShapeBase } from "./family-shape.js";
 
 /** One tensor of a family model: its name, ggml dimensions (ne0 first), and what it holds. */
 export interface FamilyTensorSlot {
@@ -27,4 +28,29 @@ export const float32Value = (value: number): GgufValue => ({ type: "float32", va
 /** A norm weight: F32 ones. */
 export function normSlot(name: string, length: number): FamilyTensorSlot {
   return { name, dimensions: [length], role: "constant", value: 1 };
+}
+
+/** The metadata every family states the same way: the transformer's dimensions. */
+export function attentionMetadata(shape: FamilyShapeBase): Array<readonly [string, GgufValue]> {
+  return [
+    ["context_length", uint32Value(shape.contextLength)],
+    ["embedding_length", uint32Value(shape.embeddingLength)],
+    ["block_count", uint32Value(shape.blockCount)],
+    ["feed_forward_length", uint32Value(shape.feedForwardLength)],
+    ["attention.head_count", uint32Value(shape.headCount)],
+    ["attention.head_count_kv", uint32Value(shape.headCountKv)],
+    ["attention.key_length", uint32Value(shape.headDimension)],
+    ["attention.value_length", uint32Value(shape.headDimension)],
+    ["attention.layer_norm_rms_epsilon", float32Value(shape.rmsNormEpsilon)],
+    ["rope.freq_base", float32Value(shape.ropeFrequencyBase)],
+  ];
+}
+
+/** The metadata of a mixture of experts. */
+export function expertMetadata(experts: ExpertShape): Array<readonly [string, GgufValue]> {
+  return [
+    ["expert_count", uint32Value(experts.count)],
+    ["expert_used_count", uint32Value(experts.usedCount)],
+    ["expert_feed_forward_length", uint32Value(experts.feedForwardLength)],
+  ];
 }

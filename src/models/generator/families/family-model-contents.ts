@@ -6,6 +6,7 @@ import { outputProjectionType } from "../output-projection-type.js";
 import { randomTensorChunks } from "../random-tensor-chunks.js";
 import type { Vocabulary } from "../vocabulary.js";
 import { familyLayoutOf } from "./family-layout-of.js";
+import { familyModelMetadata } from "./family-model-metadata.js";
 import type { FamilyShape } from "./family-shape.js";
 
 export interface FamilyModelContentsOptions {
@@ -15,9 +16,6 @@ export interface FamilyModelContentsOptions {
   readonly vocabulary: Vocabulary;
   readonly seed: number;
 }
-
-/** The data alignment written to every generated file: the GGUF default, stated explicitly. */
-const generatedModelAlignment = 32;
 
 /** The metadata and tensors of a family model with random weights from `seed`. */
 export function familyModelContents(options: FamilyModelContentsOptions): { metadata: Map<string, GgufValue>; tensors: GgufTensor[] } {
@@ -38,16 +36,6 @@ export function familyModelContents(options: FamilyModelContentsOptions): { meta
       }
     }
   });
-  const uint32 = (value: number): GgufValue => ({ type: "uint32", value });
-  const metadata = new Map<string, GgufValue>([
-    ["general.architecture", { type: "string", value: layout.architecture }],
-    ["general.name", { type: "string", value: options.name }],
-    ["general.file_type", uint32(ggufFileTypes[type])],
-    ["general.quantization_version", uint32(2)],
-    ["general.alignment", uint32(generatedModelAlignment)],
-  ]);
-  for (const [key, value] of layout.metadata) metadata.set(`${layout.architecture}.${key}`, value);
-  metadata.set(`${layout.architecture}.vocab_size`, uint32(options.vocabulary.size));
-  for (const [key, value] of options.vocabulary.metadata) metadata.set(key, value);
+  const metadata = familyModelMetadata({ name: options.name, layout, fileType: ggufFileTypes[type], vocabulary: options.vocabulary });
   return { metadata, tensors };
 }

@@ -9,7 +9,7 @@ export interface ExpertShape {
 }
 
 /** What every family shape states: the transformer's dimensions, as its GGUF metadata gives them. */
-interface FamilyShapeBase {
+export interface FamilyShapeBase {
   readonly embeddingLength: number;
   readonly blockCount: number;
   readonly headCount: number;

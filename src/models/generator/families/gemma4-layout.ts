@@ -1,17 +1,20 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
 import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
-import { float32Value, normSlot, uint32Value } from "./family-layout.js";
+import { attentionMetadata, float32Value, normSlot, uint32Value } from "./family-layout.js";
 import type { Gemma4FamilyShape } from "./family-shape.js";
 
 /**
  * The tensors and metadata llama.cpp's `gemma4` loads (src/models/gemma4.cpp), for the dense models without
  * per-layer embeddings (31B): sliding-window layers with narrower heads, full-attention layers sharing one
- * `rope_freqs`, and norms after attention and after the feed-forward. The output reuses the token embedding.
+ * `rope_freqs`, and norms after attention and after the feed-forward.
  */
 export function gemma4Layout(shape: Gemma4FamilyShape, vocabularySize: number): FamilyLayout {
   const embedding = shape.embeddingLength;
-  const tensors: FamilyTensorSlot[] = [{ name: "token_embd.weight", dimensions: [embedding, vocabularySize], role: "output-projection" }];
-  tensors.push(normSlot("output_norm.weight", embedding));
+  const tensors: FamilyTensorSlot[] = [
+    { name: "token_embd.weight", dimensions: [embedding, vocabularySize], role: shape.tiedEmbeddings ? "output-projection" : "matrix" },
+    normSlot("output_norm.weight", embedding),
+  ];
+  if (!shape.tiedEmbeddings) tensors.push({ name: "output.weight", dimensions: [embedding, vocabularySize], role: "output-projection" });
   let ropeFrequencies: FamilyTensorSlot | undefined;
   for (let block = 0; block < shape.blockCount; block++) {
     const prefix = `blk.${block}`;
@@ -40,21 +43,12 @@ export function gemma4Layout(shape: Gemma4FamilyShape, vocabularySize: number): 
   if (ropeFrequencies !== undefined) tensors.push(ropeFrequencies);
 
   const metadata: Array<readonly [string, GgufValue]> = [
-    ["context_length", uint32Value(shape.contextLength)],
-    ["embedding_length", uint32Value(embedding)],
+    ...attentionMetadata(shape),
     ["embedding_length_per_layer_input", uint32Value(0)],
-    ["block_count", uint32Value(shape.blockCount)],
-    ["feed_forward_length", uint32Value(shape.feedForwardLength)],
-    ["attention.head_count", uint32Value(shape.headCount)],
-    ["attention.head_count_kv", uint32Value(shape.headCountKv)],
-    ["attention.key_length", uint32Value(shape.headDimension)],
-    ["attention.value_length", uint32Value(shape.headDimension)],
     ["attention.key_length_swa", uint32Value(shape.headDimensionSlidingWindow)],
     ["attention.value_length_swa", uint32Value(shape.headDimensionSlidingWindow)],
     ["attention.sliding_window", uint32Value(shape.slidingWindow)],
     ["attention.sliding_window_pattern", { type: "array", elementType: "bool", values: shape.slidingWindowPattern }],
-    ["attention.layer_norm_rms_epsilon", float32Value(shape.rmsNormEpsilon)],
-    ["rope.freq_base", float32Value(shape.ropeFrequencyBase)],
     ["rope.freq_base_swa", float32Value(shape.ropeFrequencyBaseSlidingWindow)],
     // Rotary width per kind of layer: llama.cpp would take the full layers' for both.
     ["rope.dimension_count", uint32Value(shape.headDimension)],

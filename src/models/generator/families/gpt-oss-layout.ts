@@ -1,6 +1,6 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
 import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
-import { float32Value, normSlot, uint32Value } from "./family-layout.js";
+import { attentionMetadata, expertMetadata, normSlot, uint32Value } from "./family-layout.js";
 import type { GptOssFamilyShape } from "./family-shape.js";
 
 /**
@@ -41,20 +41,9 @@ export function gptOssLayout(shape: GptOssFamilyShape, vocabularySize: number): 
   }
 
   const metadata: Array<readonly [string, GgufValue]> = [
-    ["context_length", uint32Value(shape.contextLength)],
-    ["embedding_length", uint32Value(embedding)],
-    ["block_count", uint32Value(shape.blockCount)],
-    ["feed_forward_length", uint32Value(shape.feedForwardLength)],
-    ["attention.head_count", uint32Value(shape.headCount)],
-    ["attention.head_count_kv", uint32Value(shape.headCountKv)],
-    ["attention.key_length", uint32Value(shape.headDimension)],
-    ["attention.value_length", uint32Value(shape.headDimension)],
+    ...attentionMetadata(shape),
     ["attention.sliding_window", uint32Value(shape.slidingWindow)],
-    ["attention.layer_norm_rms_epsilon", float32Value(shape.rmsNormEpsilon)],
-    ["rope.freq_base", float32Value(shape.ropeFrequencyBase)],
-    ["expert_count", uint32Value(experts.count)],
-    ["expert_used_count", uint32Value(experts.usedCount)],
-    ["expert_feed_forward_length", uint32Value(experts.feedForwardLength)],
+    ...expertMetadata(experts),
   ];
   return { architecture: shape.architecture, metadata, tensors };
 }

@@ -1,6 +1,6 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
 import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
-import { float32Value, normSlot, uint32Value } from "./family-layout.js";
+import { attentionMetadata, expertMetadata, normSlot, uint32Value } from "./family-layout.js";
 import type { Qwen35FamilyShape } from "./family-shape.js";
 
 // The decay of a Gated DeltaNet head is exp(a * softplus(...)): a negative `a` keeps the recurrent state bounded
@@ -51,16 +51,7 @@ export function qwen35Layout(shape: Qwen35FamilyShape, vocabularySize: number): 
   if (!shape.tiedEmbeddings) tensors.push({ name: "output.weight", dimensions: [embedding, vocabularySize], role: "output-projection" });
 
   const metadata: Array<readonly [string, GgufValue]> = [
-    ["context_length", uint32Value(shape.contextLength)],
-    ["embedding_length", uint32Value(embedding)],
-    ["block_count", uint32Value(shape.blockCount)],
-    ["feed_forward_length", uint32Value(shape.feedForwardLength)],
-    ["attention.head_count", uint32Value(shape.headCount)],
-    ["attention.head_count_kv", uint32Value(shape.headCountKv)],
-    ["attention.key_length", uint32Value(shape.headDimension)],
-    ["attention.value_length", uint32Value(shape.headDimension)],
-    ["attention.layer_norm_rms_epsilon", float32Value(shape.rmsNormEpsilon)],
-    ["rope.freq_base", float32Value(shape.ropeFrequencyBase)],
+    ...attentionMetadata(shape),
     ["rope.dimension_count", uint32Value(shape.ropeDimensionCount)],
     ["rope.dimension_sections", { type: "array", elementType: "int32", values: shape.ropeSections }],
     ["full_attention_interval", uint32Value(shape.fullAttentionInterval)],
@@ -73,9 +64,7 @@ export function qwen35Layout(shape: Qwen35FamilyShape, vocabularySize: number): 
   const { experts } = shape;
   if (experts !== undefined) {
     metadata.push(
-      ["expert_count", uint32Value(experts.count)],
-      ["expert_used_count", uint32Value(experts.usedCount)],
-      ["expert_feed_forward_length", uint32Value(experts.feedForwardLength)],
+      ...expertMetadata(experts),
       ["expert_shared_feed_forward_length", uint32Value(experts.sharedFeedForwardLength ?? experts.feedForwardLength)],
     );
   }
