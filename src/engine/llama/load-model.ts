@@ -38,8 +38,9 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   const useMmap = options.useMmap ?? (llama.gpu === false ? false : undefined);
   const model = await llama.loadModel({ modelPath, ...(useMmap !== undefined ? { useMmap } : {}) });
   // One thread count for every batch, as llama-server's default (`-t` = `-tb`): node-llama-cpp has no public
-  // setting for a lone sequence's decode alone, and measured side by side fewer decode threads lost at long
-  // contexts (bench/anchor/README.md). Flash attention: llama.cpp's `auto` rule, on where the backend has it.
+  // setting for a lone sequence's decode alone, and one thread fewer for it lost (2 cores, 2.6k context, issue
+  // #12: 22-26 tokens/s against 27-34 with both). Flash attention: llama.cpp's `auto` rule, on where the backend
+  // has it (node-llama-cpp's default too; the memory estimate simulates the same).
   const context = await model.createContext({ contextSize, sequences: parallel, threads, flashAttention: "auto" });
   // Drafts cost batch slots that several sequences decoding at once already fill: a lone sequence only.
   const promptLookup = (options.promptLookup ?? true) && parallel === 1;

@@ -51,7 +51,7 @@ export interface ServerConfig {
 /** `--decode-threads` is accepted and ignored: node-llama-cpp has no public per-batch thread count. */
 export const decodeThreadsDeprecation =
   "--decode-threads is deprecated and ignored: every batch uses --threads, as llama-server does by default " +
-  "(node-llama-cpp offers no public way to give a lone sequence's decode fewer threads, and fewer lost speed at long contexts)";
+  "(node-llama-cpp offers no public way to give a lone sequence's decode fewer threads)";
 
 /**
  * Turns the parsed flags and the environment (`PENSIEVE_HOME`, `XDG_CACHE_HOME`, `HF_TOKEN`,
