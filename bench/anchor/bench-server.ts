@@ -56,7 +56,7 @@ export interface ServerSettings {
   readonly modelPath: string;
   /** Threads for prompt batches and batches of several sequences (llama.cpp's `n_threads_batch`). */
   readonly threads: number;
-  /** Threads for one sequence's token-by-token decoding (llama.cpp's `n_threads`). */
+  /** llama-server's threads for one sequence's token-by-token decoding (`-t`); Pensieve uses `threads` for every batch. */
   readonly decodeThreads: number;
   readonly contextPerSequence: number;
   readonly parallel: number;

@@ -11,7 +11,8 @@ export interface LlamaServerProcess extends BenchServer {
 /**
  * llama-server's flags for Pensieve's settings, every one explicit. Each differs from llama-server's default
  * only to match what Pensieve does:
- * - `-t` / `-tb`: Pensieve gives a lone sequence's decode `decodeThreads` and everything else `threads`.
+ * - `-t` / `-tb`: `decodeThreads` for a lone sequence's decode, `threads` for everything else; the bench sets
+ *   both to `threads` (llama-server's own default rule, and what Pensieve uses for every batch) unless told.
  * - `-c` is the total over `-np` slots, with one KV cache per slot (`--no-kv-unified`), as node-llama-cpp's
  *   context allots `contextPerSequence` cells to each sequence.
  * - `-b` = `-ub`: node-llama-cpp's batch, `min(context × sequences, 512)`, physical batch the same.

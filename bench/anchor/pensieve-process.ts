@@ -15,7 +15,6 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export function pensieveFlags(settings: ServerSettings, chatFormat: string): string[] {
   return [
     "--threads", String(settings.threads),
-    "--decode-threads", String(settings.decodeThreads),
     "--ctx-size", String(settings.contextPerSequence),
     "--parallel", String(settings.parallel),
     "--max-queue", "64",

@@ -79,7 +79,7 @@ function anchorProgram(): Command {
     .addOption(new Option("--shape <shape>").choices(["tiny", "qwen2.5-0.5b", "phi3-mini"]).default("qwen2.5-0.5b"))
     .addOption(new Option("--type <type>").choices(["f16", "q8_0", "q4_0"]).default("q4_0"))
     .option("--threads <n>", "threads for prompts and batches, both servers", positive, os.availableParallelism())
-    .option("--decode-threads <n>", "threads for one sequence's decoding, both servers (default: Pensieve's, threads - 1)", positive)
+    .option("--decode-threads <n>", "llama-server's --threads, for one sequence's decoding (default: --threads, llama-server's own rule; Pensieve uses --threads for every batch)", positive)
     .option("--runs <n>", "runs per figure, alternating servers (median reported)", positive, 3)
     .option("--decode-tokens <n>", "tokens generated per decode and concurrency request", positive, 256)
     .addOption(new Option("--decode-contexts <list>", "prompt tokens before decoding, comma-separated").argParser(positiveList).default([2600, 11000], "2600,11000"))
@@ -114,7 +114,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const options = program.opts<AnchorOptions>();
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   if (options.vocabulary !== undefined && !existsSync(options.vocabulary)) throw new Error(`--vocabulary ${options.vocabulary}: no such file`);
-  const decodeThreads = options.decodeThreads ?? Math.max(1, options.threads - 1);
+  const decodeThreads = options.decodeThreads ?? options.threads;
   if (decodeThreads > options.threads) throw new Error("--decode-threads cannot exceed --threads");
   if (options.runs < 3) log(`note: --runs ${options.runs}: medians need at least 3 runs to mean anything`);
   const scenarios = new Set(options.scenarios.split(",").map((name) => name.trim()));
@@ -276,7 +276,7 @@ async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer
 function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups: readonly ServerGroup[]) {
   const flashAttention = [...new Set(groups.map((group) => group.llamaServerFlashAttention ?? "not logged"))].join(", ");
   return {
-    threads: "Pensieve --threads T --decode-threads D; llama-server --threads-batch T --threads D (D for one sequence's token-by-token decode, T for everything else, in both)",
+    threads: "Pensieve --threads T for every batch; llama-server --threads-batch T --threads D (D for one sequence's token-by-token decode; D = T unless --decode-threads says otherwise)",
     context: "Pensieve --ctx-size C --parallel N (C per sequence); llama-server --ctx-size C×N --parallel N --no-kv-unified (C per slot)",
     batch: `n_batch = n_ubatch = min(C × N, 512), node-llama-cpp's default (e.g. ${pensieveBatchSize({ contextPerSequence: options.contextSize, parallel: 1 })})`,
     flashAttention: { pensieve: "auto (node-llama-cpp's default; resolved by the same llama.cpp code, not logged)", llamaServer: `auto, resolved: ${flashAttention}` },

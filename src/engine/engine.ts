@@ -64,6 +64,10 @@ export interface EngineStats {
   readonly outputTokens: number;
   /** Prompt tokens that running generations have still to evaluate: what a long prefill has left. */
   readonly promptTokensPending: number;
+  /** Draft tokens of speculative decoding (prompt lookup) that the model confirmed. */
+  readonly draftTokensAccepted: number;
+  /** Draft tokens of speculative decoding that the model refuted: evaluated for nothing. */
+  readonly draftTokensRejected: number;
 }
 
 /** One context sequence: what it is doing, and what its KV cache holds for the next request. */

@@ -88,6 +88,8 @@ export class RoutedEngine implements ServingEngine {
       promptTokensCached: sum("promptTokensCached"),
       outputTokens: sum("outputTokens"),
       promptTokensPending: sum("promptTokensPending"),
+      draftTokensAccepted: sum("draftTokensAccepted"),
+      draftTokensRejected: sum("draftTokensRejected"),
     };
   }
 

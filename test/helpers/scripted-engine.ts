@@ -57,6 +57,8 @@ export class ScriptedEngine implements Engine {
       abandonedSequences: 0,
       queuedRequests: 0,
       promptTokensPending: 0,
+      draftTokensAccepted: 0,
+      draftTokensRejected: 0,
       completedGenerations: this.requests.length,
       abortedGenerations: 0,
       promptTokensEvaluated: 0,

@@ -1,7 +1,14 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Engine, EngineStats } from "../../engine/engine.js";
 
-type CountedStat = "completedGenerations" | "abortedGenerations" | "promptTokensEvaluated" | "promptTokensCached" | "outputTokens";
+type CountedStat =
+  | "completedGenerations"
+  | "abortedGenerations"
+  | "promptTokensEvaluated"
+  | "promptTokensCached"
+  | "outputTokens"
+  | "draftTokensAccepted"
+  | "draftTokensRejected";
 type GaugedStat = "sequences" | "busySequences" | "abandonedSequences" | "queuedRequests" | "promptTokensPending";
 
 const counters: readonly { readonly name: string; readonly help: string; readonly stat: CountedStat }[] = [
@@ -10,6 +17,16 @@ const counters: readonly { readonly name: string; readonly help: string; readonl
   { name: "pensieve_prompt_tokens_evaluated_total", help: "Prompt tokens evaluated (prefill).", stat: "promptTokensEvaluated" },
   { name: "pensieve_prompt_tokens_cached_total", help: "Prompt tokens reused from a cached prefix instead of evaluated.", stat: "promptTokensCached" },
   { name: "pensieve_output_tokens_total", help: "Tokens generated.", stat: "outputTokens" },
+  {
+    name: "pensieve_speculative_draft_tokens_accepted_total",
+    help: "Draft tokens of prompt-lookup speculative decoding that the model confirmed.",
+    stat: "draftTokensAccepted",
+  },
+  {
+    name: "pensieve_speculative_draft_tokens_rejected_total",
+    help: "Draft tokens of prompt-lookup speculative decoding that the model refuted.",
+    stat: "draftTokensRejected",
+  },
 ];
 
 const gauges: readonly { readonly name: string; readonly help: string; readonly stat: GaugedStat }[] = [
@@ -50,6 +67,15 @@ export function registerEngineMetrics(registry: Registry, engine: Engine): void 
       },
     });
   }
+  new Gauge({
+    name: "pensieve_speculative_acceptance_ratio",
+    help: "Share of speculative draft tokens the model confirmed, since start; 0 before any draft.",
+    registers,
+    collect() {
+      const { draftTokensAccepted: accepted, draftTokensRejected: rejected } = engine.stats();
+      this.set(accepted + rejected === 0 ? 0 : accepted / (accepted + rejected));
+    },
+  });
   new Gauge({
     name: "pensieve_model_ready",
     help: "1 when the model is loaded and serving, 0 while loading or after a failed load.",

@@ -9,14 +9,17 @@ export interface LlamaEngineOptions {
    * model's training context, capped at 32768 (a Claude Code turn alone is about 20k tokens).
    */
   readonly contextSize?: number;
-  /** CPU threads. Pass the machine's parallelism: node-llama-cpp's own default oversubscribes small machines. */
+  /**
+   * CPU threads for every batch: prompts, a lone sequence's decode, several sequences at once. Pass the machine's
+   * parallelism: node-llama-cpp's own default oversubscribes small machines.
+   */
   readonly threads: number;
   /**
-   * Threads for a lone sequence's token-by-token decoding, at most `threads`; prompts and batched decoding
-   * use `threads`. Defaults to one fewer (at least one), leaving a core to the event loop: see
-   * `useFewerDecodeThreads`.
+   * Prompt-lookup speculative decoding for greedy generations on a lone sequence (`parallel` 1): tokens that
+   * followed the last generated ones earlier in the context are checked as drafts in the same batch (see
+   * `GreedyPromptLookup`). The reply is the same with or without it. Defaults to `true`.
    */
-  readonly decodeThreads?: number;
+  readonly promptLookup?: boolean;
   /** Concurrent sequences in the one context. Defaults to `1`. */
   readonly parallel?: number;
   /** Requests allowed to wait for a sequence before new ones are refused. Defaults to `16`. */

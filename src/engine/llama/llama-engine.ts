@@ -18,6 +18,8 @@ const noStats: EngineStats = Object.freeze({
   promptTokensCached: 0,
   outputTokens: 0,
   promptTokensPending: 0,
+  draftTokensAccepted: 0,
+  draftTokensRejected: 0,
 });
 
 /** Loads a GGUF model once and keeps it, serving generations from a pool of context sequences. */

@@ -2,10 +2,10 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { inspectGguf } from "../../models/inspect-gguf.js";
 import type { ModelDescription } from "../engine.js";
-import { useFewerDecodeThreads } from "./decode-threads.js";
 import { checkpointLimits } from "./estimate-model-memory.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import { LlamaRuntimePool, type RuntimeLease } from "./llama-runtime-pool.js";
+import { GreedyPromptLookup } from "./greedy-prompt-lookup.js";
 import { LoadedModel } from "./loaded-model.js";
 import { planContextSize } from "./plan-context-size.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
@@ -38,12 +38,18 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   // weights sit in memory twice (measured: 4.8 GB instead of 2.9 GB for a Phi-3-mini-size Q4_0), so read it.
   const useMmap = options.useMmap ?? (llama.gpu === false ? false : undefined);
   const model = await llama.loadModel({ modelPath, ...(useMmap !== undefined ? { useMmap } : {}) });
-  const context = await model.createContext({ contextSize, sequences: parallel, threads });
-  if (!useFewerDecodeThreads(context, options.decodeThreads)) {
-    options.log?.("warn", "cannot give decoding fewer threads on this node-llama-cpp: every batch uses them all");
-  }
+  // One thread count for every batch, as llama-server's default (`-t` = `-tb`): node-llama-cpp has no public
+  // setting for a lone sequence's decode alone, and one thread fewer for it lost (2 cores, 2.6k context, issue
+  // #12: 22-26 tokens/s against 27-34 with both). Flash attention: llama.cpp's `auto` rule, on where the backend
+  // has it (node-llama-cpp's default too; the memory estimate simulates the same).
+  const context = await model.createContext({ contextSize, sequences: parallel, threads, flashAttention: "auto" });
+  // Drafts cost batch slots that several sequences decoding at once already fill: a lone sequence only.
+  const promptLookup = (options.promptLookup ?? true) && parallel === 1;
   // Checkpoints (hybrid and sliding-window models) within the memory the plan counted for them.
-  const sequences = Array.from({ length: parallel }, () => context.getSequence({ checkpoints: { maxMemory: checkpointLimits.bytesPerSequence } }));
+  const checkpoints = { maxMemory: checkpointLimits.bytesPerSequence };
+  const sequences = Array.from({ length: parallel }, () =>
+    context.getSequence(promptLookup ? { checkpoints, tokenPredictor: new GreedyPromptLookup() } : { checkpoints }),
+  );
   const chatWrapper = resolveChatFormat(model, options.chatFormat ?? "auto");
   const file = await stat(modelPath);
   const description: ModelDescription = {

@@ -102,6 +102,9 @@ export class LoadedModel {
       abandonedSequences: this.pool.closingCount - this.preparing.size,
       queuedRequests: this.pool.queueDepth,
       promptTokensPending: [...this.running].reduce((sum, generation) => sum + generation.promptTokensPending, 0),
+      // node-llama-cpp keeps each sequence's totals since it was created.
+      draftTokensAccepted: this.parts.sequences.reduce((sum, sequence) => sum + sequence.tokenPredictions.validated, 0),
+      draftTokensRejected: this.parts.sequences.reduce((sum, sequence) => sum + sequence.tokenPredictions.refuted, 0),
     };
   }
 

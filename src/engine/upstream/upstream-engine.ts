@@ -141,6 +141,9 @@ export class UpstreamEngine implements ServingEngine {
       promptTokensCached: this.counts.cachedTokens,
       outputTokens: this.counts.outputTokens,
       promptTokensPending: 0,
+      // Speculative drafts happen inside the upstream engine, if at all: nothing of them is seen here.
+      draftTokensAccepted: 0,
+      draftTokensRejected: 0,
     };
   }
 

@@ -95,6 +95,7 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
       ...(config.apiKey !== undefined ? { apiKey: config.apiKey } : {}),
     },
   });
+  for (const warning of config.warnings) logger.warn({ component: "server" }, warning);
   if (config.logPrompts) logger.warn({ component: "server" }, "--log-prompts: every prompt and reply goes into the log");
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

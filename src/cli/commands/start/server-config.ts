@@ -10,7 +10,7 @@ import type { StartFlags } from "./start-options.js";
 /** The engine settings every model gets; the model path, context of the demo model and memory limit come later. */
 export type ServedEngineSettings = Pick<
   LlamaEngineOptions,
-  "threads" | "decodeThreads" | "parallel" | "maxQueue" | "maxQueueWaitMs" | "maxGenerationMs" | "stallTimeoutMs" | "chatFormat" | "seed" | "gpu" | "contextSize" | "promptCache"
+  "threads" | "promptLookup" | "parallel" | "maxQueue" | "maxQueueWaitMs" | "maxGenerationMs" | "stallTimeoutMs" | "chatFormat" | "seed" | "gpu" | "contextSize" | "promptCache"
 >;
 
 /** Everything `runServer` needs, resolved from the flags and the environment: it reads neither itself. */
@@ -47,7 +47,14 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** Log each request's prompt and reply. */
   readonly logPrompts: boolean;
+  /** What to warn about once the logger exists: flags kept only so old command lines still start. */
+  readonly warnings: readonly string[];
 }
+
+/** `--decode-threads` is accepted and ignored: node-llama-cpp has no public per-batch thread count. */
+export const decodeThreadsDeprecation =
+  "--decode-threads is deprecated and ignored: every batch uses --threads, as llama-server does by default " +
+  "(node-llama-cpp offers no public way to give a lone sequence's decode fewer threads)";
 
 /**
  * Turns the parsed flags and the environment (`PENSIEVE_HOME`, `XDG_CACHE_HOME`, `HF_TOKEN`,
@@ -85,7 +92,7 @@ export function toServerConfig(flags: StartFlags, env: NodeJS.ProcessEnv): Serve
     },
     engine: {
       threads: flags.threads ?? os.availableParallelism(),
-      ...(flags.decodeThreads !== undefined ? { decodeThreads: flags.decodeThreads } : {}),
+      ...(flags.promptLookup ? {} : { promptLookup: false }),
       parallel: flags.parallel,
       maxQueue: flags.maxQueue,
       maxQueueWaitMs: flags.maxQueueWait * 1000,
@@ -103,5 +110,6 @@ export function toServerConfig(flags: StartFlags, env: NodeJS.ProcessEnv): Serve
     shutdownGraceMs: flags.shutdownGrace * 1000,
     logLevel: flags.logLevel,
     logPrompts: flags.logPrompts === true,
+    warnings: flags.decodeThreads !== undefined ? [decodeThreadsDeprecation] : [],
   };
 }

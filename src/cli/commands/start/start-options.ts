@@ -20,6 +20,7 @@ export interface StartFlags {
   ctxSize?: number;
   threads?: number;
   decodeThreads?: number;
+  promptLookup: boolean;
   parallel: number;
   maxQueue: number;
   maxQueueWait: number;
@@ -57,7 +58,8 @@ export function addStartOptions(command: Command): Command {
     .addOption(new Option("-p, --port <number>", "port to listen on").default(8080).argParser(parsePort).env("PENSIEVE_PORT"))
     .addOption(new Option("-c, --ctx-size <tokens>", "context size per sequence (default: what memory allows, at most 32768)").argParser(parsePositive))
     .addOption(new Option("-t, --threads <count>", "CPU threads (default: all cores)").argParser(parsePositive))
-    .addOption(new Option("--decode-threads <count>", "threads for one sequence's token-by-token decoding (default: --threads minus one, at least 1)").argParser(parsePositive))
+    .addOption(new Option("--decode-threads <count>", "deprecated and ignored: every batch uses --threads").argParser(parsePositive).hideHelp())
+    .option("--no-prompt-lookup", "no prompt-lookup speculative decoding (greedy requests on a lone sequence; the reply is the same either way)")
     .addOption(new Option("--parallel <count>", "requests decoded at once").default(1).argParser(parsePositive))
     .addOption(new Option("--max-queue <count>", "requests that may wait for a free sequence; past it: 529").default(16).argParser(parseCount))
     .addOption(new Option("--max-queue-wait <seconds>", "how long a request may wait for a free sequence before it gets 529").default(600).argParser(parsePositive))

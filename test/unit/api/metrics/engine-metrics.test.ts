@@ -18,6 +18,8 @@ class StatsEngine extends ScriptedEngine {
     promptTokensCached: 4_000,
     outputTokens: 250,
     promptTokensPending: 1_500,
+    draftTokensAccepted: 30,
+    draftTokensRejected: 10,
   };
 
   constructor() {
@@ -50,6 +52,17 @@ describe("registerEngineMetrics", () => {
     expect(sampleValue(samples, "pensieve_queue_depth")).toBe(3);
     expect(sampleValue(samples, "pensieve_prompt_tokens_pending")).toBe(1_500);
     expect(sampleValue(samples, "pensieve_model_ready")).toBe(1);
+    expect(sampleValue(samples, "pensieve_speculative_draft_tokens_accepted_total")).toBe(30);
+    expect(sampleValue(samples, "pensieve_speculative_draft_tokens_rejected_total")).toBe(10);
+    expect(sampleValue(samples, "pensieve_speculative_acceptance_ratio")).toBe(0.75);
+  });
+
+  it("says an acceptance ratio of 0, not NaN, before any draft", async () => {
+    const registry = new Registry();
+    const engine = new StatsEngine();
+    engine.current = { ...engine.current, draftTokensAccepted: 0, draftTokensRejected: 0 };
+    registerEngineMetrics(registry, engine);
+    expect(sampleValue(await scrape(registry), "pensieve_speculative_acceptance_ratio")).toBe(0);
   });
 
   it("reports the engine's running totals on every scrape rather than adding them up", async () => {

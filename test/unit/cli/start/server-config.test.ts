@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryLimitForLoad } from "../../../../src/cli/commands/start/memory-limit.js";
-import { toServerConfig } from "../../../../src/cli/commands/start/server-config.js";
+import { decodeThreadsDeprecation, toServerConfig } from "../../../../src/cli/commands/start/server-config.js";
 import { parseStartFlags } from "../../../helpers/servers/index.js";
 
 const env = { PENSIEVE_HOME: "/srv/pensieve" };
@@ -33,6 +33,7 @@ describe("toServerConfig", () => {
       },
       memoryLimit: { kind: "auto" },
       shutdownGraceMs: 30_000,
+      warnings: [],
       logLevel: "info",
       logPrompts: false,
     });
@@ -41,7 +42,7 @@ describe("toServerConfig", () => {
   it("takes every flag", async () => {
     const config = await configOf([
       "--model", "m.gguf", "--config", "c.json", "--demo", "--host", "::1", "--port", "0", "--ctx-size", "512", "--threads", "3",
-      "--decode-threads", "2", "--parallel", "4", "--max-queue", "0", "--max-queue-wait", "5", "--max-generation-time", "60", "--max-requests-per-socket", "0", "--prompt-cache-dir", "/cache", "--prompt-cache-size", "16",
+      "--decode-threads", "2", "--no-prompt-lookup", "--parallel", "4", "--max-queue", "0", "--max-queue-wait", "5", "--max-generation-time", "60", "--max-requests-per-socket", "0", "--prompt-cache-dir", "/cache", "--prompt-cache-size", "16",
       "--shutdown-grace", "5", "--stall-timeout", "0", "--chat-format", "qwen", "--seed", "9", "--memory-limit", "1.5", "--gpu", "cpu",
       "--log-level", "warn", "--log-prompts", "--api-key", "k", "--allowed-host", "a.lan,b.lan", "--cors-origin", "http://localhost:3000",
       "--upstream", "vllm+http://gpu-0:8000", "--upstream", "http://gpu-1:8000",
@@ -64,7 +65,7 @@ describe("toServerConfig", () => {
       pull: {},
       engine: {
         threads: 3,
-        decodeThreads: 2,
+        promptLookup: false,
         parallel: 4,
         maxQueue: 0,
         maxQueueWaitMs: 5000,
@@ -80,6 +81,7 @@ describe("toServerConfig", () => {
       shutdownGraceMs: 5000,
       logLevel: "warn",
       logPrompts: true,
+      warnings: [decodeThreadsDeprecation],
     });
   });
 
