@@ -7,6 +7,7 @@ import type { GenerationRequest, PromptRequest } from "../generation-request.js"
 import { SequencePool, type SequenceLease } from "../sequence-pool.js";
 import { ToolSchemaError } from "../tool-schema/tool-schema-error.js";
 import { commonPrefixLength } from "./common-prefix-length.js";
+import { ConversationStart } from "./conversation-start.js";
 import { Generation } from "./generation.js";
 import { GenerationCounters } from "./generation-counters.js";
 import { kvCacheBytes } from "./kv-cache-bytes.js";
@@ -57,11 +58,13 @@ export class LoadedModel {
   private readonly preparing = new Set<Promise<void>>();
   private readonly chatWrapper: ChatWrapper;
   private readonly inlineSystem: InlineSystemPlacement;
+  private readonly conversationStart: ConversationStart;
 
   constructor(private readonly parts: LoadedModelParts) {
     this.description = parts.description;
     this.chatWrapper = describeToolsFirst(parts.chatWrapper);
     this.inlineSystem = inlineSystemPlacement(this.chatWrapper);
+    this.conversationStart = new ConversationStart((request) => renderPrompt(request, this.chatWrapper, parts.model.tokenizer, this.inlineSystem).tokens);
     const { options, context } = parts;
     // Waiting for an abandoned sequence costs at most one batch: worth it when it saves more than a batch.
     this.pool = new SequencePool(parts.sequences, options.maxQueue ?? 16, options.maxQueueWaitMs, context.batchSize);
@@ -140,7 +143,7 @@ export class LoadedModel {
         ...(grammar !== undefined ? { grammar } : {}),
         sequence,
         sharedTokens: reusablePrefixLength(sequence, prompt.tokens, prompt.tokens.length - 1),
-        checkpointBoundaries: sequence.needsCheckpoints ? [this.sharedStart(request, prompt.tokens)] : [],
+        checkpointBoundaries: sequence.needsCheckpoints ? [this.conversationStart.length(request, prompt.tokens)] : [],
         contextSize: this.description.contextSize,
         signal,
         shutdown,
@@ -247,19 +250,6 @@ export class LoadedModel {
     this.heldAfterBatch.set(sequence, { tokens, length: tokens.length });
     if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
     await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(kept));
-  }
-
-  /**
-   * Where the conversation starts in the prompt: what the tools and system prompt render to, which a new session
-   * with the same ones shares. Rendered without the turns; 0 when that cannot be rendered.
-   */
-  private sharedStart(request: GenerationRequest, tokens: readonly Token[]): number {
-    try {
-      const alone = renderPrompt({ ...request, turns: [] }, this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
-      return commonPrefixLength(alone, tokens);
-    } catch {
-      return 0;
-    }
   }
 
   /** Swaps in a saved state when it shares clearly more of the prompt than the sequence already holds. */

@@ -51,7 +51,6 @@ export async function prefillWithCheckpoints(options: PrefillOptions & { readonl
   if (options.whole === true) await prefillInBatches({ ...options, sharedTokens: held });
 }
 
-
 /**
  * Evaluates a long prompt in batch-sized chunks, checking `stop` between them, until at most one batch is left.
  * LlamaChat would evaluate the whole prompt in one call that no abort can interrupt; done here, a client that
