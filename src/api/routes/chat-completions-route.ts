@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
-import type { IdGenerator } from "../../util/create-id.js";
 import { abortOnDisconnect } from "../abort-on-disconnect.js";
+import type { GenerationRouteOptions } from "./generation-route-options.js";
 import { answerEvents } from "../answer-events.js";
 import { ChatCompletionAccumulator } from "../translate/openai/chat-completion-accumulator.js";
 import { ChatCompletionChunkTranslator } from "../translate/openai/chat-completion-chunk-translator.js";
@@ -11,20 +11,13 @@ import { sessionOf } from "../translate/session-of.js";
 import type { ChatCompletionChunk } from "../wire/chat-completion-types.js";
 import { ChatCompletionsRequestSchema, type ChatCompletionsRequest } from "../wire/chat-completions-request.js";
 
-export interface ChatCompletionsRouteOptions {
-  readonly engine: Engine;
-  readonly generateId: IdGenerator;
-  /** How often a streaming reply sends a keep-alive comment while nothing else is written. Defaults to 10 s. */
-  readonly pingIntervalMs?: number;
-}
-
 /**
  * `POST /v1/chat/completions`, OpenAI's API, streaming and not, on the same engine and the same generation events as
  * `/v1/messages`: every event also goes to the request's observation, for the access log and `/metrics`. The
  * security checks, the queue and the error handler are the app's; errors come out in OpenAI's shape
  * (`speaksOpenAi`).
  */
-export function registerChatCompletionsRoute(app: FastifyInstance, options: ChatCompletionsRouteOptions): void {
+export function registerChatCompletionsRoute(app: FastifyInstance, options: GenerationRouteOptions): void {
   app.post<{ Body: ChatCompletionsRequest }>("/v1/chat/completions", { schema: { body: ChatCompletionsRequestSchema } }, async (request, reply) => {
     const abort = abortOnDisconnect(reply);
     const streaming = request.body.stream === true;

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Engine } from "../../engine/engine.js";
 import type { GenerationRequest } from "../../engine/generation-request.js";
-import type { IdGenerator } from "../../util/create-id.js";
 import { abortOnDisconnect } from "../abort-on-disconnect.js";
+import type { GenerationRouteOptions } from "./generation-route-options.js";
 import { anthropicEventFormat } from "../anthropic-event-format.js";
 import { answerEvents } from "../answer-events.js";
 import { AnthropicEventTranslator } from "../translate/anthropic-event-translator.js";
@@ -15,18 +14,11 @@ import { toGenerationRequest, toPromptRequest } from "../translate/to-generation
 import type { MessageStreamEvent } from "../wire/message-types.js";
 import { MessagesRequestSchema, type MessagesRequest } from "../wire/messages-request.js";
 
-export interface MessagesRouteOptions {
-  readonly engine: Engine;
-  readonly generateId: IdGenerator;
-  /** How often a streaming reply sends `ping` while nothing else is written. Defaults to 10 s. */
-  readonly pingIntervalMs?: number;
-}
-
 /**
  * `POST /v1/messages`, streaming (SSE) and not, both built from the same event stream. Every generation event
  * also goes to the request's observation, for the access log and `/metrics`.
  */
-export function registerMessagesRoute(app: FastifyInstance, options: MessagesRouteOptions): void {
+export function registerMessagesRoute(app: FastifyInstance, options: GenerationRouteOptions): void {
   app.post<{ Body: MessagesRequest }>("/v1/messages", { schema: { body: MessagesRequestSchema } }, async (request, reply) => {
     const abort = abortOnDisconnect(reply);
     return answerEvents(reply, replyEvents(request, options, abort.signal), {
@@ -40,7 +32,7 @@ export function registerMessagesRoute(app: FastifyInstance, options: MessagesRou
 
 async function* replyEvents(
   request: FastifyRequest<{ Body: MessagesRequest }>,
-  options: MessagesRouteOptions,
+  options: GenerationRouteOptions,
   signal: AbortSignal,
 ): AsyncGenerator<MessageStreamEvent> {
   const body = request.body;
