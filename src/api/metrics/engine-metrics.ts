@@ -1,5 +1,6 @@
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import type { Engine, EngineStats } from "../../engine/engine.js";
+import { registerTotalsCounter } from "./register-totals-counter.js";
 
 type CountedStat =
   | "completedGenerations"
@@ -45,18 +46,7 @@ export function registerEngineMetrics(registry: Registry, engine: Engine): void 
   const registers = [registry];
   // One stats() call per scrape would need a shared cache; the call is documented as cheap, so each reads it.
   const read = (stat: keyof EngineStats): number => engine.stats()[stat];
-  for (const { name, help, stat } of counters) {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        // The engine keeps the running total; a counter can only be increased, so start from zero each scrape.
-        this.reset();
-        this.inc(read(stat));
-      },
-    });
-  }
+  for (const { name, help, stat } of counters) registerTotalsCounter(registry, { name, help, totals: () => [[{}, read(stat)]] });
   for (const { name, help, stat } of gauges) {
     new Gauge({
       name,

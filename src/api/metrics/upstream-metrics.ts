@@ -1,5 +1,6 @@
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import type { Engine, UpstreamStats } from "../../engine/engine.js";
+import { registerTotalsCounter } from "./register-totals-counter.js";
 
 type CountedStat = "requests" | "failures" | "failovers" | "affinityHits" | "promptTokens" | "cachedTokens" | "outputTokens";
 
@@ -40,17 +41,9 @@ export function registerUpstreamMetrics(registry: Registry, engine: Engine): voi
       each((labels, stats) => this.set(labels, stats.inFlight));
     },
   });
+  const totalsOf = (stat: CountedStat) => (): Array<readonly [{ upstream: string; pool: string }, number]> =>
+    (engine.upstreams?.() ?? []).map((stats) => [{ upstream: stats.url, pool: stats.pool }, stats[stat]]);
   for (const { name, help, stat } of counters) {
-    new Counter({
-      name,
-      help,
-      labelNames: ["upstream", "pool"],
-      registers,
-      collect() {
-        // The engine keeps the totals; a counter only increases, so each scrape starts from zero.
-        this.reset();
-        each((labels, stats) => this.inc(labels, stats[stat]));
-      },
-    });
+    registerTotalsCounter(registry, { name, help, labelNames: ["upstream", "pool"], totals: totalsOf(stat) });
   }
 }
