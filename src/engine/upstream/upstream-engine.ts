@@ -72,7 +72,7 @@ export class UpstreamEngine implements ServingEngine {
 
   async countTokens(request: PromptRequest): Promise<number> {
     const model = this.ready().id;
-    const endpoint = this.scheduler.orderFor(routingKeyOf({ ...request, tools: request.tools }))[0] ?? null;
+    const endpoint = this.scheduler.orderFor(routingKeyOf(request))[0] ?? null;
     const count = await countUpstreamTokens(endpoint, model, request, this.fetch);
     if (!count.exact) this.options.log?.("warn", `count_tokens for ${model} is an estimate (${count.tokens}): ${endpoint?.url ?? "no endpoint is up"} cannot tokenize`);
     return count.tokens;
