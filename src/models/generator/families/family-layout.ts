@@ -30,6 +30,16 @@ export function normSlot(name: string, length: number): FamilyTensorSlot {
   return { name, dimensions: [length], role: "constant", value: 1 };
 }
 
+/** A block's query, key, value and output projections, in the order every family's layout lists them. */
+export function attentionProjections(prefix: string, embedding: number, queryWidth: number, keyValueWidth: number): FamilyTensorSlot[] {
+  return [
+    { name: `${prefix}.attn_q.weight`, dimensions: [embedding, queryWidth], role: "matrix" },
+    { name: `${prefix}.attn_k.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
+    { name: `${prefix}.attn_v.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
+    { name: `${prefix}.attn_output.weight`, dimensions: [queryWidth, embedding], role: "matrix" },
+  ];
+}
+
 /** The metadata every family states the same way: the transformer's dimensions. */
 export function attentionMetadata(shape: FamilyShapeBase): Array<readonly [string, GgufValue]> {
   return [

@@ -1,6 +1,6 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
 import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
-import { attentionMetadata, float32Value, normSlot, uint32Value } from "./family-layout.js";
+import { attentionMetadata, attentionProjections, float32Value, normSlot, uint32Value } from "./family-layout.js";
 import type { Gemma4FamilyShape } from "./family-shape.js";
 
 /**
@@ -24,10 +24,7 @@ export function gemma4Layout(shape: Gemma4FamilyShape, vocabularySize: number): 
     const keyValueWidth = headDimension * shape.headCountKv;
     tensors.push(
       normSlot(`${prefix}.attn_norm.weight`, embedding),
-      { name: `${prefix}.attn_q.weight`, dimensions: [embedding, queryWidth], role: "matrix" },
-      { name: `${prefix}.attn_k.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
-      { name: `${prefix}.attn_v.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
-      { name: `${prefix}.attn_output.weight`, dimensions: [queryWidth, embedding], role: "matrix" },
+      ...attentionProjections(prefix, embedding, queryWidth, keyValueWidth),
       normSlot(`${prefix}.attn_q_norm.weight`, headDimension),
       normSlot(`${prefix}.attn_k_norm.weight`, headDimension),
       normSlot(`${prefix}.post_attention_norm.weight`, embedding),

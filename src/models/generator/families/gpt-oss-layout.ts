@@ -1,6 +1,6 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
 import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
-import { attentionMetadata, expertMetadata, normSlot, uint32Value } from "./family-layout.js";
+import { attentionMetadata, attentionProjections, expertMetadata, normSlot, uint32Value } from "./family-layout.js";
 import type { GptOssFamilyShape } from "./family-shape.js";
 
 /**
@@ -23,10 +23,7 @@ export function gptOssLayout(shape: GptOssFamilyShape, vocabularySize: number): 
     tensors.push(
       normSlot(`${prefix}.attn_norm.weight`, embedding),
       normSlot(`${prefix}.post_attention_norm.weight`, embedding),
-      { name: `${prefix}.attn_q.weight`, dimensions: [embedding, queryWidth], role: "matrix" },
-      { name: `${prefix}.attn_k.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
-      { name: `${prefix}.attn_v.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
-      { name: `${prefix}.attn_output.weight`, dimensions: [queryWidth, embedding], role: "matrix" },
+      ...attentionProjections(prefix, embedding, queryWidth, keyValueWidth),
       { name: `${prefix}.attn_output.bias`, dimensions: [embedding], role: "vector" },
       { name: `${prefix}.attn_sinks.weight`, dimensions: [shape.headCount], role: "vector" },
       { name: `${prefix}.ffn_gate_inp.weight`, dimensions: [embedding, experts.count], role: "matrix" },

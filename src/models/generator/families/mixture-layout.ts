@@ -1,6 +1,6 @@
 import type { GgufValue } from "../../gguf/gguf-value.js";
 import type { FamilyLayout, FamilyTensorSlot } from "./family-layout.js";
-import { attentionMetadata, expertMetadata, normSlot } from "./family-layout.js";
+import { attentionMetadata, attentionProjections, expertMetadata, normSlot } from "./family-layout.js";
 import type { MixtureFamilyShape } from "./family-shape.js";
 
 /**
@@ -21,10 +21,7 @@ export function mixtureLayout(shape: MixtureFamilyShape, vocabularySize: number)
     const prefix = `blk.${block}`;
     tensors.push(
       normSlot(`${prefix}.attn_norm.weight`, embedding),
-      { name: `${prefix}.attn_q.weight`, dimensions: [embedding, queryWidth], role: "matrix" },
-      { name: `${prefix}.attn_k.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
-      { name: `${prefix}.attn_v.weight`, dimensions: [embedding, keyValueWidth], role: "matrix" },
-      { name: `${prefix}.attn_output.weight`, dimensions: [queryWidth, embedding], role: "matrix" },
+      ...attentionProjections(prefix, embedding, queryWidth, keyValueWidth),
       normSlot(`${prefix}.attn_k_norm.weight`, shape.headDimension),
       normSlot(`${prefix}.attn_q_norm.weight`, shape.headDimension),
       normSlot(`${prefix}.ffn_norm.weight`, embedding),
