@@ -18,6 +18,7 @@ import { registerPageRoutes } from "./routes/page-route.js";
 import { registerStateRoute } from "./routes/state-route.js";
 import { setRequestIdHeader } from "./request-id-header.js";
 import { hardenedServerOptions } from "./security/hardened-server-options.js";
+import { closeConnectionsWhenClosing } from "./close-connections-when-closing.js";
 import { registerSecurity } from "./security/register-security.js";
 import type { SecurityOptions } from "./security/security-options.js";
 import { NotFoundError } from "./server-error.js";
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     [accessLog({ logPrompts: options.logPrompts === true }), countRequests(metrics.requests), recordRecentRequests(recentRequests)],
   );
   app.addHook("onRequest", async (request, reply) => setRequestIdHeader(request, reply));
+  closeConnectionsWhenClosing(app);
   registerSecurity(app, security);
 
   app.setErrorHandler(async (error, request, reply) => {

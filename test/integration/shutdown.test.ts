@@ -43,10 +43,13 @@ describe("SIGTERM on the real CLI", () => {
           server.process.kill("SIGTERM");
         }
       }
+      const streamEnded = Date.now();
       expect(signalled).toBe(true);
       expect(types.at(-1)).toBe("message_stop");
       expect(types).toContain("message_delta");
       expect(await server.exited()).toBe(0);
+      // A guard, not a timing: the client's keep-alive connection once held the exit for Fastify's 72 s timeout.
+      expect(Date.now() - streamEnded).toBeLessThan(30_000);
     } finally {
       if (server.process.exitCode === null) server.process.kill("SIGKILL");
     }
