@@ -1,19 +1,62 @@
-/**
- * Run as its own process: the memory estimate for MODEL at CONTEXT × SEQUENCES beside what llama.cpp reports
- * for the same load (test/helpers/measure-llama-buffers.ts), as one JSON line. Usage: MODEL CONTEXT SEQUENCES [PROMPT_TOKENS].
- */
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { readGgufFileInfo } from "node-llama-cpp";
-import { estimateModelMemory } from "../../src/engine/llama/estimate-model-memory.js";
+import { estimateModelMemory, type ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
 import { memoryShapeFromGguf } from "../../src/engine/llama/memory-shape-from-gguf.js";
+import { repoRoot } from "./test-models.js";
 
-const [modelPath, context, sequences, promptTokens = "96"] = process.argv.slice(2);
-if (modelPath === undefined || context === undefined || sequences === undefined) throw new Error("usage: MODEL CONTEXT SEQUENCES");
-const shape = memoryShapeFromGguf(await readGgufFileInfo(modelPath, { readTensorInfo: true }));
-// The measuring child takes one checkpoint: estimate as many, so the total compares with its RSS.
-const estimate = estimateModelMemory(shape, { contextSize: Number(context), sequences: Number(sequences), checkpointsPerSequence: 1 });
-const child = fileURLToPath(new URL("measure-llama-buffers.ts", import.meta.url));
-const output = execFileSync(process.execPath, ["--import", "tsx", child, modelPath, context, sequences, promptTokens], { encoding: "utf8" });
-const measured = JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
-console.log(JSON.stringify({ estimate, measured }));
+const run = promisify(execFile);
+
+export interface MemoryLoad {
+  readonly modelPath: string;
+  readonly contextSize: number;
+  readonly sequences: number;
+  readonly promptTokens: number;
+}
+
+/** What llama.cpp reported for one load (test/helpers/measure-llama-buffers.ts). */
+export interface MeasuredLoad {
+  readonly modelBytes: number;
+  readonly kvCacheBytes: number;
+  readonly recurrentStateBytes: number;
+  readonly computeBytes: number;
+  readonly outputBytes: number;
+  readonly checkpointBytes: number;
+  readonly needsCheckpoints: boolean;
+  /** RSS growth over the load, a prompt and a checkpoint: clean only for the first load of a process. */
+  readonly measuredBytes: number;
+}
+
+export interface ComparedLoad {
+  readonly estimate: ModelMemoryEstimate;
+  readonly measured: MeasuredLoad;
+}
+
+/**
+ * The memory estimate of each load beside what llama.cpp reports for it, measured one after another in one
+ * process of their own (the runtime's start costs seconds, so loads share it).
+ */
+export async function compareMemoryEstimates(loads: readonly MemoryLoad[]): Promise<ComparedLoad[]> {
+  const estimates = await Promise.all(
+    loads.map(async (load) =>
+      // The measuring process takes one checkpoint: estimate as many, so the total compares with its RSS.
+      estimateModelMemory(memoryShapeFromGguf(await readGgufFileInfo(load.modelPath, { readTensorInfo: true })), {
+        contextSize: load.contextSize,
+        sequences: load.sequences,
+        checkpointsPerSequence: 1,
+      }),
+    ),
+  );
+  const { stdout } = await run(
+    process.execPath,
+    ["--import", "tsx", "test/helpers/measure-llama-buffers.ts", ...loads.flatMap((load) => [load.modelPath, load.contextSize, load.sequences, load.promptTokens].map(String))],
+    { cwd: repoRoot, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const measured = stdout
+    .trim()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as MeasuredLoad);
+  if (measured.length !== loads.length) throw new Error(`measured ${measured.length} of ${loads.length} loads:\n${stdout}`);
+  return estimates.map((estimate, index) => ({ estimate, measured: measured[index] as MeasuredLoad }));
+}

@@ -1,36 +1,21 @@
-import { execFile } from "node:child_process";
 import path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
 import type { FamilyShapeName } from "../../src/models/generator/families/family-shapes.js";
 import { makeModel } from "../../src/models/generator/make-model.js";
+import { compareMemoryEstimates, type ComparedLoad, type MemoryLoad } from "../helpers/compare-memory-estimate.js";
 import { wideFamilyModelPath, type WideFamilyModel } from "../helpers/wide-family-test-models.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
-import { repoRoot, testModelPath, type TestModelKind } from "../helpers/test-models.js";
+import { testModelPath } from "../helpers/test-models.js";
 
-const run = promisify(execFile);
-
-interface Reported {
-  readonly modelBytes: number;
-  readonly kvCacheBytes: number;
-  readonly recurrentStateBytes: number;
-  readonly computeBytes: number;
-  readonly outputBytes: number;
-  readonly checkpointBytes: number;
-  readonly needsCheckpoints: boolean;
-  /** RSS growth over the load, a prompt and a checkpoint. */
-  readonly measuredBytes: number;
-}
-
-/** The estimate beside what llama.cpp reports for the same load, in a process of its own (test/helpers/compare-memory-estimate.ts). */
-async function compare(modelPath: string, contextSize: number, sequences: number, promptTokens = 96): Promise<{ estimate: ModelMemoryEstimate; measured: Reported }> {
-  const { stdout } = await run(
-    process.execPath,
-    ["--import", "tsx", path.join(repoRoot, "test/helpers/compare-memory-estimate.ts"), modelPath, String(contextSize), String(sequences), String(promptTokens)],
-    { cwd: repoRoot, timeout: 240_000 },
-  );
-  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { estimate: ModelMemoryEstimate; measured: Reported };
+/** Loads measured together in one process, each test awaiting its own: started by the first test that asks. */
+function measuredTogether(loads: () => Promise<MemoryLoad[]>): (index: number) => Promise<ComparedLoad> {
+  let compared: Promise<ComparedLoad[]> | undefined;
+  return async (index) => {
+    compared ??= loads().then(compareMemoryEstimates);
+    const result = (await compared)[index];
+    if (result === undefined) throw new Error(`no load ${index}`);
+    return result;
+  };
 }
 
 /** Each part within 15 % of llama.cpp's own figure (both zero when the model has none of it). */
@@ -40,7 +25,7 @@ function expectWithin(label: string, estimated: number, measured: number, source
   expect(error, label).toBeLessThan(0.15);
 }
 
-function expectParts(name: string, { estimate, measured }: { estimate: ModelMemoryEstimate; measured: Reported }): void {
+function expectParts(name: string, { estimate, measured }: ComparedLoad): void {
   expectWithin(`${name} weights`, estimate.weightsBytes, measured.modelBytes);
   expectWithin(`${name} KV cache`, estimate.kvCacheBytes, measured.kvCacheBytes);
   expectWithin(`${name} recurrent state`, estimate.recurrentStateBytes, measured.recurrentStateBytes);
@@ -49,15 +34,18 @@ function expectParts(name: string, { estimate, measured }: { estimate: ModelMemo
   expectWithin(`${name} one checkpoint`, estimate.bytesPerCheckpoint, measured.checkpointBytes);
 }
 
-const testModel = async (kind: TestModelKind): Promise<string> => testModelPath(kind);
-
 describe("memory estimate against llama.cpp's own buffer sizes", () => {
+  const measured = measuredTogether(async () => [
+    { modelPath: await testModelPath("qwen2.5-0.5b-q4_0"), contextSize: 8192, sequences: 2, promptTokens: 96 },
+    { modelPath: await testModelPath("tiny"), contextSize: 32768, sequences: 1, promptTokens: 96 },
+  ]);
+
   it("full attention (llama shape, Qwen2.5-0.5B size): weights, KV for two sequences, compute", { timeout: 300_000 }, async () => {
-    expectParts("qwen2.5-0.5b × 2 at 8192", await compare(await testModel("qwen2.5-0.5b-q4_0"), 8192, 2));
+    expectParts("qwen2.5-0.5b × 2 at 8192", await measured(0));
   });
 
   it("a tiny model at a long context, where the attention masks outweigh the logits", { timeout: 300_000 }, async () => {
-    expectParts("tiny at 32768", await compare(await testModel("tiny"), 32768, 1));
+    expectParts("tiny at 32768", await measured(1));
   });
 });
 
@@ -91,16 +79,19 @@ describe("memory estimate of today's architectures against llama.cpp", () => {
   ];
   for (const [name, what] of wideCases) {
     it(`${what} at 32768 tokens: every part, and the total against the measured RSS`, { timeout: 600_000 }, async () => {
-      const compared = await compare(await wideFamilyModelPath(name), 32768, 1, 1200);
+      // A process of its own: its RSS growth is checked, so no load may come before it.
+      const [compared] = await compareMemoryEstimates([{ modelPath: await wideFamilyModelPath(name), contextSize: 32768, sequences: 1, promptTokens: 1200 }]);
+      if (compared === undefined) throw new Error("nothing measured");
       expectParts(`${name} at 32768`, compared);
       // RSS only where the weights dominate: llama.cpp reserves the logits of a whole batch, but writes a row per output.
       expectWithin(`${name} at 32768 total`, compared.estimate.totalBytes, compared.measured.measuredBytes, "RSS growth");
     });
   }
 
-  for (const [shape, what] of cases) {
+  const measured = measuredTogether(async () => cases.map(([shape]) => ({ modelPath: models.get(shape) ?? "", contextSize: 4096, sequences: 2, promptTokens: 700 })));
+  cases.forEach(([shape, what], index) => {
     it(`${shape} (${what})`, { timeout: 300_000 }, async () => {
-      expectParts(`${shape} × 2 at 4096`, await compare(models.get(shape) ?? "", 4096, 2, 700));
+      expectParts(`${shape} × 2 at 4096`, await measured(index));
     });
-  }
+  });
 });
