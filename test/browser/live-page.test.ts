@@ -3,8 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scriptedSentence } from "../../src/models/generator/make-model.js";
+import { createApp } from "../../src/api/create-app.js";
+import { UpstreamEngine } from "../../src/engine/upstream/upstream-engine.js";
 import { browserTestsRun, launchChromium } from "../helpers/chromium.js";
-import { startPageServer, type PageServer } from "../helpers/servers/index.js";
+import { FakeOpenAiServer } from "../helpers/fake-openai-server.js";
+import { listenOnLoopback, startPageServer, type PageServer } from "../helpers/servers/index.js";
 import { repoRoot } from "../helpers/test-models.js";
 
 const apiKey = "browser-test-key";
@@ -174,6 +177,37 @@ describe.skipIf(!browserTestsRun())("the live page in Chromium", () => {
     expect(await reply.locator(".tool-call .tool-name").allTextContents()).toEqual(["Tool call: get_weather", "Tool call: get_time"]);
     expect(JSON.parse((await reply.locator(".tool-call pre").first().textContent()) ?? "")).toEqual({ city: "Paris" });
     expect(await reply.locator(".meta").textContent()).toBe("tool_use · 140 tokens in, 21 out");
+  });
+
+  it("lists an upstream pool's endpoints, the live one up and the unreachable one down (none when every model is local)", async () => {
+    expect(await (await connectedPage()).locator("#upstreams-section").isHidden()).toBe(true);
+    const fake = await FakeOpenAiServer.start("fleet-a", "fleet-model");
+    // Port 9 (discard) on loopback: nothing listens there, so its probe finds it down at once.
+    const urls = { up: fake.url, down: "http://127.0.0.1:9" };
+    const engine = UpstreamEngine.start({
+      model: "fleet-model",
+      affinity: "hash",
+      probeIntervalMs: 60_000,
+      endpoints: [urls.up, urls.down].map((url) => ({ url, dialect: "vllm" as const, maxConcurrent: 2 })),
+    });
+    const fleet = await listenOnLoopback(createApp({ engine, security: { apiKey } }));
+    try {
+      const page = await context.newPage();
+      ownTabs.push(page);
+      await page.goto(fleet.baseUrl);
+      await expect.poll(() => page.evaluate("document.activeElement?.id"), patiently).toBe("key-input");
+      await page.keyboard.type(apiKey);
+      await page.keyboard.press("Enter");
+      await page.locator("#upstreams-section").waitFor(patiently);
+      const cells = (url: string) => page.locator("#upstreams tbody tr", { hasText: url }).locator("td");
+      await expect.poll(() => cells(urls.up).nth(1).textContent(), patiently).toBe("up");
+      await expect.poll(() => cells(urls.down).nth(1).textContent(), patiently).toBe("down");
+      expect(await cells(urls.up).nth(2).textContent()).toBe("0 / 2");
+    } finally {
+      await fleet.close();
+      await engine.dispose();
+      await fake.close();
+    }
   });
 
   it("says clearly when the key is wrong, and forgets it", async () => {

@@ -1,4 +1,4 @@
-import type { Engine, EngineMemoryUse, EngineStats, EngineStatus, ModelDescription, SequenceState } from "../../src/engine/engine.js";
+import type { Engine, EngineMemoryUse, EngineStats, EngineStatus, ModelDescription, SequenceState, UpstreamStats } from "../../src/engine/engine.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
 import type { GenerationRequest, PromptRequest } from "../../src/engine/generation-request.js";
 
@@ -22,6 +22,8 @@ export class ScriptedEngine implements Engine {
   sequences: readonly SequenceState[] | null = null;
   /** What `memoryUse()` reports: set by tests of the live page. */
   memory: EngineMemoryUse | null = null;
+  /** What `upstreams()` reports: set by tests of the live page. */
+  upstreamEndpoints: readonly UpstreamStats[] = [];
   /** Added to what `stats()` reports. */
   statsOverride: Partial<EngineStats> = {};
 
@@ -74,6 +76,10 @@ export class ScriptedEngine implements Engine {
 
   memoryUse(): EngineMemoryUse | null {
     return this.memory;
+  }
+
+  upstreams(): readonly UpstreamStats[] {
+    return this.upstreamEndpoints;
   }
 
   async dispose(): Promise<void> {}

@@ -1,4 +1,4 @@
-import type { Engine, EngineStats, SequenceState } from "../../engine/engine.js";
+import type { Engine, EngineStats, SequenceState, UpstreamStats } from "../../engine/engine.js";
 import type { PerformanceReadings } from "../metrics/process-metrics.js";
 import type { RecentRequests, RequestSummary } from "./recent-requests.js";
 import type { TokensPerSecond, TokenTotals } from "./token-rate.js";
@@ -16,6 +16,8 @@ export interface LiveState {
   readonly generations: { readonly completed: number; readonly aborted: number };
   /** Generation requests of the last minutes, newest first. */
   readonly requests: readonly LiveRequest[];
+  /** The upstream endpoints that pools send generations to; `null` when every model is served here. */
+  readonly upstreams: readonly LiveUpstream[] | null;
 }
 
 export interface LiveModel {
@@ -56,6 +58,22 @@ export interface LiveSequence {
   readonly output_tokens: number | null;
   readonly cached_tokens: number;
   readonly last_session: string | null;
+}
+
+export interface LiveUpstream {
+  readonly pool: string;
+  readonly url: string;
+  readonly dialect: string;
+  readonly up: boolean;
+  readonly in_flight: number;
+  readonly max_concurrent: number;
+  readonly requests: number;
+  readonly failures: number;
+  readonly failovers: number;
+  readonly affinity_hits: number;
+  readonly prompt_tokens: number;
+  readonly cached_tokens: number;
+  readonly output_tokens: number;
 }
 
 export interface LiveTokens {
@@ -147,7 +165,27 @@ export function buildLiveState(sources: LiveStateSources, reading: LiveReading, 
     },
     generations: { completed: stats.completedGenerations, aborted: stats.abortedGenerations },
     requests: sources.recentRequests.recent().map(liveRequest),
+    upstreams: liveUpstreams(engine.upstreams?.() ?? []),
   };
+}
+
+function liveUpstreams(endpoints: readonly UpstreamStats[]): readonly LiveUpstream[] | null {
+  if (endpoints.length === 0) return null;
+  return endpoints.map((endpoint) => ({
+    pool: endpoint.pool,
+    url: endpoint.url,
+    dialect: endpoint.dialect,
+    up: endpoint.up,
+    in_flight: endpoint.inFlight,
+    max_concurrent: endpoint.maxConcurrent,
+    requests: endpoint.requests,
+    failures: endpoint.failures,
+    failovers: endpoint.failovers,
+    affinity_hits: endpoint.affinityHits,
+    prompt_tokens: endpoint.promptTokens,
+    cached_tokens: endpoint.cachedTokens,
+    output_tokens: endpoint.outputTokens,
+  }));
 }
 
 function liveMemory(engine: Engine, monitor: PerformanceReadings | undefined): LiveMemory {

@@ -26,6 +26,7 @@ export class LiveView {
     this.text("generations", `${formatCount(state.generations.completed)}${aborted > 0 ? ` (+${aborted} stopped)` : ""}`);
     this.renderMemory(state.memory);
     this.renderSequences(state);
+    this.renderUpstreams(state.upstreams);
     this.renderCharts(state);
     this.renderRequests(state.requests);
   }
@@ -85,6 +86,32 @@ export class LiveView {
     this.byId("sequences").hidden = details === null;
     const leaving = abandoned > 0 ? `, ${abandoned} finishing for a client that left` : "";
     this.text("sequence-note", details === null ? `${busy} of ${total} busy${leaving}. This engine does not report each sequence.` : leaving.slice(2));
+  }
+
+  // Endpoints of the pools served by other engines (vLLM, SGLang, llama-server): absent when every model is local.
+  renderUpstreams(upstreams) {
+    this.byId("upstreams-section").hidden = upstreams === null;
+    const rows = (upstreams ?? []).map((endpoint) => {
+      const row = this.document.createElement("tr");
+      const name = this.cell(`${endpoint.pool} · ${endpoint.url}`, "wrap");
+      name.title = `${endpoint.dialect} dialect`;
+      const state = this.document.createElement("td");
+      const label = this.document.createElement("span");
+      label.className = endpoint.up ? "state-generating" : "state-down";
+      label.textContent = endpoint.up ? "up" : "down";
+      state.append(label);
+      row.append(
+        name,
+        state,
+        this.cell(`${formatCount(endpoint.in_flight)} / ${formatCount(endpoint.max_concurrent)}`, "num"),
+        this.cell(formatCount(endpoint.requests), "num"),
+        this.cell(formatCount(endpoint.failovers), "num"),
+        this.cell(formatCount(endpoint.affinity_hits), "num"),
+        this.cell(formatCount(endpoint.cached_tokens), "num"),
+      );
+      return row;
+    });
+    this.byId("upstreams").tBodies[0].replaceChildren(...rows);
   }
 
   stateCell(sequence) {

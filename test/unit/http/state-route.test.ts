@@ -88,8 +88,23 @@ describe("GET /api/state (scripted engine, real socket)", () => {
       tokens: { input_total: 1350, cached_total: 500, output_total: 107, pending_prompt: 900, input_per_second: null, output_per_second: null },
       generations: { completed: 0, aborted: 0 },
       requests: [],
+      upstreams: null,
     });
     expect(Date.parse(state.time)).toBeGreaterThan(0);
+  });
+
+  it("lists each upstream endpoint of a pool: up or down, in flight against its cap, failovers, affinity, cached tokens", async () => {
+    const engine = ScriptedEngine.replaying(textEvents);
+    const endpoint = { pool: "fleet", dialect: "vllm", maxConcurrent: 4, requests: 10, failures: 1, promptTokens: 900, outputTokens: 50 };
+    engine.upstreamEndpoints = [
+      { ...endpoint, url: "http://gpu-a:8000", up: true, inFlight: 3, failovers: 2, affinityHits: 9, cachedTokens: 800 },
+      { ...endpoint, url: "http://gpu-b:8000", up: false, inFlight: 0, failovers: 0, affinityHits: 1, cachedTokens: 0 },
+    ];
+    const state = await (await (await listening(engine)).open()).next();
+    expect(state.upstreams).toEqual([
+      { pool: "fleet", url: "http://gpu-a:8000", dialect: "vllm", up: true, in_flight: 3, max_concurrent: 4, requests: 10, failures: 1, failovers: 2, affinity_hits: 9, prompt_tokens: 900, cached_tokens: 800, output_tokens: 50 },
+      { pool: "fleet", url: "http://gpu-b:8000", dialect: "vllm", up: false, in_flight: 0, max_concurrent: 4, requests: 10, failures: 1, failovers: 0, affinity_hits: 1, prompt_tokens: 900, cached_tokens: 0, output_tokens: 50 },
+    ]);
   });
 
   it("says what the engine cannot tell as null, and sends a state every tick with token rates once time has passed", async () => {
