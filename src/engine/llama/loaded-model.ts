@@ -1,10 +1,9 @@
-import { setImmediate } from "node:timers/promises";
 import type { ChatWrapper, GbnfJsonSchema, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from "node-llama-cpp";
 import type { EngineMemoryUse, EngineStats, ModelDescription, SequenceState } from "../engine.js";
 import { PromptTooLongError } from "../engine-errors.js";
 import type { GenerationEvent } from "../generation-event.js";
 import type { GenerationRequest, PromptRequest } from "../generation-request.js";
-import { SequencePool, type SequenceLease } from "../sequence-pool.js";
+import { SequencePool } from "../sequence-pool.js";
 import { ToolSchemaError } from "../tool-schema/tool-schema-error.js";
 import { commonPrefixLength } from "./common-prefix-length.js";
 import { ConversationStart } from "./conversation-start.js";
@@ -14,6 +13,7 @@ import { kvCacheBytes } from "./kv-cache-bytes.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import type { RuntimeLease } from "./llama-runtime-pool.js";
 import { inlineSystemPlacement, type InlineSystemPlacement } from "./inline-system-placement.js";
+import { NextTurnPreparations, type NextTurnPlan } from "./next-turn-preparations.js";
 import type { HeldAfterBatch } from "./prefill.js";
 import type { PromptStateCache } from "./prompt-state-cache.js";
 import { PromptSizeGuard } from "./prompt-size-guard.js";
@@ -22,6 +22,12 @@ import { ReplyTranscript } from "./reply-transcript.js";
 import { reusablePrefixLength } from "./reusable-prefix-length.js";
 import { StructuredReply } from "./structured-reply.js";
 import { describeToolsFirst } from "./tools-first-wrapper.js";
+
+/**
+ * How long a sequence waits after its reply before it prepares the next turn: long enough for a client that sends
+ * requests back to back to get its next one in first, short against a tool's run between two turns.
+ */
+const nextTurnDelayMs = 100;
 
 /** What loading made: the native objects a `LoadedModel` owns from then on. */
 export interface LoadedModelParts {
@@ -54,8 +60,8 @@ export class LoadedModel {
   /** The session each sequence last served, for the live page. */
   private readonly lastSessions = new Map<LlamaContextSequence, string | null>();
   private readonly kvBytes: number;
-  /** Sequences being brought in line with their conversation's next turn after a reply (`prepareNextTurn`). */
-  private readonly preparing = new Set<Promise<void>>();
+  /** Sequences being brought in line with their conversation's next turn after a reply (`planNextTurn`). */
+  private readonly preparations: NextTurnPreparations;
   private readonly chatWrapper: ChatWrapper;
   private readonly inlineSystem: InlineSystemPlacement;
   private readonly conversationStart: ConversationStart;
@@ -70,6 +76,7 @@ export class LoadedModel {
     this.pool = new SequencePool(parts.sequences, options.maxQueue ?? 16, options.maxQueueWaitMs, context.batchSize);
     this.promptSize = new PromptSizeGuard(parts.model, parts.description.maxInputTokens);
     this.kvBytes = kvCacheBytes(parts.model, context, parts.sequences.length);
+    this.preparations = new NextTurnPreparations({ delayMs: nextTurnDelayMs, heldAfterBatch: this.heldAfterBatch, log: options.log });
   }
 
   /** Each sequence's activity, cached tokens and last session: what the live page shows. */
@@ -102,7 +109,7 @@ export class LoadedModel {
       sequences,
       busySequences: sequences - this.pool.freeCount,
       // A sequence preparing its next turn is marked closing too (a next turn may wait for it), but its client is there.
-      abandonedSequences: this.pool.closingCount - this.preparing.size,
+      abandonedSequences: this.pool.closingCount - this.preparations.count,
       queuedRequests: this.pool.queueDepth,
       promptTokensPending: [...this.running].reduce((sum, generation) => sum + generation.promptTokensPending, 0),
       // node-llama-cpp keeps each sequence's totals since it was created.
@@ -127,6 +134,7 @@ export class LoadedModel {
     if (promptTokens > this.description.maxInputTokens) throw new PromptTooLongError(promptTokens, this.description.maxInputTokens);
     const grammar = await this.responseGrammar(prompt);
 
+    this.preparations.requestArrived(prompt.tokens);
     const lease = await this.pool.acquire((sequence) => this.sequenceScore(sequence, prompt.tokens), signal);
     // Once the client has left, the sequence frees within a batch: a retry may wait for it (see SequencePool).
     const abandoned = (): void => lease.closing();
@@ -170,8 +178,9 @@ export class LoadedModel {
       }
     } finally {
       signal.removeEventListener("abort", abandoned);
-      if (reply === null) lease.release();
-      else this.prepareNextTurn(lease, request, prompt.tokens, reply);
+      const finished = reply;
+      if (finished === null) lease.release();
+      else this.preparations.prepare(lease, () => this.planNextTurn(lease.sequence, request, prompt.tokens, finished));
     }
   }
 
@@ -181,7 +190,7 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.preparing);
+    await this.preparations.dispose();
     await this.parts.context.dispose();
     await this.parts.model.dispose();
     await this.parts.runtime.release();
@@ -209,47 +218,24 @@ export class LoadedModel {
   }
 
   /**
-   * After a reply, in the background while the client reads it (and runs its tools), makes the sequence hold the
-   * prompt its conversation's next request starts with: the tokens LlamaChat sampled for the reply are not always
-   * the ones the same text tokenizes into when the client sends it back (a tool call's JSON under a grammar, or a
-   * word sampled in pieces), and every token after the first such difference would be evaluated again on the next
-   * turn. The sequence stays leased meanwhile, marked closing, so a next turn arriving early waits for it.
+   * After a reply, in the background while the client reads it (and runs its tools), the sequence is made to hold
+   * the prompt its conversation's next request starts with: the tokens LlamaChat sampled for the reply are not
+   * always the ones the same text tokenizes into when the client sends it back (a tool call's JSON under a
+   * grammar, or a word sampled in pieces), and every token after the first such difference would be evaluated
+   * again on the next turn. This says what to evaluate; `NextTurnPreparations` decides when.
    */
-  private prepareNextTurn(lease: SequenceLease<LlamaContextSequence>, request: GenerationRequest, promptTokens: readonly Token[], reply: ReplyTranscript): void {
-    lease.closing();
-    const sequence = lease.sequence;
-    const task = this.alignWithNextTurn(sequence, request, promptTokens, reply)
-      .catch((error: unknown) => {
-        this.parts.options.log?.("warn", `could not prepare the next turn's prompt: ${error instanceof Error ? error.message : String(error)}`);
-      })
-      .finally(() => {
-        this.heldAfterBatch.delete(sequence);
-        this.preparing.delete(task);
-        lease.release();
-      });
-    this.preparing.add(task);
-  }
-
-  private async alignWithNextTurn(
-    sequence: LlamaContextSequence,
-    request: GenerationRequest,
-    promptTokens: readonly Token[],
-    reply: ReplyTranscript,
-  ): Promise<void> {
-    await setImmediate(); // after the reply's last bytes are out
+  private planNextTurn(sequence: LlamaContextSequence, request: GenerationRequest, promptTokens: readonly Token[], reply: ReplyTranscript): NextTurnPlan | null {
     // What the next request shares whatever the client answers: rendered with two answers, up to where they differ.
     // The prompt and the reply already fit: these need no size check before they are rendered.
     const first = renderPrompt(reply.nextRequest(request, "a"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
     const second = renderPrompt(reply.nextRequest(request, "b"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
     const tokens = first.slice(0, commonPrefixLength(first, second));
     const kept = reusablePrefixLength(sequence, tokens);
-    if (kept >= tokens.length || tokens.length > this.description.maxInputTokens) return;
+    if (kept >= tokens.length || tokens.length > this.description.maxInputTokens) return null;
     // Only the reply is prepared. A format that renders earlier turns differently once another follows (dropping
     // old thoughts) leaves that to the next request, which may never come; the slack covers a forced call's lead.
-    if (commonPrefixLength(promptTokens, tokens) < promptTokens.length - 16) return;
-    this.heldAfterBatch.set(sequence, { tokens, length: tokens.length });
-    if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
-    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(kept));
+    if (commonPrefixLength(promptTokens, tokens) < promptTokens.length - 16) return null;
+    return { tokens, kept };
   }
 
   /** Swaps in a saved state when it shares clearly more of the prompt than the sequence already holds. */

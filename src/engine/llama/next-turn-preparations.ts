@@ -1,0 +1,121 @@
+import { setImmediate } from "node:timers/promises";
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import type { SequenceLease } from "../sequence-pool.js";
+import { commonPrefixLength } from "./common-prefix-length.js";
+import type { HeldAfterBatch } from "./prefill.js";
+
+/** What a conversation's next request will start with, and how much of it the sequence already holds. */
+export interface NextTurnPlan {
+  readonly tokens: readonly Token[];
+  readonly kept: number;
+}
+
+/** A sequence waiting to evaluate the rest of its plan. */
+interface Pending extends NextTurnPlan {
+  readonly lease: SequenceLease<LlamaContextSequence>;
+  readonly timer: NodeJS.Timeout;
+}
+
+export interface NextTurnPreparationsOptions {
+  /** How long a reply's sequence waits before it evaluates, so that a request arriving meanwhile goes first. */
+  readonly delayMs: number;
+  /** Shared with prefill and the scheduler's scoring: what a sequence will hold once its evaluation is done. */
+  readonly heldAfterBatch: Map<LlamaContextSequence, HeldAfterBatch>;
+  readonly log?: ((level: "info" | "warn" | "error", message: string) => void) | undefined;
+}
+
+/**
+ * The sequences that bring their cache in line with their conversation's next request after a reply (see
+ * `LoadedModel.prepareNextTurn`), each still leased and marked closing. The work waits a moment first: a
+ * request arriving meanwhile (a client sending requests back to back) would otherwise wait for a batch that
+ * serves another conversation, which once doubled a short request's first-token time. So a request that arrives
+ * starts the preparation of the conversation it continues at once (it needs exactly that work) and gives up the
+ * others, whose next requests evaluate the same tokens in their own first batch instead.
+ */
+export class NextTurnPreparations {
+  private readonly planning = new Set<Promise<void>>();
+  private readonly pending = new Set<Pending>();
+  private readonly evaluating = new Set<Promise<void>>();
+
+  constructor(private readonly options: NextTurnPreparationsOptions) {}
+
+  /** Sequences held for a next turn: leased, and marked closing, though their client is there. */
+  get count(): number {
+    return this.planning.size + this.pending.size + this.evaluating.size;
+  }
+
+  /**
+   * Takes `lease` after a reply: once the reply's last bytes are out, `plan` says what the next request will
+   * start with (`null`: nothing to evaluate, the lease is released), and after the delay the sequence evaluates
+   * what it lacks of that; the lease is released when it is done or given up.
+   */
+  prepare(lease: SequenceLease<LlamaContextSequence>, plan: () => NextTurnPlan | null): void {
+    lease.closing();
+    const task = setImmediate()
+      .then(plan)
+      .then(
+        (planned) => {
+          if (planned === null) lease.release();
+          else this.schedule(lease, planned);
+        },
+        (error: unknown) => {
+          this.warn(error);
+          lease.release();
+        },
+      )
+      .finally(() => this.planning.delete(task));
+    this.planning.add(task);
+  }
+
+  /** A request with `promptTokens` arrived: the preparation it continues starts now, the others are given up. */
+  requestArrived(promptTokens: readonly Token[]): void {
+    for (const entry of this.pending) {
+      if (commonPrefixLength(promptTokens, entry.tokens) === entry.tokens.length) this.start(entry);
+      else this.giveUp(entry);
+    }
+  }
+
+  /** Gives up every preparation not yet evaluating and waits for the others. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.planning);
+    for (const entry of this.pending) this.giveUp(entry);
+    await Promise.all(this.evaluating);
+  }
+
+  private schedule(lease: SequenceLease<LlamaContextSequence>, plan: NextTurnPlan): void {
+    const entry: Pending = { lease, ...plan, timer: setTimeout(() => this.start(entry), this.options.delayMs) };
+    entry.timer.unref();
+    this.pending.add(entry);
+  }
+
+  private giveUp(entry: Pending): void {
+    clearTimeout(entry.timer);
+    this.pending.delete(entry);
+    entry.lease.release();
+  }
+
+  private start(entry: Pending): void {
+    clearTimeout(entry.timer);
+    if (!this.pending.delete(entry)) return;
+    const { lease, tokens, kept } = entry;
+    const sequence = lease.sequence;
+    const task = this.evaluate(sequence, tokens, kept)
+      .catch((error: unknown) => this.warn(error))
+      .finally(() => {
+        this.options.heldAfterBatch.delete(sequence);
+        this.evaluating.delete(task);
+        lease.release();
+      });
+    this.evaluating.add(task);
+  }
+
+  private warn(error: unknown): void {
+    this.options.log?.("warn", `could not prepare the next turn's prompt: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private async evaluate(sequence: LlamaContextSequence, tokens: readonly Token[], kept: number): Promise<void> {
+    this.options.heldAfterBatch.set(sequence, { tokens, length: tokens.length });
+    if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
+    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(kept));
+  }
+}

@@ -1,0 +1,118 @@
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import { describe, expect, it, vi } from "vitest";
+import { NextTurnPreparations } from "../../../src/engine/llama/next-turn-preparations.js";
+import type { HeldAfterBatch } from "../../../src/engine/llama/prefill.js";
+import type { SequenceLease } from "../../../src/engine/sequence-pool.js";
+
+const tokens = (...values: number[]): Token[] => values as Token[];
+
+/** A sequence holding `held`, recording what it is asked to erase and evaluate. */
+function fakeSequence(held: Token[]) {
+  const calls: string[] = [];
+  const sequence = {
+    get nextTokenIndex() {
+      return held.length;
+    },
+    eraseContextTokenRanges: async (ranges: { start: number; end: number }[]) => {
+      calls.push(`erase ${ranges.map((range) => `${range.start}-${range.end}`).join(",")}`);
+      held.splice(ranges[0]?.start ?? held.length);
+    },
+    evaluateWithoutGeneratingNewTokens: async (evaluated: Token[]) => {
+      calls.push(`evaluate ${evaluated.join(",")}`);
+      held.push(...evaluated);
+    },
+  };
+  return { sequence: sequence as unknown as LlamaContextSequence, calls };
+}
+
+function fakeLease(sequence: LlamaContextSequence) {
+  const events: string[] = [];
+  let released!: () => void;
+  const done = new Promise<void>((resolve) => (released = resolve));
+  const lease: SequenceLease<LlamaContextSequence> = {
+    sequence,
+    closing: () => events.push("closing"),
+    release: () => {
+      events.push("released");
+      released();
+    },
+  };
+  return { lease, events, released: done };
+}
+
+function preparations(delayMs = 60_000) {
+  const heldAfterBatch = new Map<LlamaContextSequence, HeldAfterBatch>();
+  return { preparations: new NextTurnPreparations({ delayMs, heldAfterBatch }), heldAfterBatch };
+}
+
+describe("NextTurnPreparations", () => {
+  it("evaluates what the sequence lacks of the next turn's start once the delay has passed, then releases it", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { sequence, calls } = fakeSequence(tokens(1, 2, 3, 9));
+      const { lease, events, released } = fakeLease(sequence);
+      const { preparations: subject, heldAfterBatch } = preparations(100);
+      subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4, 5), kept: 3 }));
+      expect(subject.count).toBe(1);
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+      expect(calls).toEqual([]);
+      await vi.advanceTimersByTimeAsync(100);
+      await released;
+      expect(calls).toEqual(["erase 3-4", "evaluate 4,5"]);
+      expect(events).toEqual(["closing", "released"]);
+      expect(heldAfterBatch.size).toBe(0);
+      expect(subject.count).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("starts at once for a request that continues the conversation, without waiting for the delay", async () => {
+    const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
+    const { lease, released } = fakeLease(sequence);
+    const { preparations: subject } = preparations();
+    subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
+    await vi.waitFor(() => expect(subject.count).toBe(1));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    subject.requestArrived(tokens(1, 2, 3, 4, 7, 8));
+    await released;
+    expect(calls).toEqual(["evaluate 4"]);
+  });
+
+  it("gives up for a request of another conversation: the sequence is released untouched, free to serve it", async () => {
+    const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
+    const { lease, events, released } = fakeLease(sequence);
+    const { preparations: subject } = preparations();
+    subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    subject.requestArrived(tokens(5, 6, 7));
+    await released;
+    expect(calls).toEqual([]);
+    expect(events).toEqual(["closing", "released"]);
+    expect(subject.count).toBe(0);
+  });
+
+  it("releases at once when there is nothing to prepare, and when the plan throws", async () => {
+    const { preparations: subject } = preparations();
+    const nothing = fakeLease(fakeSequence(tokens(1)).sequence);
+    subject.prepare(nothing.lease, () => null);
+    const failing = fakeLease(fakeSequence(tokens(1)).sequence);
+    subject.prepare(failing.lease, () => {
+      throw new Error("template refused");
+    });
+    await Promise.all([nothing.released, failing.released]);
+    await subject.dispose();
+    expect(subject.count).toBe(0);
+  });
+
+  it("on dispose, gives up the waiting ones", async () => {
+    const { sequence, calls } = fakeSequence(tokens(1, 2));
+    const { lease, released } = fakeLease(sequence);
+    const { preparations: subject } = preparations();
+    subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3), kept: 2 }));
+    await subject.dispose();
+    await released;
+    expect(calls).toEqual([]);
+  });
+});
