@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { LlamaChat, type LlamaContextSequence, type LlamaGrammar, type TokenMeterState } from "node-llama-cpp";
+import { LlamaChat, LlamaText, SpecialTokensText, type LlamaContextSequence, type LlamaGrammar, type Token, type TokenMeterState } from "node-llama-cpp";
 import { AsyncChannel } from "../../util/async-channel.js";
 import type { SequenceActivity } from "../engine.js";
 import type { GenerationEvent, PromptUsage } from "../generation-event.js";
@@ -7,8 +7,10 @@ import type { GenerationRequest } from "../generation-request.js";
 import { GenerationWatch } from "../generation-watch.js";
 import { StreamedToolCalls } from "../tool-input/streamed-tool-calls.js";
 import { decideStopReason, type ChatEnding } from "./decide-stop-reason.js";
+import { generatePerArgumentCalls } from "./generate-per-argument-calls.js";
 import type { GenerationCounters } from "./generation-counters.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
+import type { PerArgumentCallPlan } from "./per-argument-call-plan.js";
 import { prefillWithCheckpoints, type HeldAfterBatch } from "./prefill.js";
 import type { RenderedPrompt } from "./render-prompt.js";
 
@@ -40,7 +42,8 @@ export interface GenerationFields {
 }
 
 interface RunningChat {
-  readonly chat: LlamaChat;
+  /** Absent for a forced per-argument call, which is generated without LlamaChat. */
+  readonly chat: LlamaChat | null;
   /** Settles once LlamaChat has returned and the generation has finished (or failed). */
   readonly done: Promise<void>;
 }
@@ -64,6 +67,8 @@ export class Generation {
   private promptTokensDone = 0;
   private watch: GenerationWatch | null = null;
   private readonly toolCalls: StreamedToolCalls;
+  /** Whitespace-only text held back while a per-argument call may follow it (the format writes its own separator). */
+  private heldWhitespace = "";
 
   constructor(private readonly fields: GenerationFields) {
     const promptTokens = fields.prompt.tokens.length;
@@ -139,7 +144,7 @@ export class Generation {
     } finally {
       if (chat !== null) {
         await chat.done;
-        chat.chat.dispose({ disposeSequence: false });
+        chat.chat?.dispose({ disposeSequence: false });
       }
       watch.dispose();
     }
@@ -159,20 +164,28 @@ export class Generation {
   private startChat(stop: AbortSignal): RunningChat {
     const { sequence, prompt, request, options } = this.fields;
     const sampling = request.sampling;
+    const seed = sampling.seed ?? options.seed ?? randomInt(2 ** 32);
+    const perArgument = prompt.tools.perArgument;
+    if (perArgument?.forced === true) {
+      const pending = prompt.tokens.slice(sequence.nextTokenIndex);
+      return { chat: null, done: this.settle(this.generateCalls(perArgument, pending, seed, stop), stop) };
+    }
+    const callTag = perArgument === undefined ? undefined : LlamaText(new SpecialTokensText(perArgument.syntax.callTag));
+    const stopTriggers = [...request.stopSequences, ...(callTag === undefined ? [] : [callTag])];
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
-    const done = chat
+    const done: Promise<ChatEnding> = chat
       .generateResponse(prompt.history, {
         maxTokens: this.maxTokens,
         signal: stop,
         stopOnAbortSignal: true,
         // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
         repeatPenalty: false,
-        seed: sampling.seed ?? options.seed ?? randomInt(2 ** 32),
+        seed,
         ...thoughtBudget(request.thinking),
         ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
         ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
-        ...(request.stopSequences.length > 0 ? { customStopTriggers: request.stopSequences } : {}),
+        ...(stopTriggers.length > 0 ? { customStopTriggers: stopTriggers } : {}),
         // A grammar (structured outputs) and functions exclude each other; the prompt's plan never has both.
         ...(this.fields.grammar !== undefined
           ? { grammar: this.fields.grammar }
@@ -185,20 +198,71 @@ export class Generation {
             }),
         onResponseChunk: (chunk) => {
           if (chunk.text === "") return;
-          if (chunk.type === undefined) this.channel.push({ type: "text-delta", text: chunk.text });
+          if (chunk.type === undefined) this.pushText(chunk.text, perArgument !== undefined);
           // With thinking disabled the budget of 0 closes a segment the format opens by itself; what little
           // it held is not reasoning the client asked for.
           else if (chunk.segmentType === "thought" && request.thinking.type !== "disabled") {
+            this.pushText("", false);
             this.channel.push({ type: "thinking-delta", text: chunk.text });
           }
         },
       })
-      .then(
-        (result) => this.finish(result.metadata),
-        // An abort while the prompt is still being evaluated rejects instead of returning: end it like any abort.
-        (error: unknown) => (stop.aborted ? this.finish({ stopReason: "abort" }) : this.channel.fail(error)),
-      );
-    return { chat, done };
+      .then(async (result) => {
+        const ending = result.metadata;
+        if (perArgument !== undefined && ending.stopReason === "customStopTrigger" && this.isCallTag(ending.customStopTrigger, perArgument)) {
+          this.heldWhitespace = "";
+          return this.generateCalls(perArgument, [], seed, stop);
+        }
+        this.pushText("", false);
+        return ending;
+      });
+    return { chat, done: this.settle(done, stop) };
+  }
+
+  /** Ends the generation once `ending` is known. An abort while the prompt is evaluated rejects instead: it ends as any abort. */
+  private settle(ending: Promise<ChatEnding>, stop: AbortSignal): Promise<void> {
+    return ending.then(
+      (result) => this.finish(result),
+      (error: unknown) => (stop.aborted ? this.finish({ stopReason: "abort" }) : this.channel.fail(error)),
+    );
+  }
+
+  private generateCalls(plan: PerArgumentCallPlan, pending: readonly Token[], seed: number, stop: AbortSignal): Promise<ChatEnding> {
+    return generatePerArgumentCalls({
+      sequence: this.fields.sequence,
+      plan,
+      pending,
+      maxTokens: this.maxTokens - this.outputTokens(),
+      sampling: this.fields.request.sampling,
+      seed,
+      stop,
+      sink: {
+        addParameters: (name, chunk) => this.guarded(() => this.toolCalls.addParameters(name, chunk)),
+        complete: (name, input) => this.guarded(() => this.toolCalls.complete(name, input)),
+      },
+    });
+  }
+
+  /** LlamaChat stopped on the call tag, not on one of the client's stop sequences. */
+  private isCallTag(trigger: readonly (string | Token)[], plan: PerArgumentCallPlan): boolean {
+    const text = trigger.map((part) => (typeof part === "string" ? part : this.fields.sequence.model.detokenize([part], true))).join("");
+    return text === plan.syntax.callTag && !this.fields.request.stopSequences.includes(text);
+  }
+
+  /**
+   * Sends text; with `holdTrailingWhitespace`, whitespace at its end waits for more text, since a per-argument call's
+   * format writes its own separator before the call (and a client echoing it would break the prompt's reuse).
+   * `("", false)` sends what waits.
+   */
+  private pushText(text: string, holdTrailingWhitespace: boolean): void {
+    const trailing = holdTrailingWhitespace ? (/\s*$/.exec(text)?.[0] ?? "") : "";
+    const body = text.slice(0, text.length - trailing.length);
+    if (body !== "" || !holdTrailingWhitespace) {
+      const whole = this.heldWhitespace + body;
+      this.heldWhitespace = "";
+      if (whole !== "") this.channel.push({ type: "text-delta", text: whole });
+    }
+    this.heldWhitespace += trailing;
   }
 
   private guarded(action: () => void): void {

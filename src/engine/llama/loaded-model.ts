@@ -17,6 +17,7 @@ import { NextTurnPreparations, type NextTurnPlan } from "./next-turn-preparation
 import type { HeldAfterBatch } from "./prefill.js";
 import type { PromptStateCache } from "./prompt-state-cache.js";
 import { PromptSizeGuard } from "./prompt-size-guard.js";
+import { perArgumentCalls } from "../per-argument-calls/per-argument-calls-wrapper.js";
 import { renderPrompt, type RenderedPrompt } from "./render-prompt.js";
 import { ReplyTranscript } from "./reply-transcript.js";
 import { reusablePrefixLength } from "./reusable-prefix-length.js";
@@ -68,7 +69,7 @@ export class LoadedModel {
 
   constructor(private readonly parts: LoadedModelParts) {
     this.description = parts.description;
-    this.chatWrapper = describeToolsFirst(parts.chatWrapper);
+    this.chatWrapper = describeToolsFirst(perArgumentCalls(parts.chatWrapper));
     this.inlineSystem = inlineSystemPlacement(this.chatWrapper);
     this.conversationStart = new ConversationStart((request) => renderPrompt(request, this.chatWrapper, parts.model.tokenizer, this.inlineSystem).tokens);
     const { options, context } = parts;

@@ -1,4 +1,13 @@
-import type { ChatHistoryItem, ChatWrapper, ChatWrapperGeneratedContextState, GbnfJsonSchema, Token, Tokenizer } from "node-llama-cpp";
+import {
+  LlamaText,
+  SpecialTokensText,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type ChatWrapperGeneratedContextState,
+  type GbnfJsonSchema,
+  type Token,
+  type Tokenizer,
+} from "node-llama-cpp";
 import { ChatTemplateError } from "../engine-errors.js";
 import type { PromptRequest } from "../generation-request.js";
 import { toGrammarSchema } from "../tool-schema/to-grammar-schema.js";
@@ -33,10 +42,15 @@ export function renderPrompt(
   const last = history.at(-1);
   const window: ChatHistoryItem[] = last?.type === "model" ? history : [...history, { type: "model", response: [] }];
   const { contextText } = renderWindow(tools, window);
+  // A forced per-argument call is generated from its tag on, which the prompt ends with.
+  const forcedTag = tools.perArgument?.forced === true ? tools.perArgument.syntax.callTag : undefined;
+  const text = forcedTag === undefined ? contextText : LlamaText([contextText, new SpecialTokensText(forcedTag)]);
   // A forced tool call has no text to constrain; otherwise the reply is JSON of the schema.
   const responseGrammar =
-    request.responseSchema !== undefined && tools.functions === undefined ? toGrammarSchema(request.responseSchema, "output_config.format.schema") : undefined;
-  return { history, tools, tokens: contextText.tokenize(tokenizer), ...(responseGrammar !== undefined ? { responseGrammar } : {}) };
+    request.responseSchema !== undefined && tools.functions === undefined && forcedTag === undefined
+      ? toGrammarSchema(request.responseSchema, "output_config.format.schema")
+      : undefined;
+  return { history, tools, tokens: text.tokenize(tokenizer), ...(responseGrammar !== undefined ? { responseGrammar } : {}) };
 }
 
 // A Jinja template may raise on what it refuses; that is the request's fault, never a server error.

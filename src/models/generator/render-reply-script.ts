@@ -1,4 +1,5 @@
-import { isLlamaText, LlamaText, SpecialToken, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type Token } from "node-llama-cpp";
+import { isLlamaText, LlamaText, SpecialToken, SpecialTokensText, type ChatHistoryItem, type ChatWrapper, type LlamaModel, type Token } from "node-llama-cpp";
+import { perArgumentCallSyntax, renderPerArgumentCall } from "../chat-format/per-argument-call-syntax.js";
 import type { ReplyParts } from "./reply-blocks.js";
 
 /** One token a reply model emits: a byte of text (a duplicate byte token in the model) or a real token. */
@@ -63,6 +64,18 @@ export function renderReplyScript(model: LlamaModel, chatWrapper: ChatWrapper, r
     return { chatWrapperName: chatWrapper.wrapperName, segments };
   }
 
+  const perArgument = perArgumentCallSyntax(settings);
+  if (perArgument !== undefined) {
+    // The engine stops LlamaChat at the call's tag and generates the rest itself, from the tag on.
+    const wholeCall = renderPerArgumentCall(perArgument, toolUse.name, toolUse.input);
+    const tag = LlamaText(new SpecialTokensText(perArgument.callTag));
+    const afterTag = scriptTokens(wholeCall, model).slice(scriptTokens(tag, model).length);
+    segments.push(
+      { anchors: promptAnchors, emitted: scriptTokens(LlamaText([...lead, separatorBeforeCall(settings, reply.text), tag]), model) },
+      { anchors: [lastToken(tag, model)], emitted: [...afterTag, { kind: "token", id: endOfTurn }] },
+    );
+    return { chatWrapperName: chatWrapper.wrapperName, segments };
+  }
   const call = settings.functions.call;
   const parallelism = settings.functions.parallelism;
   const callStart = LlamaText([parallelism?.call.sectionPrefix ?? "", call.prefix]);
@@ -152,4 +165,9 @@ function scriptTokens(text: LlamaText, model: LlamaModel): ScriptToken[] {
 
 function bytesOf(text: string): ScriptToken[] {
   return [...new TextEncoder().encode(text)].map((byte) => ({ kind: "byte", byte }));
+}
+
+/** What the chat format writes between a response's text and its first call (Qwen 3.5: a blank line). */
+function separatorBeforeCall(settings: ChatWrapper["settings"], text: string): LlamaText {
+  return text === "" ? LlamaText("") : LlamaText(settings.functions.parallelism?.call.sectionPrefix ?? "");
 }

@@ -1,0 +1,90 @@
+import { LlamaText, SpecialTokensText, type ChatWrapperSettings } from "node-llama-cpp";
+
+/**
+ * A tool-call format that writes each argument on its own, its string values raw, the others as JSON:
+ * Qwen3-Coder and Qwen3.5+ (`<tool_call>\n<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n…`) and GLM-4.5+
+ * (`<tool_call>NAME<arg_key>KEY</arg_key><arg_value>VALUE</arg_value>…</tool_call>`). node-llama-cpp renders and
+ * generates these calls as one JSON argument named `params`; the model's template teaches one per argument.
+ */
+export interface PerArgumentCallSyntax {
+  /** The family, for logs. */
+  readonly name: "qwen-xml" | "glm-xml";
+  /** Opens a call, before its name; starts with `callTag`. */
+  readonly callOpen: string;
+  /** The token a call starts with, which nothing else in a response writes: the cue to start generating a call. */
+  readonly callTag: string;
+  /** After the name. */
+  readonly nameClose: string;
+  readonly keyOpen: string;
+  /** After the key, before the value. */
+  readonly keyClose: string;
+  /** After the value; only this ends a string value. */
+  readonly valueClose: string;
+  /** Closes a call. */
+  readonly callClose: string;
+  /** Between two calls of one response. */
+  readonly betweenCalls: string;
+}
+
+const qwenXml: PerArgumentCallSyntax = {
+  name: "qwen-xml",
+  callOpen: "<tool_call>\n<function=",
+  callTag: "<tool_call>",
+  nameClose: ">\n",
+  keyOpen: "<parameter=",
+  keyClose: ">\n",
+  valueClose: "\n</parameter>\n",
+  callClose: "</function>\n</tool_call>",
+  betweenCalls: "\n",
+};
+
+const glmXml: PerArgumentCallSyntax = {
+  name: "glm-xml",
+  callOpen: "<tool_call>",
+  callTag: "<tool_call>",
+  nameClose: "",
+  keyOpen: "<arg_key>",
+  keyClose: "</arg_key><arg_value>",
+  valueClose: "</arg_value>",
+  callClose: "</tool_call>",
+  betweenCalls: "",
+};
+
+/**
+ * The per-argument syntax a chat wrapper's function-call settings stand for, or `undefined` for a JSON format.
+ * node-llama-cpp's Jinja wrapper learns the settings by rendering a call with one argument named `params`, and
+ * its Qwen 3.5 wrapper writes the same: so the settings of such a template read as one `params` argument.
+ */
+export function perArgumentCallSyntax(settings: ChatWrapperSettings): PerArgumentCallSyntax | undefined {
+  const call = settings.functions.call;
+  const written = [call.prefix, call.paramsPrefix, call.suffix].map((part) => LlamaText(part).toString());
+  for (const syntax of [qwenXml, glmXml]) {
+    const expected = [
+      syntax.callOpen,
+      `${syntax.nameClose}${syntax.keyOpen}params${syntax.keyClose}`,
+      `${syntax.valueClose}${syntax.callClose}`,
+    ];
+    if (expected.every((text, index) => written[index] === text)) return syntax;
+  }
+  return undefined;
+}
+
+/** A call as the syntax writes it: markup as special-token text (the family's tags are tokens), names, keys and values as text. */
+export function renderPerArgumentCall(syntax: PerArgumentCallSyntax, name: string, input: unknown): LlamaText {
+  const parts: (LlamaText | string)[] = [markup(syntax.callOpen), name, markup(syntax.nameClose)];
+  const entries = input !== null && typeof input === "object" && !Array.isArray(input) ? Object.entries(input) : [];
+  for (const [key, value] of entries) {
+    parts.push(markup(syntax.keyOpen), key, markup(syntax.keyClose), renderValue(value), markup(syntax.valueClose));
+  }
+  parts.push(markup(syntax.callClose));
+  return LlamaText(parts);
+}
+
+/** Strings raw, everything else as JSON, as the families' templates write them. */
+export function renderValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function markup(text: string): LlamaText {
+  return LlamaText(new SpecialTokensText(text));
+}
