@@ -11,6 +11,7 @@ import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { repoRoot } from "../helpers/test-models.js";
 import { claudeRunEnvironment } from "../helpers/claude-run-environment.js";
+import { familyReplyModelPath } from "../helpers/family-test-models.js";
 
 const run = promisify(execFile);
 const releases = [
@@ -97,6 +98,48 @@ describe.each(releases)("Claude Code $version runs a tool the model calls", ({ b
     const [first, second] = generations;
     const firstPrompt = (first?.input_tokens ?? 0) + (first?.cache_read_input_tokens ?? 0);
     // Measured: turn 1 22626 tokens (2.1.332) and 36918 (2.1.197), none cached; turn 2 reads 7 more than that from the cache.
+    expect(firstPrompt).toBeGreaterThan(10_000);
+    expect(second?.cache_read_input_tokens, JSON.stringify(generations)).toBeGreaterThanOrEqual(firstPrompt - uncachedTail);
+  }, 420_000);
+});
+
+/**
+ * The same loop on Qwen 3.5's architecture, tokenizer and template (issue #14): the model writes the call one argument
+ * at a time (`<parameter=command>`), as the template teaches, and turn 2 renders it back the same way.
+ */
+describe("Claude Code 2.1.332 runs a tool a Qwen 3.5 model calls in its own syntax", () => {
+  let server: TestServer;
+  let proxy: RecordingProxy;
+  let home: string;
+  const { logger, lines: accessLog } = recordAccessLog();
+  const binary = releases[0]!.binary;
+
+  beforeAll(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), "pensieve-claude-qwen35-"));
+    const reply = [
+      { type: "thinking", thinking: "Bash writes the file." },
+      { type: "tool_use", name: "Bash", input: { command } },
+    ];
+    server = await startTestServer(await familyReplyModelPath("qwen3.5", reply), { contextSize: 65536, logger });
+    proxy = await startRecordingProxy(server.baseUrl);
+  }, 300_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+    await server?.close();
+    if (home !== undefined) await rm(home, { recursive: true, force: true });
+  });
+
+  it("writes the file with Bash, and turn 2 reuses turn 1's prompt from the cache", async () => {
+    const cwd = await mkdtemp(path.join(home, "work-"));
+    const outcome = await run(binary, claudeArgs, { cwd, timeout: 400_000, env: claudeEnvironment(home, proxy.baseUrl) }).catch(
+      (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? "", code: error.code }),
+    );
+    expect(await readFile(path.join(cwd, "made-by-tool.txt"), "utf8"), outcome.stdout).toBe("pensieve\n");
+    const generations = accessLog.filter((line) => line.method === "POST" && line.url.startsWith("/v1/messages?") && line.input_tokens !== undefined);
+    const [first, second] = generations;
+    const firstPrompt = (first?.input_tokens ?? 0) + (first?.cache_read_input_tokens ?? 0);
+    console.log(`qwen3.5 tool loop: turn 1 ${firstPrompt} prompt tokens; turn 2 read ${second?.cache_read_input_tokens} from the cache, evaluated ${second?.input_tokens}`);
     expect(firstPrompt).toBeGreaterThan(10_000);
     expect(second?.cache_read_input_tokens, JSON.stringify(generations)).toBeGreaterThanOrEqual(firstPrompt - uncachedTail);
   }, 420_000);

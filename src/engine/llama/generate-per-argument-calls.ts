@@ -1,16 +1,13 @@
 import {
-  LlamaGrammar,
   LlamaGrammarEvaluationState,
-  LlamaJsonSchemaGrammar,
   LlamaText,
   SpecialTokensText,
   type LlamaContextSequence,
   type Token,
 } from "node-llama-cpp";
 import type { SamplingOptions } from "../generation-request.js";
-import { gbnfLiteral } from "../per-argument-calls/gbnf.js";
-import { perArgumentCallGrammar } from "../per-argument-calls/per-argument-call-grammar.js";
 import { PerArgumentCallParser, type PerArgumentCallSink } from "../per-argument-calls/per-argument-call-parser.js";
+import { compilePerArgumentCallGrammar } from "./compile-per-argument-call-grammar.js";
 import type { ChatEnding } from "./decide-stop-reason.js";
 import type { PerArgumentCallPlan } from "./per-argument-call-plan.js";
 
@@ -36,18 +33,7 @@ export interface PerArgumentCallsOptions {
 export async function generatePerArgumentCalls(options: PerArgumentCallsOptions): Promise<ChatEnding> {
   const { sequence, plan, stop } = options;
   const model = sequence.model;
-  const grammar = new LlamaGrammar(model.llama, {
-    grammar: [
-      `start ::= ${gbnfLiteral(plan.syntax.callOpen.slice(plan.syntax.callTag.length))} root`,
-      perArgumentCallGrammar({
-        syntax: plan.syntax,
-        tools: plan.tools,
-        parallel: plan.parallel,
-        jsonGrammar: (schema) => new LlamaJsonSchemaGrammar(model.llama, schema as never).grammar,
-      }),
-    ].join("\n"),
-    rootRuleName: "start",
-  });
+  const grammar = compilePerArgumentCallGrammar(model.llama, plan);
   const lead = await leadTokens(sequence, plan, options.pending);
   const parser = new PerArgumentCallParser(plan.syntax, plan.tools, options.sink);
   const { temperature, topK, topP } = options.sampling;

@@ -15,12 +15,12 @@ export interface PerArgumentCallGrammarOptions {
 }
 
 /** Required arguments up to this many may come in any order (Qwen models do not always keep the schema's); more keep it. */
-const maxPermutedArguments = 4;
+const maxAnyOrderRequired = 4;
 
 /**
  * The GBNF grammar of what follows a call's opening (`<tool_call>\n<function=`): the name of one of the tools,
- * then its arguments, each constrained to its schema (raw text for strings, JSON for the rest), the required ones
- * all present, then the call's closing; then, if `parallel`, more calls. A response ends when the grammar does.
+ * then its arguments in any order, each constrained to its schema (raw text for strings, JSON for the rest), the
+ * required ones all present, then the call's closing; then, if `parallel`, more calls. A response ends when the grammar does.
  */
 export function perArgumentCallGrammar(options: PerArgumentCallGrammarOptions): string {
   const { syntax, tools, parallel } = options;
@@ -45,9 +45,7 @@ export function perArgumentCallGrammar(options: PerArgumentCallGrammarOptions): 
     });
     const required = tool.required.map((key) => argumentRule.get(key) ?? "");
     const optional = [...argumentRule].filter(([key]) => !tool.required.includes(key)).map(([, rule]) => rule);
-    const requiredPart = required.length <= maxPermutedArguments ? permutation(`${name}-required`, required, rules) : required.join(" ");
-    const optionalPart = optional.length === 0 ? "" : ` (${optional.join(" | ")})*`;
-    rules.push(`${name}-arguments ::= ${requiredPart === "" ? '""' : requiredPart}${optionalPart}`);
+    rules.push(`${name}-arguments ::= ${anyOrder(`${name}-arguments`, required, optional, rules)}`);
   });
   return rules.join("\n");
 }
@@ -59,21 +57,27 @@ function valueGrammar(shape: ArgumentShape, prefix: string, jsonGrammar: (schema
   return `${prefix}root`;
 }
 
-/** A rule matching every order of `items` (each once), as a chain of rules over the items left: `2^n` rules for `n` items. */
-function permutation(name: string, items: readonly string[], rules: string[]): string {
-  if (items.length <= 1) return items.join("");
+/**
+ * Arguments in any order, each required one exactly once and each optional one as often as the model likes (the
+ * last one counts): a rule per set of required arguments already written, `2^n` rules for `n` required ones. Past
+ * `maxAnyOrderRequired`, the required ones keep the schema's order, with optional ones anywhere between them.
+ */
+function anyOrder(name: string, required: readonly string[], optional: readonly string[], rules: string[]): string {
+  const optionalRepeated = optional.length === 0 ? "" : `(${optional.join(" | ")})*`;
+  if (required.length > maxAnyOrderRequired) return [optionalRepeated, ...required.flatMap((item) => [item, optionalRepeated])].filter((part) => part !== "").join(" ") || '""';
+  const all = (1 << required.length) - 1;
   const made = new Set<number>();
-  const ruleFor = (left: number): string => {
-    const rule = `${name}-${left}`;
-    if (made.has(left)) return rule;
-    made.add(left);
-    const alternatives = items.flatMap((item, index) => {
-      if ((left & (1 << index)) === 0) return [];
-      const rest = left & ~(1 << index);
-      return [rest === 0 ? item : `${item} ${ruleFor(rest)}`];
+  const ruleFor = (written: number): string => {
+    const rule = `${name}-${written}`;
+    if (made.has(written)) return rule;
+    made.add(written);
+    const alternatives = optional.map((item) => `${item} ${rule}`);
+    required.forEach((item, index) => {
+      if ((written & (1 << index)) === 0) alternatives.push(`${item} ${ruleFor(written | (1 << index))}`);
     });
+    if (written === all) alternatives.push('""');
     rules.push(`${rule} ::= ${alternatives.join(" | ")}`);
     return rule;
   };
-  return ruleFor((1 << items.length) - 1);
+  return ruleFor(0);
 }

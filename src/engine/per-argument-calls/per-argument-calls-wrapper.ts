@@ -11,8 +11,12 @@ export function perArgumentCalls(chatWrapper: ChatWrapper): ChatWrapper {
   const syntax = perArgumentCallSyntax(chatWrapper.settings);
   if (syntax === undefined) return chatWrapper;
   const view = Object.create(chatWrapper) as ChatWrapper;
-  Object.defineProperty(view, "generateFunctionCall", {
-    value: (name: string, params: unknown): LlamaText => renderPerArgumentCall(syntax, name, params),
+  Object.defineProperties(view, {
+    generateFunctionCall: { value: (name: string, params: unknown): LlamaText => renderPerArgumentCall(syntax, name, params) },
+    // node-llama-cpp's Jinja wrapper hands past calls to the template with their arguments wrapped in one
+    // `params` key (how it learnt the syntax): unwrapped, the template writes them itself, one by one.
+    _wrapFunctionParamsInsideMapKey: { value: undefined },
+    _stringifyFunctionParams: { value: false },
   });
   return view;
 }

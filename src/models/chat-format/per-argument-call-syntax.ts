@@ -80,9 +80,17 @@ export function renderPerArgumentCall(syntax: PerArgumentCallSyntax, name: strin
   return LlamaText(parts);
 }
 
-/** Strings raw, everything else as JSON, as the families' templates write them. */
+/** Strings raw, everything else as JSON, as the families' templates write them (`tojson`: `, ` and `: ` between items). */
 export function renderValue(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
+  return typeof value === "string" ? value : templateJson(value);
+}
+
+function templateJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(templateJson).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${templateJson(item)}`).join(", ")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }
 
 function markup(text: string): LlamaText {
