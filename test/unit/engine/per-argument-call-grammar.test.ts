@@ -4,15 +4,7 @@ import { gbnfLiteral } from "../../../src/engine/per-argument-calls/gbnf.js";
 import { perArgumentCallGrammar } from "../../../src/engine/per-argument-calls/per-argument-call-grammar.js";
 import { toPerArgumentTool, type PerArgumentTool } from "../../../src/engine/per-argument-calls/per-argument-tool.js";
 import { toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
-import { perArgumentCallSyntax, type PerArgumentCallSyntax } from "../../../src/models/chat-format/per-argument-call-syntax.js";
-
-function syntaxOf(prefix: string, paramsPrefix: string, suffix: string): PerArgumentCallSyntax {
-  const syntax = perArgumentCallSyntax({ functions: { call: { optionalPrefixSpace: true, prefix, paramsPrefix, suffix } } } as never);
-  if (syntax === undefined) throw new Error("not a per-argument syntax");
-  return syntax;
-}
-const qwen = syntaxOf("<tool_call>\n<function=", ">\n<parameter=params>\n", "\n</parameter>\n</function>\n</tool_call>");
-const glm = syntaxOf("<tool_call>", "<arg_key>params</arg_key><arg_value>", "</arg_value></tool_call>");
+import { glmXmlSyntax as glm, qwenXmlSyntax as qwen } from "../../helpers/per-argument-syntaxes.js";
 
 function toolOf(name: string, properties: Record<string, unknown>, required: readonly string[]): PerArgumentTool {
   return toPerArgumentTool(name, toGrammarSchema({ type: "object", properties, required }, `tools.${name}`), required);

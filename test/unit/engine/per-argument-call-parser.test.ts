@@ -3,17 +3,9 @@ import { describe, expect, it } from "vitest";
 import { PerArgumentCallParser } from "../../../src/engine/per-argument-calls/per-argument-call-parser.js";
 import { toPerArgumentTool, type PerArgumentTool } from "../../../src/engine/per-argument-calls/per-argument-tool.js";
 import { toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
-import { perArgumentCallSyntax, renderPerArgumentCall, type PerArgumentCallSyntax } from "../../../src/models/chat-format/per-argument-call-syntax.js";
+import { renderPerArgumentCall, type PerArgumentCallSyntax } from "../../../src/models/chat-format/per-argument-call-syntax.js";
 import { cutAt } from "../../helpers/cut-at.js";
-
-// The two syntaxes, taken from the settings node-llama-cpp's wrappers write (see per-argument-call-syntax.test.ts).
-function syntaxOf(prefix: string, paramsPrefix: string, suffix: string): PerArgumentCallSyntax {
-  const syntax = perArgumentCallSyntax({ functions: { call: { optionalPrefixSpace: true, prefix, paramsPrefix, suffix } } } as never);
-  if (syntax === undefined) throw new Error("not a per-argument syntax");
-  return syntax;
-}
-const qwen = syntaxOf("<tool_call>\n<function=", ">\n<parameter=params>\n", "\n</parameter>\n</function>\n</tool_call>");
-const glm = syntaxOf("<tool_call>", "<arg_key>params</arg_key><arg_value>", "</arg_value></tool_call>");
+import { glmXmlSyntax as glm, qwenXmlSyntax as qwen } from "../../helpers/per-argument-syntaxes.js";
 
 function toolOf(name: string, schema: Record<string, unknown>): PerArgumentTool {
   const required = Array.isArray(schema["required"]) ? (schema["required"] as string[]) : [];
