@@ -8,7 +8,8 @@ export function gbnfLiteral(text: string): string {
 /** A GBNF character class matching any character but `excluded`. */
 export function gbnfAnyCharacterBut(excluded: Iterable<string>): string {
   let body = "";
-  for (const character of new Set(excluded)) body += escapeCharacter(character, "]\\^-");
+  // No `\^`: llama.cpp knows no such escape (a `^` after the first is a plain character).
+  for (const character of new Set(excluded)) body += escapeCharacter(character, "]\\-");
   return `[^${body}]`;
 }
 

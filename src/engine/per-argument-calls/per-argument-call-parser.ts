@@ -99,15 +99,17 @@ export class PerArgumentCallParser {
     const call = this.call;
     if (call === null) return false;
     const close = this.syntax.valueClose;
-    const end = this.buffer.indexOf(close);
+    const shape = call.tool?.arguments.get(key);
+    const end = valueEnd(this.buffer, close, shape?.kind === "json");
     if (end < 0) {
       // Everything but a possible start of the closing text can go out now.
       if (streamed) this.sendValue(call.name, safeEnd(this.buffer, this.buffer.length - close.length + 1));
       return false;
     }
     const raw = this.buffer.slice(0, end);
-    const value = argumentValue(call.tool?.arguments.get(key), raw);
-    call.input[key] = value;
+    const value = argumentValue(shape, raw);
+    // Defined, not assigned: a key named `__proto__` would set the input's prototype instead, unlike the streamed JSON.
+    Object.defineProperty(call.input, key, { value, enumerable: true, writable: true, configurable: true });
     if (streamed) {
       this.sendValue(call.name, end);
       this.sink.addParameters(call.name, '"');
@@ -135,6 +137,25 @@ export class PerArgumentCallParser {
     this.buffer = this.buffer.slice(length);
     this.state = state;
     return true;
+  }
+}
+
+/**
+ * Where a value ends: at the first closing text; for a JSON value, whose strings may hold the closing text (GLM's
+ * `</arg_value>`), at the first one after whole JSON, as its grammar has it. -1 while there is none.
+ */
+function valueEnd(text: string, close: string, json: boolean): number {
+  let end = text.indexOf(close);
+  while (json && end >= 0 && !isJson(text.slice(0, end))) end = text.indexOf(close, end + 1);
+  return end;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
