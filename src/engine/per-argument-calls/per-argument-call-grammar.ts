@@ -64,6 +64,7 @@ function valueGrammar(shape: ArgumentShape, prefix: string, jsonGrammar: (schema
  */
 function anyOrder(name: string, required: readonly string[], optional: readonly string[], rules: string[]): string {
   const optionalRepeated = optional.length === 0 ? "" : `(${optional.join(" | ")})*`;
+  if (required.length === 0) return optionalRepeated === "" ? '""' : optionalRepeated;
   if (required.length > maxAnyOrderRequired) return [optionalRepeated, ...required.flatMap((item) => [item, optionalRepeated])].filter((part) => part !== "").join(" ") || '""';
   const all = (1 << required.length) - 1;
   const made = new Set<number>();

@@ -46,14 +46,55 @@ function rulesOf(grammar: string): Map<string, string> {
   return rules;
 }
 
-/** The sequences of argument rules a rule chain matches (the permutation rules: `arg rest | arg rest | arg`). */
-function sequencesOf(rules: ReadonlyMap<string, string>, body: string): string[][] {
-  return body.split(" | ").flatMap((alternative) => {
-    const [first = "", rest, ...more] = alternative.split(" ");
-    expect(more).toEqual([]);
-    const tails = rest === undefined ? [[]] : sequencesOf(rules, rules.get(rest) ?? "");
-    return tails.map((tail) => [first, ...tail]);
-  });
+type GrammarNode = { readonly kind: "reference"; readonly name: string } | { readonly kind: "empty" } | { readonly kind: "repeated"; readonly alternatives: GrammarNode[][] };
+
+/** A rule body of references, `""` and `( … )*` groups, as alternatives of sequences. */
+function parseBody(body: string): GrammarNode[][] {
+  const tokens = body.match(/\(|\)\*|\||""|[a-zA-Z0-9_-]+/g) ?? [];
+  let index = 0;
+  const alternatives = (): GrammarNode[][] => {
+    const result: GrammarNode[][] = [[]];
+    while (index < tokens.length) {
+      const token = tokens[index++];
+      if (token === ")*") return result;
+      if (token === "|") result.push([]);
+      else if (token === "(") result.at(-1)?.push({ kind: "repeated", alternatives: alternatives() });
+      else if (token === '""') result.at(-1)?.push({ kind: "empty" });
+      else result.at(-1)?.push({ kind: "reference", name: token ?? "" });
+    }
+    return result;
+  };
+  return alternatives();
+}
+
+/** Whether `rule` matches exactly `items`, a sequence of argument rules (taken as single symbols). */
+function accepts(rules: ReadonlyMap<string, string>, rule: string, items: readonly string[]): boolean {
+  const endsOf = (sequence: readonly GrammarNode[], start: number): Set<number> => {
+    let positions = new Set([start]);
+    for (const node of sequence) {
+      const next = new Set<number>();
+      for (const position of positions) for (const end of nodeEnds(node, position)) next.add(end);
+      positions = next;
+    }
+    return positions;
+  };
+  const alternativesEnds = (alternatives: readonly GrammarNode[][], start: number): Set<number> =>
+    new Set(alternatives.flatMap((sequence) => [...endsOf(sequence, start)]));
+  const nodeEnds = (node: GrammarNode, start: number): Set<number> => {
+    if (node.kind === "empty") return new Set([start]);
+    if (node.kind === "repeated") {
+      const reached = new Set([start]);
+      let frontier = [start];
+      while (frontier.length > 0) {
+        frontier = frontier.flatMap((position) => [...alternativesEnds(node.alternatives, position)]).filter((end) => !reached.has(end));
+        for (const end of frontier) reached.add(end);
+      }
+      return reached;
+    }
+    if (/-argument\d+$/.test(node.name)) return items[start] === node.name ? new Set([start + 1]) : new Set();
+    return alternativesEnds(parseBody(rules.get(node.name) ?? ""), start);
+  };
+  return nodeEnds({ kind: "reference", name: rule }, 0).has(items.length);
 }
 
 function permutations<T>(items: readonly T[]): T[][] {
@@ -92,21 +133,21 @@ describe("perArgumentCallGrammar", () => {
     expect(rules.get("tool0-argument2-number-rule")).toBe('"-"? [0-9]+');
   });
 
-  it("lets up to four required arguments come in any order, more in the schema's order, the optional ones after them any number of times", () => {
+  it("lets up to four required arguments come in any order, each once, with optional ones anywhere; more keep the schema's order", () => {
     const { jsonGrammar } = recordingJsonGrammar();
     const rules = rulesOf(perArgumentCallGrammar({ syntax: glm, tools: [write, four, five], parallel: false, jsonGrammar }));
-    // Write: count and path required (either order), mode and note optional.
-    expect(rules.get("tool0-arguments")).toBe("tool0-required-3 (tool0-argument1 | tool0-argument3)*");
-    expect(sequencesOf(rules, rules.get("tool0-required-3") ?? "").sort()).toEqual([
-      ["tool0-argument0", "tool0-argument2"],
-      ["tool0-argument2", "tool0-argument0"],
-    ]);
-    const [fourArguments = "", ...rest] = (rules.get("tool1-arguments") ?? "").split(" ");
-    expect(rest).toEqual([]);
-    const fourOrders = sequencesOf(rules, rules.get(fourArguments) ?? "");
-    expect(fourOrders.map((order) => order.join(" ")).sort()).toEqual(permutations(["0", "1", "2", "3"].map((index) => `tool1-argument${index}`)).map((order) => order.join(" ")).sort());
-    // Five: five required, kept in the order `required` lists them; f optional.
-    expect(rules.get("tool2-arguments")).toBe("tool2-argument4 tool2-argument3 tool2-argument2 tool2-argument1 tool2-argument0 (tool2-argument5)*");
+    const argumentsOf = (tool: number, indexes: readonly number[]) => indexes.map((index) => `tool${tool}-argument${index}`);
+    // Write: path 0, mode 1, count 2, note 3; count and path required.
+    for (const order of [[2, 0], [0, 2], [1, 0, 3, 2], [3, 3, 2, 1, 0], [0, 1, 2]]) expect(accepts(rules, "tool0-arguments", argumentsOf(0, order)), String(order)).toBe(true);
+    for (const order of [[0], [1, 3], [2, 2, 0], [0, 2, 0], []]) expect(accepts(rules, "tool0-arguments", argumentsOf(0, order)), String(order)).toBe(false);
+    // Four: all required, in every order, each once.
+    for (const order of permutations([0, 1, 2, 3])) expect(accepts(rules, "tool1-arguments", argumentsOf(1, order))).toBe(true);
+    expect(accepts(rules, "tool1-arguments", argumentsOf(1, [0, 1, 2]))).toBe(false);
+    expect(accepts(rules, "tool1-arguments", argumentsOf(1, [0, 1, 2, 3, 3]))).toBe(false);
+    // Five: five required (e d c b a, as `required` lists them), f optional anywhere.
+    expect(accepts(rules, "tool2-arguments", argumentsOf(2, [4, 3, 2, 1, 0]))).toBe(true);
+    expect(accepts(rules, "tool2-arguments", argumentsOf(2, [5, 4, 3, 5, 2, 1, 0, 5]))).toBe(true);
+    expect(accepts(rules, "tool2-arguments", argumentsOf(2, [0, 1, 2, 3, 4]))).toBe(false);
   });
 
   it("takes any key with a raw value for a tool whose schema is open", () => {

@@ -56,13 +56,13 @@ describe("renderPerArgumentCall", () => {
     expect(renderPerArgumentCall(qwen, "Write", input).toString()).toBe(
       "<tool_call>\n<function=Write>\n" +
         "<parameter=path>\na <b>.txt\n</parameter>\n<parameter=count>\n3\n</parameter>\n<parameter=flag>\nfalse\n</parameter>\n" +
-        '<parameter=list>\n[1,"x"]\n</parameter>\n<parameter=nested>\n{"k":null}\n</parameter>\n' +
+        '<parameter=list>\n[1, "x"]\n</parameter>\n<parameter=nested>\n{"k": null}\n</parameter>\n' +
         "</function>\n</tool_call>",
     );
     expect(renderPerArgumentCall(glm, "Write", input).toString()).toBe(
       "<tool_call>Write<arg_key>path</arg_key><arg_value>a <b>.txt</arg_value><arg_key>count</arg_key><arg_value>3</arg_value>" +
-        "<arg_key>flag</arg_key><arg_value>false</arg_value><arg_key>list</arg_key><arg_value>[1,\"x\"]</arg_value>" +
-        '<arg_key>nested</arg_key><arg_value>{"k":null}</arg_value></tool_call>',
+        "<arg_key>flag</arg_key><arg_value>false</arg_value><arg_key>list</arg_key><arg_value>[1, \"x\"]</arg_value>" +
+        '<arg_key>nested</arg_key><arg_value>{"k": null}</arg_value></tool_call>',
     );
   });
 
@@ -78,14 +78,14 @@ describe("renderPerArgumentCall", () => {
     for (const value of [undefined, null, "text", [1, 2], {}]) expect(renderPerArgumentCall(qwen, "Stop", value).toString()).toBe("<tool_call>\n<function=Stop>\n</function>\n</tool_call>");
   });
 
-  it("renderValue: strings raw, everything else JSON", () => {
-    expect([renderValue("x\n\"y\""), renderValue(1.5), renderValue(true), renderValue(null), renderValue(["a"]), renderValue({ a: "b" })]).toEqual([
+  it("renderValue: strings raw, everything else JSON as the templates' tojson writes it (`, ` and `: `)", () => {
+    expect([renderValue("x\n\"y\""), renderValue(1.5), renderValue(true), renderValue(null), renderValue(["a", 1]), renderValue({ a: "b", c: [{ d: "é<" }] })]).toEqual([
       'x\n"y"',
       "1.5",
       "true",
       "null",
-      '["a"]',
-      '{"a":"b"}',
+      '["a", 1]',
+      '{"a": "b", "c": [{"d": "é<"}]}',
     ]);
   });
 });
