@@ -78,10 +78,18 @@ describe.each(cases)("per-argument calls through the server: $family", { timeout
     expect((await stream.finalMessage()).stop_reason).toBe("tool_use");
   });
 
-  it("generates the call when forced to (tool_choice tool)", async () => {
+  it("generates the call when forced to (tool_choice tool), its tokens counted as output", async () => {
     const message = await server.client.messages.create(ask({ tool_choice: { type: "tool", name: "Write" } }));
     expect(toolUses(message)).toEqual([{ name: "Write", input }]);
     expect(message.stop_reason).toBe("tool_use");
+    // The reply model writes the content byte by byte: well over 100 tokens.
+    expect(message.usage.output_tokens).toBeGreaterThan(100);
+  });
+
+  it("a call cut by max_tokens ends with max_tokens, never tool_use", async () => {
+    const message = await server.client.messages.create(ask({ tool_choice: { type: "tool", name: "Write" }, max_tokens: 30 }));
+    expect(message.stop_reason).toBe("max_tokens");
+    expect(message.usage.output_tokens).toBe(30);
   });
 
   it("renders the call on the next turn as it was generated: the whole first turn is reused", async () => {
