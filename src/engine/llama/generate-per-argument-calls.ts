@@ -32,6 +32,7 @@ export interface PerArgumentCallsOptions {
  */
 export async function generatePerArgumentCalls(options: PerArgumentCallsOptions): Promise<ChatEnding> {
   const { sequence, plan, stop } = options;
+  if (options.maxTokens <= 0) return { stopReason: "maxTokens" };
   const model = sequence.model;
   const grammar = compilePerArgumentCallGrammar(model.llama, plan);
   const lead = await leadTokens(sequence, plan, options.pending);
