@@ -7,6 +7,7 @@ import type { GenerationRequest } from "../generation-request.js";
 import { GenerationWatch } from "../generation-watch.js";
 import { StreamedToolCalls } from "../tool-input/streamed-tool-calls.js";
 import { decideStopReason, type ChatEnding } from "./decide-stop-reason.js";
+import { TextBeforeCalls } from "./text-before-calls.js";
 import { generatePerArgumentCalls } from "./generate-per-argument-calls.js";
 import type { GenerationCounters } from "./generation-counters.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
@@ -67,8 +68,6 @@ export class Generation {
   private promptTokensDone = 0;
   private watch: GenerationWatch | null = null;
   private readonly toolCalls: StreamedToolCalls;
-  /** Whitespace-only text held back while a per-argument call may follow it (the format writes its own separator). */
-  private heldWhitespace = "";
 
   constructor(private readonly fields: GenerationFields) {
     const promptTokens = fields.prompt.tokens.length;
@@ -171,6 +170,7 @@ export class Generation {
       return { chat: null, done: this.settle(this.generateCalls(perArgument, pending, seed, stop), stop) };
     }
     const callTag = perArgument === undefined ? undefined : LlamaText(new SpecialTokensText(perArgument.syntax.callTag));
+    const text = new TextBeforeCalls((delta) => this.channel.push({ type: "text-delta", text: delta }), perArgument !== undefined);
     const stopTriggers = [...request.stopSequences, ...(callTag === undefined ? [] : [callTag])];
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
     const done: Promise<ChatEnding> = chat
@@ -198,11 +198,11 @@ export class Generation {
             }),
         onResponseChunk: (chunk) => {
           if (chunk.text === "") return;
-          if (chunk.type === undefined) this.pushText(chunk.text, perArgument !== undefined);
+          if (chunk.type === undefined) text.add(chunk.text);
           // With thinking disabled the budget of 0 closes a segment the format opens by itself; what little
           // it held is not reasoning the client asked for.
           else if (chunk.segmentType === "thought" && request.thinking.type !== "disabled") {
-            this.pushText("", false);
+            text.flush();
             this.channel.push({ type: "thinking-delta", text: chunk.text });
           }
         },
@@ -210,10 +210,10 @@ export class Generation {
       .then(async (result) => {
         const ending = result.metadata;
         if (perArgument !== undefined && ending.stopReason === "customStopTrigger" && this.isCallTag(ending.customStopTrigger, perArgument)) {
-          this.heldWhitespace = "";
+          text.drop();
           return this.generateCalls(perArgument, [], seed, stop);
         }
-        this.pushText("", false);
+        text.flush();
         return ending;
       });
     return { chat, done: this.settle(done, stop) };
@@ -247,22 +247,6 @@ export class Generation {
   private isCallTag(trigger: readonly (string | Token)[], plan: PerArgumentCallPlan): boolean {
     const text = trigger.map((part) => (typeof part === "string" ? part : this.fields.sequence.model.detokenize([part], true))).join("");
     return text === plan.syntax.callTag && !this.fields.request.stopSequences.includes(text);
-  }
-
-  /**
-   * Sends text; with `holdTrailingWhitespace`, whitespace at its end waits for more text, since a per-argument call's
-   * format writes its own separator before the call (and a client echoing it would break the prompt's reuse).
-   * `("", false)` sends what waits.
-   */
-  private pushText(text: string, holdTrailingWhitespace: boolean): void {
-    const trailing = holdTrailingWhitespace ? (/\s*$/.exec(text)?.[0] ?? "") : "";
-    const body = text.slice(0, text.length - trailing.length);
-    if (body !== "" || !holdTrailingWhitespace) {
-      const whole = this.heldWhitespace + body;
-      this.heldWhitespace = "";
-      if (whole !== "") this.channel.push({ type: "text-delta", text: whole });
-    }
-    this.heldWhitespace += trailing;
   }
 
   private guarded(action: () => void): void {
