@@ -59,6 +59,9 @@ export async function generatePerArgumentCalls(options: PerArgumentCallsOptions)
       undecoded = [];
     }
     if (stop.aborted) return { stopReason: "abort" };
+    // A single call is whole once it closes: the grammar allows only the end of the turn after it (as LlamaChat
+    // returns a single JSON call once it closes, on the budget's last token too).
+    if (!plan.parallel && parser.completedCalls > 0) return { stopReason: "functionCalls" };
     if (generated >= options.maxTokens) return { stopReason: "maxTokens" };
   }
   return parser.inCall ? { stopReason: "maxTokens" } : { stopReason: "functionCalls" };

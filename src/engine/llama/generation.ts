@@ -169,7 +169,9 @@ export class Generation {
       const pending = prompt.tokens.slice(sequence.nextTokenIndex);
       return { chat: null, done: this.settle(this.generateCalls(perArgument, pending, seed, stop), stop) };
     }
-    const callTag = perArgument === undefined ? undefined : LlamaText(new SpecialTokensText(perArgument.syntax.callTag));
+    // The tag's tokens, not its text: node-llama-cpp makes a stop trigger of a user-defined token (Qwen's and GLM's
+    // `<tool_call>`) text, which would also match the tag written in pieces, whose first pieces are then held.
+    const callTag = perArgument === undefined ? undefined : LlamaText(new SpecialTokensText(perArgument.syntax.callTag)).tokenize(sequence.model.tokenizer);
     const text = new TextBeforeCalls((delta) => this.channel.push({ type: "text-delta", text: delta }), perArgument !== undefined);
     const stopTriggers = [...request.stopSequences, ...(callTag === undefined ? [] : [callTag])];
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });

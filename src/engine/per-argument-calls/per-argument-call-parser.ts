@@ -33,6 +33,7 @@ export class PerArgumentCallParser {
   private hasOpenedArgument = false;
   /** How much of the current string value has been sent. */
   private valueSent = 0;
+  private completed = 0;
 
   constructor(
     private readonly syntax: PerArgumentCallSyntax,
@@ -47,6 +48,11 @@ export class PerArgumentCallParser {
   /** A call was opened and has not closed. */
   get inCall(): boolean {
     return this.call !== null;
+  }
+
+  /** How many calls have closed. */
+  get completedCalls(): number {
+    return this.completed;
   }
 
   feed(text: string): void {
@@ -129,6 +135,7 @@ export class PerArgumentCallParser {
     if (call === null) return;
     this.sink.addParameters(call.name, "}");
     this.sink.complete(call.name, call.input);
+    this.completed += 1;
     this.call = null;
     this.hasOpenedArgument = false;
   }

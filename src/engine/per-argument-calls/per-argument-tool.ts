@@ -30,7 +30,7 @@ export function toPerArgumentTool(name: string, grammarSchema: GbnfJsonSchema, r
   if (properties === undefined) return { name, arguments: new Map(), required: [], openKeys: true };
   const shapes = new Map<string, ArgumentShape>();
   for (const [key, schema] of Object.entries(properties)) shapes.set(key, argumentShape(withoutNull(schema)));
-  return { name, arguments: shapes, required: required.filter((key) => shapes.has(key)), openKeys: false };
+  return { name, arguments: shapes, required: [...new Set(required)].filter((key) => shapes.has(key)), openKeys: false };
 }
 
 /** The value an argument's raw text stands for. */
