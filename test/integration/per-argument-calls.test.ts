@@ -86,6 +86,20 @@ describe.each(cases)("per-argument calls through the server: $family", { timeout
     expect(message.usage.output_tokens).toBeGreaterThan(100);
   });
 
+  it("a single call (parallel use disabled) ends on its closing token: no end of turn is sampled and counted", async () => {
+    const single = await server.client.messages.create(ask({ tool_choice: { type: "tool", name: "Write", disable_parallel_tool_use: true } }));
+    const parallel = await server.client.messages.create(ask({ tool_choice: { type: "tool", name: "Write" } }));
+    expect(single.stop_reason).toBe("tool_use");
+    // With more calls allowed, the end of turn after the call is the model's choice, sampled and counted; with one,
+    // the grammar allows nothing else. So max_tokens equal to the call's own tokens still returns the whole call.
+    expect(single.usage.output_tokens).toBe(parallel.usage.output_tokens - 1);
+    const exact = await server.client.messages.create(
+      ask({ tool_choice: { type: "tool", name: "Write", disable_parallel_tool_use: true }, max_tokens: single.usage.output_tokens }),
+    );
+    expect(exact.stop_reason).toBe("tool_use");
+    expect(toolUses(exact)).toEqual([{ name: "Write", input }]);
+  });
+
   it("a call cut by max_tokens ends with max_tokens, never tool_use", async () => {
     const message = await server.client.messages.create(ask({ tool_choice: { type: "tool", name: "Write" }, max_tokens: 30 }));
     expect(message.stop_reason).toBe("max_tokens");
@@ -106,6 +120,22 @@ describe.each(cases)("per-argument calls through the server: $family", { timeout
       }),
     );
     expect(second.usage.cache_read_input_tokens ?? 0).toBeGreaterThanOrEqual(firstPrompt);
+  });
+});
+
+describe("a reply that mentions the call tag in its text", { timeout: 300_000 }, () => {
+  let server: TestServer;
+  const mention = "Qwen wraps each call in <tool_call> tags.";
+  beforeAll(async () => {
+    // The reply model writes its text byte by byte: "<tool_call>" arrives as text, not as the tag's own token.
+    server = await startTestServer(await familyReplyModelPath("qwen3.5", [{ type: "thinking", thinking: "Explain." }, { type: "text", text: mention }]), { contextSize: 8192 });
+  }, 300_000);
+  afterAll(async () => server?.close());
+
+  it("stays text: only the tag's own token starts a call", async () => {
+    const message = await server.client.messages.create(ask({ max_tokens: 200 }));
+    expect(message.content.filter((block) => block.type === "text").map((block) => (block as Anthropic.TextBlock).text).join("")).toBe(mention);
+    expect(message.stop_reason).toBe("end_turn");
   });
 });
 

@@ -36,11 +36,16 @@ export async function generatePerArgumentCalls(options: PerArgumentCallsOptions)
   const model = sequence.model;
   const grammar = compilePerArgumentCallGrammar(model.llama, plan);
   const lead = await leadTokens(sequence, plan, options.pending);
+  // Within the context too: LlamaChat may have written tokens of its own (a reasoning segment's opening) that the
+  // reply's room did not count, and a hybrid model's context cannot be shifted to make room.
+  const budget = Math.min(options.maxTokens, sequence.contextSize - sequence.nextTokenIndex - lead.length);
+  if (budget <= 0) return { stopReason: "maxTokens" };
   const parser = new PerArgumentCallParser(plan.syntax, plan.tools, options.sink);
   const { temperature, topK, topP } = options.sampling;
   const tokens = sequence.evaluate(lead, {
     grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }),
-    seed: options.seed,
+    // Not LlamaChat's seed again, which would restart the same random stream.
+    seed: (options.seed + 1) % 2 ** 32,
     ...(temperature !== undefined ? { temperature } : {}),
     ...(topK !== undefined ? { topK } : {}),
     ...(topP !== undefined ? { topP } : {}),
@@ -62,9 +67,9 @@ export async function generatePerArgumentCalls(options: PerArgumentCallsOptions)
     // A single call is whole once it closes: the grammar allows only the end of the turn after it (as LlamaChat
     // returns a single JSON call once it closes, on the budget's last token too).
     if (!plan.parallel && parser.completedCalls > 0) return { stopReason: "functionCalls" };
-    if (generated >= options.maxTokens) return { stopReason: "maxTokens" };
+    if (generated >= budget) return { stopReason: "maxTokens" };
   }
-  return parser.inCall ? { stopReason: "maxTokens" } : { stopReason: "functionCalls" };
+  return parser.inCall || parser.completedCalls === 0 ? { stopReason: "maxTokens" } : { stopReason: "functionCalls" };
 }
 
 /**

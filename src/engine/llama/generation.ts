@@ -64,6 +64,8 @@ export class Generation {
   private readonly clampedByContext: boolean;
   private readonly channel = new AsyncChannel<GenerationEvent>();
   private readonly meterBefore: TokenMeterState;
+  /** Draft tokens (prompt lookup) evaluated without becoming part of the reply, before this generation. */
+  private readonly wastedDraftsBefore: number;
   /** Prompt tokens of finished batches: node-llama-cpp's meter counts them when queued. */
   private promptTokensDone = 0;
   private watch: GenerationWatch | null = null;
@@ -81,6 +83,7 @@ export class Generation {
     this.warmsCache = fields.request.maxTokens === 0 && roomLeft >= 0;
     this.evaluatesPrompt = this.maxTokens > 0 || this.warmsCache;
     this.meterBefore = fields.sequence.tokenMeter.getState();
+    this.wastedDraftsBefore = wastedDrafts(fields.sequence);
     const log = fields.options.log;
     this.toolCalls = new StreamedToolCalls({
       request: fields.request,
@@ -156,8 +159,10 @@ export class Generation {
     return (outputTokens > 0 ? this.promptUsage.inputTokens : this.promptTokensDone) + outputTokens;
   }
 
+  /** Tokens generated: the meter counts every evaluated draft token as output, the reply only those it kept. */
   private outputTokens(): number {
-    return this.fields.sequence.tokenMeter.diff(this.meterBefore).usedOutputTokens;
+    const { sequence } = this.fields;
+    return Math.max(0, sequence.tokenMeter.diff(this.meterBefore).usedOutputTokens - (wastedDrafts(sequence) - this.wastedDraftsBefore));
   }
 
   private startChat(stop: AbortSignal): RunningChat {
@@ -281,4 +286,9 @@ function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { t
     case "enabled":
       return { budgets: { thoughtTokens: thinking.budgetTokens } };
   }
+}
+
+function wastedDrafts(sequence: LlamaContextSequence): number {
+  const { refuted, unused } = sequence.tokenPredictions;
+  return refuted + unused;
 }

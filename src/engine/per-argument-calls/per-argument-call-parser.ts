@@ -67,7 +67,7 @@ export class PerArgumentCallParser {
       case "opening":
         return this.buffer.startsWith(this.state.text) && this.advance(this.state.text.length, { at: "name" });
       case "name": {
-        const end = this.buffer.indexOf(`${syntax.nameClose}<`);
+        const end = this.nameEnd();
         if (end < 0) return false;
         const name = this.buffer.slice(0, end);
         this.call = { tool: this.tools.get(name), name, input: {} };
@@ -99,6 +99,13 @@ export class PerArgumentCallParser {
         this.state = { at: "opening", text: syntax.betweenCalls + syntax.callOpen };
         return true;
     }
+  }
+
+  /** Where the name ends: after one of the tools' names (which may hold any character) or, for another, at `<`. */
+  private nameEnd(): number {
+    const close = `${this.syntax.nameClose}<`;
+    for (const name of this.tools.keys()) if (this.buffer.startsWith(name + close)) return name.length;
+    return this.buffer.indexOf(close);
   }
 
   private readValue(key: string, streamed: boolean): boolean {

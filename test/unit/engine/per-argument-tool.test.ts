@@ -115,3 +115,10 @@ describe("argumentValue", () => {
     expect(argumentValue(undefined, "{")).toBe("{");
   });
 });
+
+describe("toPerArgumentTool, required keys", () => {
+  it("requires a key listed twice in `required` once: the any-order grammar would demand it twice", () => {
+    const tool = toPerArgumentTool("T", { type: "object", properties: { a: { type: "string" } }, additionalProperties: false } as never, ["a", "a"]);
+    expect(tool.required).toEqual(["a"]);
+  });
+});

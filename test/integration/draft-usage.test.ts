@@ -3,8 +3,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
-// Review of #14 (pre-existing, but the per-argument call's budget is max_tokens less this meter): the sequence's
-// token meter counts prompt-lookup drafts that were refuted as output tokens, so usage exceeds max_tokens.
+// The sequence's token meter counts every draft token prompt lookup evaluates as output, kept or refuted: usage
+// counts only the tokens the reply kept, so it is the same with and without drafts, and never over max_tokens.
 let on: TestServer;
 let off: TestServer;
 beforeAll(async () => {
