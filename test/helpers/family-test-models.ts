@@ -57,7 +57,7 @@ const glmTokens: readonly FamilyToken[] = [
 ];
 
 /** Bump when family models change for the same inputs (beside the generator's own version, which every test model shares). */
-const familyModelsVersion = 6;
+const familyModelsVersion = 7;
 
 export const families: Readonly<Record<FamilyName, FamilySpec>> = {
   "qwen3.5": { shape: "qwen35", vocabulary: "models/ggml-vocab-qwen35.gguf", template: "models/templates/Qwen3.5-4B.jinja", tokens: qwenAddedTokens, reply: "all" },

@@ -11,3 +11,5 @@ function syntaxOf(prefix: string, paramsPrefix: string, suffix: string): PerArgu
 export const qwenXmlSyntax = syntaxOf("<tool_call>\n<function=", ">\n<parameter=params>\n", "\n</parameter>\n</function>\n</tool_call>");
 /** GLM-4.5+'s syntax, from the settings node-llama-cpp's Jinja wrapper learns from its template. */
 export const glmXmlSyntax = syntaxOf("<tool_call>", "<arg_key>params</arg_key><arg_value>", "</arg_value></tool_call>");
+/** Gemma 4's syntax, from the settings node-llama-cpp's Gemma 4 wrapper holds. */
+export const gemmaSyntax = syntaxOf("<|tool_call>call:", "{", "}<tool_call|>");

@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import type Anthropic from "@anthropic-ai/sdk";
+import { Template } from "@huggingface/jinja";
 import { getLlama, LlamaLogLevel, resolveChatWrapper, type Llama, type LlamaModel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GenerationRequest, ToolDefinition } from "../../src/engine/generation-request.js";
@@ -7,7 +9,8 @@ import { planToolCalls } from "../../src/engine/llama/plan-tool-calls.js";
 import { renderPrompt } from "../../src/engine/llama/render-prompt.js";
 import { perArgumentCalls } from "../../src/engine/per-argument-calls/per-argument-calls-wrapper.js";
 import { claudeCodeTools } from "../fixtures/claude-code-tools.js";
-import { familyReplyModelPath, familyVocabularyPath, type FamilyName } from "../helpers/family-test-models.js";
+import { families, familyReplyModelPath, familyVocabularyPath, type FamilyName } from "../helpers/family-test-models.js";
+import { llamaBundleFile } from "../helpers/llama-bundle-file.js";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 
 /**
@@ -46,12 +49,14 @@ const toolUses = (message: Anthropic.Message) => message.content.flatMap((block)
 
 /**
  * A reply model follows each real token one way only, and GLM's markup is real tokens (`<arg_key>` and the rest): its
- * reply has one argument. Qwen's is text between `<tool_call>` and `</tool_call>`, so its reply has them all.
+ * reply has one argument. Qwen's is text between `<tool_call>` and `</tool_call>`, so its reply has them all. So has
+ * Gemma 4's: its string delimiter token, which each string would follow two ways, is written as text by its reply model.
  */
 const cases = [
   // Qwen 3.5 opens its reasoning on every response's start: its reply model reasons first, as the model does.
   { family: "qwen3.5", input, thinking: [{ type: "thinking", thinking: "A small file." }] },
   { family: "glm-4.7-flash", input: { content }, thinking: [] },
+  { family: "gemma-4", input, thinking: [] },
 ] as const;
 
 describe.each(cases)("per-argument calls through the server: $family", { timeout: 180_000 }, ({ family, input, thinking }) => {
@@ -144,7 +149,7 @@ describe("per-argument calls in the prompt", () => {
   const models = new Map<FamilyName, LlamaModel>();
   beforeAll(async () => {
     llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
-    for (const family of ["qwen3.5", "qwen3-coder", "glm-4.7-flash"] as const) {
+    for (const family of ["qwen3.5", "qwen3-coder", "glm-4.7-flash", "gemma-4"] as const) {
       models.set(family, await llama.loadModel({ modelPath: await familyVocabularyPath(family), vocabOnly: true }));
     }
   }, 120_000);
@@ -176,6 +181,7 @@ describe("per-argument calls in the prompt", () => {
     ["qwen3.5", `<tool_call>\n<function=Write>\n<parameter=file_path>\n/work/src/a.ts\n</parameter>\n<parameter=content>\n${content}\n</parameter>\n<parameter=mode>\n420\n</parameter>\n<parameter=overwrite>\ntrue\n</parameter>\n<parameter=tags>\n["x", "y"]\n</parameter>\n</function>\n</tool_call>`],
     ["qwen3-coder", `<tool_call>\n<function=Write>\n<parameter=file_path>\n/work/src/a.ts\n</parameter>\n<parameter=content>\n${content}\n</parameter>\n`],
     ["glm-4.7-flash", `<tool_call>Write<arg_key>file_path</arg_key><arg_value>/work/src/a.ts</arg_value><arg_key>content</arg_key><arg_value>${content}</arg_value><arg_key>mode</arg_key><arg_value>420</arg_value>`],
+    ["gemma-4", `<|tool_call>call:Write{content:<|"|>${content}<|"|>,file_path:<|"|>/work/src/a.ts<|"|>,mode:420,overwrite:true,tags:[<|"|>x<|"|>,<|"|>y<|"|>]}<tool_call|>`],
   ] as const)("%s: a past call is rendered one argument at a time, strings raw", (family, expected) => {
     const model = models.get(family)!;
     const prompt = renderPrompt(request([asDefinition(writeTool)]), perArgumentCalls(resolveChatWrapper(model)), model.tokenizer);
@@ -185,13 +191,31 @@ describe("per-argument calls in the prompt", () => {
     expect(rendered).not.toContain("<arg_key>params</arg_key>");
   });
 
-  it.each(["qwen3.5", "glm-4.7-flash"] as const)("%s: the grammar of Claude Code's tools compiles", (family) => {
+  it("gemma-4: a past call is rendered as the real template renders it, keys sorted, nested values in its notation", async () => {
+    const model = models.get("gemma-4")!;
+    const template = new Template(await readFile(await llamaBundleFile(families["gemma-4"].template), "utf8"));
+    // No null: the template prints it as Jinja prints None, which differs between engines; `null` is what llama.cpp reads.
+    const nested = { ...input, Options: { zeta: [1.5, false, "z"], alpha: { "b c": "d" } } };
+    const called = template.render({
+      bos_token: "",
+      messages: [{ role: "user", content: "Write a.ts." }, { role: "assistant", content: "", tool_calls: [{ type: "function", function: { name: "Write", arguments: nested } }] }],
+    });
+    const expected = called.slice(called.indexOf("<|tool_call>"), called.indexOf("<tool_call|>") + "<tool_call|>".length);
+    expect(expected).toContain("Options:{alpha:{b c:");
+    const turns = request([asDefinition(writeTool)]).turns.map((turn) =>
+      turn.role === "assistant" ? { ...turn, parts: [{ type: "tool-call" as const, id: "call-1", name: "Write", input: nested }] } : turn,
+    );
+    const prompt = renderPrompt({ ...request([asDefinition(writeTool)]), turns }, perArgumentCalls(resolveChatWrapper(model)), model.tokenizer);
+    expect(model.detokenize(prompt.tokens, true)).toContain(expected);
+  });
+
+  it.each(["qwen3.5", "glm-4.7-flash", "gemma-4"] as const)("%s: the grammar of Claude Code's tools compiles", (family) => {
     const model = models.get(family)!;
     const plan = planToolCalls(request(claudeCodeTools.map(asDefinition)), perArgumentCalls(resolveChatWrapper(model))).perArgument;
     expect(plan?.tools.length).toBe(claudeCodeTools.length);
     const started = performance.now();
     const grammar = compilePerArgumentCallGrammar(llama, plan!);
     console.log(`${family}: grammar of ${plan!.tools.length} tools, ${grammar.grammar.split("\n").length} rules, compiled in ${Math.round(performance.now() - started)} ms`);
-    expect(grammar.grammar).toContain(family === "glm-4.7-flash" ? '"Bash"' : '"Bash>\\n"');
+    expect(grammar.grammar).toContain({ "glm-4.7-flash": '"Bash"', "gemma-4": '"Bash{"', "qwen3.5": '"Bash>\\n"' }[family]);
   });
 });

@@ -1,5 +1,7 @@
+import { gemmaStringDelimiter } from "../../models/chat-format/gemma-notation.js";
 import type { PerArgumentCallSyntax } from "../../models/chat-format/per-argument-call-syntax.js";
 import { argumentValue, type PerArgumentTool } from "./per-argument-tool.js";
+import { readGemmaValue } from "./read-gemma-value.js";
 
 /** Where the parsed calls go: the same shape node-llama-cpp's JSON calls take (`StreamedToolCalls`). */
 export interface PerArgumentCallSink {
@@ -14,13 +16,16 @@ type State =
   | { readonly at: "name" }
   | { readonly at: "between" }
   | { readonly at: "key" }
+  /** Before a Gemma string value's opening delimiter. */
+  | { readonly at: "string-open"; readonly key: string }
   | { readonly at: "value"; readonly key: string; readonly streamed: boolean }
   | { readonly at: "after-call" };
 
 /**
  * Reads per-argument calls as they are generated (the text after the first call's opening) and hands each one on
  * as JSON: `{` once its name is read, each argument as `"key":value` once its key is read (a string value streamed
- * as it comes, anything else once it is whole), `}` and the parsed input once the call closes. The grammar the
+ * as it comes, anything else once it is whole), `}` and the parsed input once the call closes. Gemma's values
+ * are read in its notation (its string arguments streamed likewise). The grammar the
  * text was generated under guarantees its shape; text that does not fit is left unread (the call stays open and is
  * reported cut).
  */
@@ -75,12 +80,14 @@ export class PerArgumentCallParser {
         return this.advance(end + syntax.nameClose.length, { at: "between" });
       }
       case "between": {
-        if (this.buffer.startsWith(syntax.keyOpen)) return this.advance(syntax.keyOpen.length, { at: "key" });
         if (this.buffer.startsWith(syntax.callClose)) {
           this.closeCall();
           return this.advance(syntax.callClose.length, { at: "after-call" });
         }
-        return false;
+        // What may yet be the call's closing waits (Gemma's keys have no opening of their own).
+        if (syntax.callClose.startsWith(this.buffer)) return false;
+        const open = (this.hasOpenedArgument ? syntax.argumentSeparator : "") + syntax.keyOpen;
+        return this.buffer.startsWith(open) && this.advance(open.length, { at: "key" });
       }
       case "key": {
         const end = this.buffer.indexOf(syntax.keyClose);
@@ -90,8 +97,11 @@ export class PerArgumentCallParser {
         const separator = this.hasOpenedArgument ? "," : "";
         this.hasOpenedArgument = true;
         this.sink.addParameters(this.call.name, `${separator}${JSON.stringify(key)}:${streamed ? '"' : ""}`);
-        return this.advance(end + syntax.keyClose.length, { at: "value", key, streamed });
+        const gemmaString = streamed && syntax.notation === "gemma";
+        return this.advance(end + syntax.keyClose.length, gemmaString ? { at: "string-open", key } : { at: "value", key, streamed });
       }
+      case "string-open":
+        return this.buffer.startsWith(gemmaStringDelimiter) && this.advance(gemmaStringDelimiter.length, { at: "value", key: this.state.key, streamed: true });
       case "value":
         return this.readValue(this.state.key, this.state.streamed);
       case "after-call":
@@ -103,7 +113,8 @@ export class PerArgumentCallParser {
 
   /** Where the name ends: after one of the tools' names (which may hold any character) or, for another, at `<`. */
   private nameEnd(): number {
-    const close = `${this.syntax.nameClose}<`;
+    // Gemma's name is followed by its `{`, the others' by a tag.
+    const close = this.syntax.notation === "gemma" ? this.syntax.nameClose : `${this.syntax.nameClose}<`;
     for (const name of this.tools.keys()) if (this.buffer.startsWith(name + close)) return name.length;
     return this.buffer.indexOf(close);
   }
@@ -111,8 +122,15 @@ export class PerArgumentCallParser {
   private readValue(key: string, streamed: boolean): boolean {
     const call = this.call;
     if (call === null) return false;
-    const close = this.syntax.valueClose;
     const shape = call.tool?.arguments.get(key);
+    if (this.syntax.notation === "gemma" && !streamed) {
+      const read = readGemmaValue(this.buffer, 0);
+      if (read === undefined) return false;
+      defineKey(call.input, key, read.value);
+      this.sink.addParameters(call.name, JSON.stringify(read.value));
+      return this.advance(read.end, { at: "between" });
+    }
+    const close = this.syntax.notation === "gemma" ? gemmaStringDelimiter : this.syntax.valueClose;
     const end = valueEnd(this.buffer, close, shape?.kind === "json");
     if (end < 0) {
       // Everything but a possible start of the closing text can go out now.
@@ -121,8 +139,7 @@ export class PerArgumentCallParser {
     }
     const raw = this.buffer.slice(0, end);
     const value = argumentValue(shape, raw);
-    // Defined, not assigned: a key named `__proto__` would set the input's prototype instead, unlike the streamed JSON.
-    Object.defineProperty(call.input, key, { value, enumerable: true, writable: true, configurable: true });
+    defineKey(call.input, key, value);
     if (streamed) {
       this.sendValue(call.name, end);
       this.sink.addParameters(call.name, '"');
@@ -152,6 +169,11 @@ export class PerArgumentCallParser {
     this.state = state;
     return true;
   }
+}
+
+/** Defined, not assigned: a key named `__proto__` would set the input's prototype instead, unlike the streamed JSON. */
+function defineKey(input: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(input, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**

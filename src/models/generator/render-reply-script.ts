@@ -66,8 +66,9 @@ export function renderReplyScript(model: LlamaModel, chatWrapper: ChatWrapper, r
 
   const perArgument = perArgumentCallSyntax(settings);
   if (perArgument !== undefined) {
-    // The engine stops LlamaChat at the call's tag and generates the rest itself, from the tag on.
-    const wholeCall = renderPerArgumentCall(perArgument, toolUse.name, toolUse.input);
+    // The engine stops LlamaChat at the call's tag and generates the rest itself, from the tag on. Gemma's string
+    // delimiter token would have to be followed two ways (into the string, out of it): written as text, it reads the same.
+    const wholeCall = renderPerArgumentCall(perArgument, toolUse.name, toolUse.input, true);
     const tag = LlamaText(new SpecialTokensText(perArgument.callTag));
     const afterTag = scriptTokens(wholeCall, model).slice(scriptTokens(tag, model).length);
     segments.push(

@@ -4,7 +4,7 @@ import { gbnfLiteral } from "../../../src/engine/per-argument-calls/gbnf.js";
 import { perArgumentCallGrammar } from "../../../src/engine/per-argument-calls/per-argument-call-grammar.js";
 import { toPerArgumentTool, type PerArgumentTool } from "../../../src/engine/per-argument-calls/per-argument-tool.js";
 import { toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
-import { glmXmlSyntax as glm, qwenXmlSyntax as qwen } from "../../helpers/per-argument-syntaxes.js";
+import { gemmaSyntax as gemma, glmXmlSyntax as glm, qwenXmlSyntax as qwen } from "../../helpers/per-argument-syntaxes.js";
 
 function toolOf(name: string, properties: Record<string, unknown>, required: readonly string[]): PerArgumentTool {
   return toPerArgumentTool(name, toGrammarSchema({ type: "object", properties, required }, `tools.${name}`), required);
@@ -46,19 +46,34 @@ function rulesOf(grammar: string): Map<string, string> {
   return rules;
 }
 
-type GrammarNode = { readonly kind: "reference"; readonly name: string } | { readonly kind: "empty" } | { readonly kind: "repeated"; readonly alternatives: GrammarNode[][] };
+type GrammarNode =
+  | { readonly kind: "reference"; readonly name: string }
+  | { readonly kind: "empty" }
+  | { readonly kind: "separator" }
+  | { readonly kind: "repeated"; readonly alternatives: GrammarNode[][] }
+  | { readonly kind: "optional"; readonly alternatives: GrammarNode[][] }
+  | { readonly kind: "once"; readonly alternatives: GrammarNode[][] };
 
-/** A rule body of references, `""` and `( … )*` groups, as alternatives of sequences. */
+/** A rule body of references, `""`, Gemma's `","` and `( … )*` or `( … )?` groups, as alternatives of sequences. */
 function parseBody(body: string): GrammarNode[][] {
-  const tokens = body.match(/\(|\)\*|\||""|[a-zA-Z0-9_-]+/g) ?? [];
+  const tokens = body.match(/\(|\)[*?]?|\||""|","|[a-zA-Z0-9_-]+/g) ?? [];
   let index = 0;
+  let closing = "";
   const alternatives = (): GrammarNode[][] => {
     const result: GrammarNode[][] = [[]];
     while (index < tokens.length) {
       const token = tokens[index++];
-      if (token === ")*") return result;
+      if (token?.startsWith(")") === true) {
+        closing = token;
+        return result;
+      }
       if (token === "|") result.push([]);
-      else if (token === "(") result.at(-1)?.push({ kind: "repeated", alternatives: alternatives() });
+      else if (token === '","') result.at(-1)?.push({ kind: "separator" });
+      else if (token === "(") {
+        const group = alternatives();
+        const kind = closing === ")?" ? "optional" : closing === ")" ? "once" : "repeated";
+        result.at(-1)?.push({ kind, alternatives: group });
+      }
       else if (token === '""') result.at(-1)?.push({ kind: "empty" });
       else result.at(-1)?.push({ kind: "reference", name: token ?? "" });
     }
@@ -82,6 +97,9 @@ function accepts(rules: ReadonlyMap<string, string>, rule: string, items: readon
     new Set(alternatives.flatMap((sequence) => [...endsOf(sequence, start)]));
   const nodeEnds = (node: GrammarNode, start: number): Set<number> => {
     if (node.kind === "empty") return new Set([start]);
+    if (node.kind === "separator") return items[start] === "," ? new Set([start + 1]) : new Set();
+    if (node.kind === "once") return alternativesEnds(node.alternatives, start);
+    if (node.kind === "optional") return new Set([start, ...alternativesEnds(node.alternatives, start)]);
     if (node.kind === "repeated") {
       const reached = new Set([start]);
       let frontier = [start];
@@ -155,5 +173,46 @@ describe("perArgumentCallGrammar", () => {
     const rules = rulesOf(perArgumentCallGrammar({ syntax: glm, tools: [open], parallel: true, jsonGrammar }));
     expect(rules.get("tool0")).toBe('"Any" tool0-arguments "</tool_call>"');
     expect(rules.get("tool0-arguments")).toBe('("<arg_key>" [a-zA-Z0-9_.-]+ "</arg_key><arg_value>" value-0 "</arg_value>")*');
+  });
+});
+
+describe("perArgumentCallGrammar (gemma)", () => {
+  const { schemas, jsonGrammar } = recordingJsonGrammar();
+  const items = (tool: number, indexes: readonly number[]) => indexes.flatMap((index, at) => [...(at === 0 ? [] : [","]), `tool${tool}-argument${index}`]);
+  const objectTool = toolOf("Edit", { list: { type: "array" }, either: { type: ["string", "number"] }, ratio: { type: "number" }, flag: { type: "boolean" } }, []);
+  const rules = rulesOf(perArgumentCallGrammar({ syntax: gemma, tools: [write, four, five, objectTool, open], parallel: true, jsonGrammar }));
+
+  it("writes the calls one after another, each its name, `{`, arguments and `}<tool_call|>`", () => {
+    expect(rules.get("root")).toBe('call ("<|tool_call>call:" call)*');
+    expect(rules.get("tool0")).toBe('"Write{" tool0-arguments "}<tool_call|>"');
+  });
+
+  it("writes strings between delimiters, choices as literals, numbers and booleans as their JSON, anything else as any Gemma value", () => {
+    const delimiter = gbnfLiteral('<|"|>');
+    expect(rules.get("tool0-argument0")).toBe(`"path:" ${delimiter} gemma-text-0 ${delimiter}`);
+    expect(rules.get("tool0-argument1")).toBe(`"mode:" ${delimiter} ("fast" | "slow") ${delimiter}`);
+    expect(rules.get("tool0-argument2")).toBe('"count:" tool0-argument2-root');
+    expect(rules.get("tool3-argument0")).toBe('"list:" gemma-value');
+    expect(rules.get("tool3-argument1")).toBe('"either:" gemma-value');
+    expect(rules.get("tool3-argument2")).toBe('"ratio:" tool3-argument2-root');
+    expect(rules.get("tool3-argument3")).toBe('"flag:" tool3-argument3-root');
+    expect(schemas.map((schema) => (schema as { type: unknown }).type)).toEqual(["number", "number", "boolean"]);
+    expect(rules.get("gemma-value")).toContain("gemma-array | gemma-object");
+    expect(rules.get("gemma-text-0")).toBeDefined();
+    expect(rules.get("tool4-arguments")).toBe('((gemma-key ":" gemma-value) ("," (gemma-key ":" gemma-value))*)?');
+  });
+
+  it("separates arguments with `,`, in any order, required ones each once, optional ones anywhere", () => {
+    for (const order of [[2, 0], [0, 2], [1, 0, 3, 2], [3, 3, 2, 1, 0], [0, 1, 2]]) expect(accepts(rules, "tool0-arguments", items(0, order)), String(order)).toBe(true);
+    for (const order of [[0], [1, 3], [2, 2, 0], [0, 2, 0], []]) expect(accepts(rules, "tool0-arguments", items(0, order)), String(order)).toBe(false);
+    expect(accepts(rules, "tool0-arguments", ["tool0-argument0", "tool0-argument2"])).toBe(false);
+    expect(accepts(rules, "tool0-arguments", [",", ...items(0, [0, 2])])).toBe(false);
+    for (const order of permutations([0, 1, 2, 3])) expect(accepts(rules, "tool1-arguments", items(1, order))).toBe(true);
+    expect(accepts(rules, "tool2-arguments", items(2, [5, 4, 3, 5, 2, 1, 0, 5]))).toBe(true);
+    expect(accepts(rules, "tool2-arguments", items(2, [4, 3, 2, 1, 0]))).toBe(true);
+    expect(accepts(rules, "tool2-arguments", items(2, [0, 1, 2, 3, 4]))).toBe(false);
+    expect(accepts(rules, "tool3-arguments", [])).toBe(true);
+    expect(accepts(rules, "tool3-arguments", items(3, [3, 0, 0]))).toBe(true);
+    expect(accepts(rules, "tool3-arguments", ["tool3-argument3", "tool3-argument0"])).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
-import { LlamaText, QwenChatWrapper, SpecialTokensText, type ChatHistoryItem, type ChatWrapperSettings } from "node-llama-cpp";
+import { Gemma4ChatWrapper, LlamaText, QwenChatWrapper, SpecialTokensText, type ChatHistoryItem, type ChatWrapperSettings } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
 import { perArgumentCalls } from "../../../src/engine/per-argument-calls/per-argument-calls-wrapper.js";
 import { perArgumentCallSyntax, renderPerArgumentCall, renderValue } from "../../../src/models/chat-format/per-argument-call-syntax.js";
+import { dictsorted, renderGemmaValue } from "../../../src/models/chat-format/gemma-notation.js";
 
 /** Settings as node-llama-cpp's wrappers hold them: the call's markup as special tokens, the rest as text. */
 function settingsOf(prefix: string | LlamaText, paramsPrefix: string | LlamaText, suffix: string | LlamaText): ChatWrapperSettings {
@@ -27,6 +28,9 @@ describe("perArgumentCallSyntax", () => {
         valueClose: "\n</parameter>\n",
         callClose: "</function>\n</tool_call>",
         betweenCalls: "\n",
+        notation: "raw",
+        argumentSeparator: "",
+        sortsKeys: false,
       });
     }
   });
@@ -35,6 +39,26 @@ describe("perArgumentCallSyntax", () => {
     const expected = { name: "glm-xml", callOpen: "<tool_call>", callTag: "<tool_call>", nameClose: "", keyOpen: "<arg_key>", keyClose: "</arg_key><arg_value>" };
     expect(perArgumentCallSyntax(glmSettings)).toMatchObject({ ...expected, valueClose: "</arg_value>", callClose: "</tool_call>", betweenCalls: "" });
     expect(perArgumentCallSyntax(settingsOf("<tool_call>", "<arg_key>params</arg_key><arg_value>", "</arg_value></tool_call>"))?.name).toBe("glm-xml");
+  });
+
+  it("finds Gemma 4's syntax in the settings of node-llama-cpp's Gemma 4 wrapper, and none if a part differs", () => {
+    expect(perArgumentCallSyntax(new Gemma4ChatWrapper().settings)).toEqual({
+      name: "gemma",
+      notation: "gemma",
+      callOpen: "<|tool_call>call:",
+      callTag: "<|tool_call>",
+      nameClose: "{",
+      keyOpen: "",
+      keyClose: ":",
+      valueClose: "",
+      callClose: "}<tool_call|>",
+      betweenCalls: "",
+      argumentSeparator: ",",
+      sortsKeys: true,
+    });
+    expect(perArgumentCallSyntax(settingsOf("<|tool_call>call:", "{", "}<tool_call|>"))?.name).toBe("gemma");
+    expect(perArgumentCallSyntax(settingsOf("<|tool_call>call:", "(", "}<tool_call|>"))).toBeUndefined();
+    expect(perArgumentCallSyntax(settingsOf("<|tool_call>call:", "{", "}"))).toBeUndefined();
   });
 
   it("finds none in a JSON call format (Qwen 2.5 / Qwen 3) or in one that differs in any part", () => {
@@ -87,6 +111,33 @@ describe("renderPerArgumentCall", () => {
       '["a", 1]',
       '{"a": "b", "c": [{"d": "é<"}]}',
     ]);
+  });
+});
+
+describe("renderPerArgumentCall (Gemma 4)", () => {
+  const gemma = perArgumentCallSyntax(new Gemma4ChatWrapper().settings);
+  if (gemma === undefined) throw new Error("syntax not found");
+
+  it("writes keys bare in dictsort order, strings between delimiter tokens, the rest in Gemma's notation", () => {
+    const input = { path: "a <b>.txt", Count: 3, flag: false, list: [1, "x"], nested: { z: null, a: { "b c": "d" } }, empty: [] };
+    const rendered = renderPerArgumentCall(gemma, "Write", input);
+    expect(rendered.toString()).toBe(
+      '<|tool_call>call:Write{Count:3,empty:[],flag:false,list:[1,<|"|>x<|"|>],nested:{a:{b c:<|"|>d<|"|>},z:null},path:<|"|>a <b>.txt<|"|>}<tool_call|>',
+    );
+    const tokens = rendered.values.filter((value) => value instanceof SpecialTokensText).map((value) => value.value);
+    expect(tokens).toContain('<|"|>');
+    expect(rendered.values.filter((value) => typeof value === "string")).toContain("a <b>.txt");
+    // For reply models, the delimiters as text.
+    const asText = renderPerArgumentCall(gemma, "Write", { path: "a" }, true);
+    expect(asText.values.filter((value) => typeof value === "string").join("")).toContain('<|"|>a<|"|>');
+    expect(renderPerArgumentCall(gemma, "Stop", undefined).toString()).toBe("<|tool_call>call:Stop{}<tool_call|>");
+  });
+
+  it("renderGemmaValue and dictsorted: as the template's format_argument and Jinja's dictsort", () => {
+    expect(renderGemmaValue({}).toString()).toBe("{}");
+    expect(renderGemmaValue(-1.5e-7).toString()).toBe("-1.5e-7");
+    expect(renderGemmaValue(true).toString()).toBe("true");
+    expect(dictsorted({ b: 1, B: 2, a: 3, _: 4 }).map(([key]) => key)).toEqual(["_", "a", "b", "B"]);
   });
 });
 
