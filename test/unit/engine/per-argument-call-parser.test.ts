@@ -1,31 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PerArgumentCallParser } from "../../../src/engine/per-argument-calls/per-argument-call-parser.js";
-import { toPerArgumentTool, type PerArgumentTool } from "../../../src/engine/per-argument-calls/per-argument-tool.js";
-import { toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
 import { renderPerArgumentCall, type PerArgumentCallSyntax } from "../../../src/models/chat-format/per-argument-call-syntax.js";
 import { cutAt } from "../../helpers/cut-at.js";
 import { glmXmlSyntax as glm, qwenXmlSyntax as qwen } from "../../helpers/per-argument-syntaxes.js";
+import { perArgumentToolOf as toolOf, writeToolSchema } from "../../helpers/per-argument-tools.js";
 
-function toolOf(name: string, schema: Record<string, unknown>): PerArgumentTool {
-  const required = Array.isArray(schema["required"]) ? (schema["required"] as string[]) : [];
-  return toPerArgumentTool(name, toGrammarSchema(schema, `tools.${name}`), required);
-}
-
-const write = toolOf("Write", {
-  type: "object",
-  properties: {
-    path: { type: "string" },
-    content: { type: "string" },
-    count: { type: "integer" },
-    force: { type: "boolean" },
-    tags: { type: "array", items: { type: "string" } },
-    meta: { type: "object", properties: { ratio: { type: "number" }, note: { type: "string" } } },
-    either: { type: ["string", "number"] },
-    mode: { enum: ["fast", "slow"] },
-  },
-  required: ["path", "content"],
-});
+const write = toolOf("Write", writeToolSchema);
 const none = toolOf("Stop", { type: "object" });
 const open = toolOf("Any", { type: "object", additionalProperties: true });
 const tools = [write, none, open];

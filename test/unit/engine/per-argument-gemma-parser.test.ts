@@ -1,32 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PerArgumentCallParser } from "../../../src/engine/per-argument-calls/per-argument-call-parser.js";
-import { toPerArgumentTool, type PerArgumentTool } from "../../../src/engine/per-argument-calls/per-argument-tool.js";
 import { readGemmaValue } from "../../../src/engine/per-argument-calls/read-gemma-value.js";
-import { toGrammarSchema } from "../../../src/engine/tool-schema/to-grammar-schema.js";
 import { renderPerArgumentCall } from "../../../src/models/chat-format/per-argument-call-syntax.js";
 import { cutAt } from "../../helpers/cut-at.js";
 import { gemmaSyntax as gemma } from "../../helpers/per-argument-syntaxes.js";
+import { perArgumentToolOf as toolOf, writeToolSchema } from "../../helpers/per-argument-tools.js";
 
-function toolOf(name: string, schema: Record<string, unknown>): PerArgumentTool {
-  const required = Array.isArray(schema["required"]) ? (schema["required"] as string[]) : [];
-  return toPerArgumentTool(name, toGrammarSchema(schema, `tools.${name}`), required);
-}
-
-const write = toolOf("Write", {
-  type: "object",
-  properties: {
-    path: { type: "string" },
-    content: { type: "string" },
-    count: { type: "integer" },
-    force: { type: "boolean" },
-    tags: { type: "array", items: { type: "string" } },
-    meta: { type: "object", properties: { ratio: { type: "number" }, note: { type: "string" }, "odd key": { type: "array" } } },
-    either: { type: ["string", "number"] },
-    mode: { enum: ["fast", "slow"] },
-  },
-  required: ["path", "content"],
-});
+const { properties } = writeToolSchema;
+// Its object argument has a key a bare Gemma key may hold (a space) and an array of any values.
+const write = toolOf("Write", { ...writeToolSchema, properties: { ...properties, meta: { ...properties.meta, properties: { ...properties.meta.properties, "odd key": { type: "array" } } } } });
 const tools = [write, toolOf("Stop", { type: "object" }), toolOf("Any", { type: "object", additionalProperties: true })];
 const delimiter = '<|"|>';
 
