@@ -179,8 +179,12 @@ describe("perArgumentCallGrammar", () => {
 describe("perArgumentCallGrammar (gemma)", () => {
   const { schemas, jsonGrammar } = recordingJsonGrammar();
   const items = (tool: number, indexes: readonly number[]) => indexes.flatMap((index, at) => [...(at === 0 ? [] : [","]), `tool${tool}-argument${index}`]);
-  const objectTool = toolOf("Edit", { list: { type: "array" }, either: { type: ["string", "number"] }, ratio: { type: "number" }, flag: { type: "boolean" } }, []);
-  const rules = rulesOf(perArgumentCallGrammar({ syntax: gemma, tools: [write, four, five, objectTool, open], parallel: true, jsonGrammar }));
+  const objectTool = toolOf(
+    "Edit",
+    { list: { type: "array" }, either: { type: ["string", "number"] }, ratio: { type: "number" }, flag: { type: "boolean" }, level: { enum: [1, 2] }, pick: { enum: [1, "a"] } },
+    [],
+  );
+  const rules = rulesOf(perArgumentCallGrammar({ syntax: gemma, tools: [write, four, five, objectTool, open, stop], parallel: true, jsonGrammar }));
 
   it("writes the calls one after another, each its name, `{`, arguments and `}<tool_call|>`", () => {
     expect(rules.get("root")).toBe('call ("<|tool_call>call:" call)*');
@@ -196,7 +200,9 @@ describe("perArgumentCallGrammar (gemma)", () => {
     expect(rules.get("tool3-argument1")).toBe('"either:" gemma-value');
     expect(rules.get("tool3-argument2")).toBe('"ratio:" tool3-argument2-root');
     expect(rules.get("tool3-argument3")).toBe('"flag:" tool3-argument3-root');
-    expect(schemas.map((schema) => (schema as { type: unknown }).type)).toEqual(["number", "number", "boolean"]);
+    expect(rules.get("tool3-argument4")).toBe('"level:" tool3-argument4-root');
+    expect(rules.get("tool3-argument5")).toBe('"pick:" gemma-value');
+    expect(schemas.map((schema) => (schema as { type?: unknown }).type ?? "enum")).toEqual(["number", "number", "boolean", "enum"]);
     expect(rules.get("gemma-value")).toContain("gemma-array | gemma-object");
     expect(rules.get("gemma-text-0")).toBeDefined();
     expect(rules.get("tool4-arguments")).toBe('((gemma-key ":" gemma-value) ("," (gemma-key ":" gemma-value))*)?');
@@ -214,5 +220,6 @@ describe("perArgumentCallGrammar (gemma)", () => {
     expect(accepts(rules, "tool3-arguments", [])).toBe(true);
     expect(accepts(rules, "tool3-arguments", items(3, [3, 0, 0]))).toBe(true);
     expect(accepts(rules, "tool3-arguments", ["tool3-argument3", "tool3-argument0"])).toBe(false);
+    expect(rules.get("tool5-arguments")).toBe('""');
   });
 });

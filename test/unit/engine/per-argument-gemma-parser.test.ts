@@ -170,6 +170,7 @@ describe("readGemmaValue", () => {
     expect(readGemmaValue("-1e-7]", 0)).toEqual({ value: -1e-7, end: 5 });
     expect(readGemmaValue(`[${delimiter}a`, 0)).toBeUndefined();
     expect(readGemmaValue("{a:1", 0)).toBeUndefined();
+    expect(readGemmaValue("{a", 0)).toBeUndefined();
     expect(readGemmaValue("[1;", 0)).toBeUndefined();
     expect(readGemmaValue("?", 0)).toBeUndefined();
   });
