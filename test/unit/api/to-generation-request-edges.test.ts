@@ -191,12 +191,45 @@ describe("toPromptRequest: tools and choices", () => {
     expect(refusal(userSays("Hi"), { tools: [tool], tool_choice: { type: "tool", name: "" } })).toBe("tool_choice.name: Field required");
   });
 
+  it("accepts a thinking budget from 0 to 2^31 - 1, the largest native code takes", () => {
+    for (const budget of [0, 2 ** 31 - 1]) {
+      expect(toPromptRequest(request(userSays("Hi"), { thinking: { type: "enabled", budget_tokens: budget } })).thinking).toEqual({ type: "enabled", budgetTokens: budget });
+    }
+    expect(refusal(userSays("Hi"), { thinking: { type: "enabled", budget_tokens: 2 ** 31 } })).toBe("thinking.enabled.budget_tokens: Input should be a valid integer");
+  });
+
   it("refuses a thinking budget that is not a whole number", () => {
     for (const budget of [undefined, "1024", 1.5, -1]) {
       expect(refusal(userSays("Hi"), { thinking: { type: "enabled", budget_tokens: budget } })).toBe(
         "thinking.enabled.budget_tokens: Input should be a valid integer",
       );
     }
+  });
+});
+
+describe("toPromptRequest: deferred tools", () => {
+  const search = { name: "ToolSearch", input_schema: { type: "object" } };
+  const cron = { name: "CronCreate", defer_loading: true, input_schema: { type: "object" } };
+  const offered = (extra: Record<string, unknown>) => toPromptRequest(request(userSays("Hi"), { tools: [search, cron], ...extra })).tools.map((tool) => [tool.name, tool.deferred ?? false]);
+
+  it("offers a deferred tool that tool_choice forces, as deferred, and leaves it out otherwise", () => {
+    expect(offered({ tool_choice: { type: "tool", name: "CronCreate" } })).toEqual([
+      ["ToolSearch", false],
+      ["CronCreate", true],
+    ]);
+    expect(offered({ tool_choice: { type: "tool", name: "ToolSearch" } })).toEqual([["ToolSearch", false]]);
+    expect(offered({ tool_choice: { type: "auto" } })).toEqual([["ToolSearch", false]]);
+  });
+
+  it("refuses a tool_reference to a server tool: only client tools can be loaded", () => {
+    const messages: Messages = [
+      ...userSays("Find it"),
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "ToolSearch", input: {} }] },
+      ...userSays([{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "tool_reference", tool_name: "web_search" }] }]),
+    ];
+    expect(refusal(messages, { tools: [search, { type: "web_search_20250305", name: "web_search" }] })).toBe(
+      "messages.2.content.0.content.0.tool_name: no client tool named 'web_search' in 'tools'",
+    );
   });
 });
 

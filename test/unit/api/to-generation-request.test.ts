@@ -26,7 +26,13 @@ describe("toGenerationRequest", () => {
   });
 
   it("defaults temperature to Anthropic's 1.0 and treats top_k 0 as unset", () => {
-    expect(toGenerationRequest(request({ top_k: 0 })).sampling).toEqual({ temperature: 1 });
+    // Strict: an unset sampling field is absent, not present as undefined.
+    expect(toGenerationRequest(request({ top_k: 0 })).sampling).toStrictEqual({ temperature: 1 });
+    expect(toGenerationRequest(request({})).sampling).toStrictEqual({ temperature: 1 });
+  });
+
+  it("has no stop sequences when none are given", () => {
+    expect(toGenerationRequest(request({})).stopSequences).toEqual([]);
   });
 
   it("keeps Claude Code's billing header out of the system prompt and joins the rest", () => {
@@ -77,6 +83,28 @@ describe("toGenerationRequest", () => {
     );
     expect(result.system).toBe("Top.\n\nBefore.");
     expect(result.turns).toEqual([{ role: "user", parts: [{ type: "text", text: "one" }] }]);
+  });
+
+  it("adds no blank paragraph to the system prompt for an empty system message before the conversation", () => {
+    const result = toPromptRequest(
+      request({
+        system: "Top.",
+        messages: [
+          { role: "system", content: "" },
+          { role: "system", content: [{ type: "text", text: "Before." }] },
+          { role: "user", content: "one" },
+        ],
+      }),
+    );
+    expect(result.system).toBe("Top.\n\nBefore.");
+    // With no system field, a leading system message is the whole system prompt.
+    expect(toPromptRequest(request({ system: "", messages: [{ role: "system", content: "Only." }, { role: "user", content: "one" }] })).system).toBe("Only.");
+  });
+
+  it("passes the requested model name on, and adds no output schema when none is asked for", () => {
+    const result = toPromptRequest(request({ model: "claude-haiku-4-5" }));
+    expect(result.model).toBe("claude-haiku-4-5");
+    expect(result).not.toHaveProperty("responseSchema");
   });
 
   it("merges consecutive turns of the same role", () => {
@@ -162,6 +190,10 @@ describe("toGenerationRequest", () => {
     ).toBe("messages.0: all messages must have non-empty content except for the optional final assistant message");
     const result = toPromptRequest(request({ messages: [{ role: "user", content: "x" }, { role: "assistant", content: "" }] }));
     expect(result.turns).toHaveLength(1);
+    // Only an assistant message may be the empty last one.
+    expect(
+      messageOf(() => toPromptRequest(request({ messages: [{ role: "user", content: "x" }, { role: "assistant", content: "y" }, { role: "user", content: [] }] }))),
+    ).toBe("messages.2: all messages must have non-empty content except for the optional final assistant message");
   });
 
   it("keeps server tools away from the model and validates tool_choice against the tools", () => {

@@ -81,9 +81,12 @@ describe("pensieve start (in process)", () => {
     vi.stubEnv("PENSIEVE_MODEL", undefined);
     const configPath = path.join(home, "aliases.json");
     await writeFile(configPath, JSON.stringify({ model: await testModelPath("tiny"), aliases: { "claude-*haiku*": await testModelPath("scripted") } }));
-    const started = await start(["--config", configPath, "--gpu", "cpu", "--threads", "1", "--ctx-size", "1024", "--no-prompt-cache"]);
+    const started = await start(["--config", configPath, "--gpu", "cpu", "--threads", "1", "--ctx-size", "1024", "--no-prompt-cache", "--log-level", "info"]);
     expect(started.banner).toMatch(/serving tiny-q8_0/);
     expect(started.banner).toMatch(/requests for claude-\*haiku\* go to scripted-g\d+-\w+\.gguf/);
+    // Each model's engine logs under its own file name.
+    const engineLogs = started.io.logText.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line["component"] === "engine");
+    expect(new Set(engineLogs.map((line) => line["model"]))).toEqual(new Set([path.basename(await testModelPath("tiny")), path.basename(await testModelPath("scripted"))]));
     const client = new Anthropic({ baseURL: started.baseUrl, apiKey: "test", maxRetries: 0 });
     const ask = async (model: string) => {
       const message = await client.messages.create({ model, max_tokens: 40, messages: [{ role: "user", content: "Hi" }] });

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { memoryLimitForLoad } from "../../../../src/cli/commands/start/memory-limit.js";
+import { memoryLimitForLoad, parseMemoryLimit } from "../../../../src/cli/commands/start/memory-limit.js";
 import { decodeThreadsDeprecation, toServerConfig } from "../../../../src/cli/commands/start/server-config.js";
 import { parseStartFlags } from "../../../helpers/servers/index.js";
 
@@ -9,8 +9,9 @@ const env = { PENSIEVE_HOME: "/srv/pensieve" };
 const configOf = async (argv: readonly string[], environment: NodeJS.ProcessEnv = env) => toServerConfig(await parseStartFlags(argv), environment);
 
 describe("toServerConfig", () => {
-  it("gives the documented defaults", async () => {
-    expect(await configOf([])).toEqual({
+  it("gives the documented defaults, leaving out the settings nobody gave", async () => {
+    // Strict: an unset optional setting is absent, not present as undefined.
+    expect(await configOf([])).toStrictEqual({
       host: "127.0.0.1",
       port: 8080,
       allowedHosts: [],
@@ -109,6 +110,14 @@ describe("toServerConfig", () => {
 
   it.each([["lots"], ["0"], ["-1"], ["Infinity"]])("refuses --memory-limit %s", async (value) => {
     await expect(configOf(["--memory-limit", value])).rejects.toThrow("--memory-limit takes a number of GiB, auto or off");
+  });
+});
+
+describe("parseMemoryLimit", () => {
+  it("reads auto, off and a number of GiB", () => {
+    expect(parseMemoryLimit("auto")).toEqual({ kind: "auto" });
+    expect(parseMemoryLimit("off")).toEqual({ kind: "off" });
+    expect(parseMemoryLimit("0.5")).toEqual({ kind: "total", bytes: 512 * 1024 ** 2 });
   });
 });
 

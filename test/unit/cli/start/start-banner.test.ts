@@ -30,8 +30,18 @@ describe("startBanner", () => {
       apiKeySet: true,
     });
     expect(banner).toContain("  requests for claude-*haiku* go to small.gguf\n");
-    expect(banner).toContain("This is the built-in DEMO model");
-    expect(banner).toContain("(or set PENSIEVE_MODEL=/path/to/model.gguf)");
+    // The demo warning stands apart, and says how to serve a real model.
+    expect(banner).toContain(
+      [
+        "small.gguf",
+        "",
+        "  This is the built-in DEMO model: generated weights that answer one fixed sentence, not a real model.",
+        "  To chat for real, serve a GGUF instruction model:  npm start -- --model /path/to/model.gguf",
+        "  (or set PENSIEVE_MODEL=/path/to/model.gguf)",
+        "",
+        "Point Claude Code",
+      ].join("\n"),
+    );
     expect(banner).toContain("  export ANTHROPIC_API_KEY=<the key given with --api-key>\n");
   });
 

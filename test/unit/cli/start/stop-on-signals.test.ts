@@ -31,6 +31,8 @@ describe("stopOnSignals", () => {
 
   it("takes a second signal within half a second as the same stop", () => {
     const io = new RecordingStartIo({});
+    // The clock reads milliseconds since the epoch, as Date.now() does.
+    io.time = Date.UTC(2025, 0, 1);
     const stop = manualShutdown();
     stopOnSignals(stop.shutdown, io);
     io.deliver("SIGTERM");
