@@ -216,7 +216,7 @@ export class Generation {
       })
       .then(async (result) => {
         const ending = result.metadata;
-        if (perArgument !== undefined && ending.stopReason === "customStopTrigger" && this.isCallTag(ending.customStopTrigger, perArgument)) {
+        if (callTag !== undefined && perArgument !== undefined && ending.stopReason === "customStopTrigger" && sameTokens(ending.customStopTrigger, callTag)) {
           text.drop();
           return this.generateCalls(perArgument, [], seed, stop);
         }
@@ -248,12 +248,6 @@ export class Generation {
         complete: (name, input) => this.guarded(() => this.toolCalls.complete(name, input)),
       },
     });
-  }
-
-  /** LlamaChat stopped on the call tag, not on one of the client's stop sequences. */
-  private isCallTag(trigger: readonly (string | Token)[], plan: PerArgumentCallPlan): boolean {
-    const text = trigger.map((part) => (typeof part === "string" ? part : this.fields.sequence.model.detokenize([part], true))).join("");
-    return text === plan.syntax.callTag && !this.fields.request.stopSequences.includes(text);
   }
 
   private guarded(action: () => void): void {
@@ -291,4 +285,9 @@ function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { t
 function wastedDrafts(sequence: LlamaContextSequence): number {
   const { refuted, unused } = sequence.tokenPredictions;
   return refuted + unused;
+}
+
+/** LlamaChat stopped on the call tag's tokens, not on one of the client's stop sequences (which are text). */
+function sameTokens(trigger: readonly (string | Token)[], tokens: readonly Token[]): boolean {
+  return trigger.length === tokens.length && trigger.every((part, index) => part === tokens[index]);
 }

@@ -131,7 +131,8 @@ export class PerArgumentCallParser {
       return this.advance(read.end, { at: "between" });
     }
     const close = this.syntax.notation === "gemma" ? gemmaStringDelimiter : this.syntax.valueClose;
-    const end = valueEnd(this.buffer, close, shape?.kind === "json");
+    // What was streamed holds no start of the closing text: a long value is not searched again from its start per token.
+    const end = valueEnd(this.buffer, close, shape?.kind === "json", streamed ? this.valueSent : 0);
     if (end < 0) {
       // Everything but a possible start of the closing text can go out now.
       if (streamed) this.sendValue(call.name, safeEnd(this.buffer, this.buffer.length - close.length + 1));
@@ -180,8 +181,8 @@ function defineKey(input: Record<string, unknown>, key: string, value: unknown):
  * Where a value ends: at the first closing text; for a JSON value, whose strings may hold the closing text (GLM's
  * `</arg_value>`), at the first one after whole JSON, as its grammar has it. -1 while there is none.
  */
-function valueEnd(text: string, close: string, json: boolean): number {
-  let end = text.indexOf(close);
+function valueEnd(text: string, close: string, json: boolean, from: number): number {
+  let end = text.indexOf(close, from);
   while (json && end >= 0 && !isJson(text.slice(0, end))) end = text.indexOf(close, end + 1);
   return end;
 }
