@@ -7,8 +7,10 @@ import { testModelPath } from "../helpers/test-models.js";
 /**
  * Issue #17, "nothing a client sends can stall or kill the server": a corpus of hostile requests goes to the
  * real server, which runs in this process, one at a time, while a timer watches the event loop and `/health`
- * is polled. Any request that blocks the loop for more than 200 ms, or raises RSS by more than 100 MB, fails the
- * test; `/health` must answer within a hang guard of five seconds (it waits for a core like the loop does).
+ * is polled. Any request that blocks the loop for more than 200 ms, or raises RSS by more than 100 MB over what it
+ * was just before it, fails the test; `/health` must answer within a hang guard of five seconds (it waits for a core
+ * like the loop does). Over the whole corpus RSS may rise by at most 200 MB: a leak shows there, while the heap V8
+ * keeps after one big request (an 8 MB body, parsed) does not count against each later one.
  *
  * What counts as blocking is the CPU time the loop's thread spends within a stall (`watchEventLoop`): on a shared
  * machine the process is also left waiting for a core, which stalls the loop without any work of its own (the
@@ -21,6 +23,7 @@ import { testModelPath } from "../helpers/test-models.js";
 const maxBlockedMs = 200;
 const healthHangGuardMs = 5000;
 const maxRssRiseBytes = 100 * 1024 * 1024;
+const maxCorpusRssRiseBytes = 200 * 1024 * 1024;
 const tries = 3;
 
 interface HostileCase {
@@ -208,6 +211,8 @@ interface Measured {
   readonly blockedCpuMs: number;
   readonly healthMs: number;
   readonly peakRssBytes: number;
+  /** How far RSS rose while the request ran, over what it was just before. */
+  readonly rssRiseBytes: number;
   /** How long the request took, for the table. */
   readonly elapsedMs: number;
 }
@@ -218,6 +223,7 @@ async function measure(hostile: HostileCase): Promise<Measured> {
   let done = false;
   let healthMs = 0;
   const started = performance.now();
+  const rssBefore = process.memoryUsage.rss();
   const reading = await watchEventLoop(async () => {
     const polling = (async () => {
       while (!done) {
@@ -242,6 +248,7 @@ async function measure(hostile: HostileCase): Promise<Measured> {
     blockedCpuMs: reading.blockedCpuMs,
     healthMs,
     peakRssBytes: reading.peakRssBytes,
+    rssRiseBytes: reading.peakRssBytes - rssBefore,
     elapsedMs: performance.now() - started,
   };
 }
@@ -255,7 +262,8 @@ describe("the event loop under hostile requests", () => {
     const results: (Measured & { readonly name: string })[] = [];
     const wrongStatuses: string[] = [];
     // Above 1 when a figure is over its limit.
-    const overLimit = (measured: Measured): number => Math.max(measured.blockedCpuMs / maxBlockedMs, measured.healthMs / healthHangGuardMs);
+    const overLimit = (measured: Measured): number =>
+      Math.max(measured.blockedCpuMs / maxBlockedMs, measured.healthMs / healthHangGuardMs, measured.rssRiseBytes / maxRssRiseBytes);
     for (const hostile of corpus) {
       let best: Measured | undefined;
       for (let attempt = 0; attempt < tries && (best === undefined || overLimit(best) >= 1); attempt += 1) {
@@ -276,10 +284,12 @@ describe("the event loop under hostile requests", () => {
         `  worst loop-thread CPU within one stall: ${worst((result) => result.blockedCpuMs)}`,
         `  worst event-loop stall (wall clock):    ${worst((result) => result.stallMs)}`,
         `  worst /health latency:                  ${worst((result) => result.healthMs)}`,
-        `  RSS rise ${((peakRss - baselineRss) / 1024 / 1024).toFixed(1)} MB (baseline ${(baselineRss / 1024 / 1024).toFixed(0)} MB)`,
-        "     cpu ms   stall ms  health ms    took ms  status  case",
+        `  worst RSS rise within one request:       ${(Math.max(...results.map((result) => result.rssRiseBytes)) / 1024 / 1024).toFixed(1)} MB`,
+        `  RSS rise over the corpus ${((peakRss - baselineRss) / 1024 / 1024).toFixed(1)} MB (baseline ${(baselineRss / 1024 / 1024).toFixed(0)} MB)`,
+        "     cpu ms   stall ms  health ms    took ms   RSS MB  status  case",
         ...results.map((result) =>
-          [result.blockedCpuMs, result.stallMs, result.healthMs, result.elapsedMs].map((figure) => figure.toFixed(1).padStart(9)).join("  ") + `  ${result.status}     ${result.name}`,
+          [result.blockedCpuMs, result.stallMs, result.healthMs, result.elapsedMs, result.rssRiseBytes / 1024 / 1024].map((figure) => figure.toFixed(1).padStart(9)).join("  ") +
+          `  ${result.status}     ${result.name}`,
         ),
       ].join("\n"),
     );
@@ -287,7 +297,8 @@ describe("the event loop under hostile requests", () => {
     for (const result of results) {
       expect(result.blockedCpuMs, `${result.name}: event loop blocked`).toBeLessThan(maxBlockedMs);
       expect(result.healthMs, `${result.name}: /health latency`).toBeLessThan(healthHangGuardMs);
+      expect(result.rssRiseBytes, `${result.name}: RSS rise`).toBeLessThan(maxRssRiseBytes);
     }
-    expect(peakRss - baselineRss).toBeLessThan(maxRssRiseBytes);
+    expect(peakRss - baselineRss).toBeLessThan(maxCorpusRssRiseBytes);
   });
 });
