@@ -11,6 +11,8 @@ export interface BenchServer {
   readonly commandLine: readonly string[];
   /** Peak resident memory of the serving process since it was ready (sampled every 100 ms), in bytes. */
   peakRssBytes(): number;
+  /** The serving process (Pensieve's relaunched child, where it relaunched itself). */
+  pid(): Promise<number>;
   stop(): Promise<void>;
 }
 

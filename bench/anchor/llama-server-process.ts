@@ -92,6 +92,7 @@ export async function startLlamaServer(binaryPath: string, settings: ServerSetti
     commandLine: [binaryPath, ...flags],
     flashAttention,
     peakRssBytes: () => sampler.peakBytes,
+    pid: async () => child.pid ?? 0,
     stop: async () => {
       sampler.stop();
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -41,6 +41,7 @@ export async function startPensieve(settings: ServerSettings, chatFormat: string
     client: benchClient(server.baseUrl),
     commandLine: [process.execPath, cli, "start", "--model", settings.modelPath, "--port", "0", "--no-prompt-cache", "--log-level", "warn", "--seed", "1", ...flags],
     peakRssBytes: () => sampler.peakBytes,
+    pid: () => server.servingPid(),
     stop: async () => {
       sampler.stop();
       await server.stop();

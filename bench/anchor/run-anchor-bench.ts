@@ -25,6 +25,7 @@ import { printAnchorTable } from "./print-anchor-table.js";
 import { startLlamaServer } from "./llama-server-process.js";
 import { startPensieve } from "./pensieve-process.js";
 import { claudeCodeScenario, concurrencyScenario, decodeScenario, prefillScenario, PromptSizer, tokenCount, warmUp, type Scenario } from "./scenarios.js";
+import { waitUntilIdle } from "./wait-until-idle.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -256,12 +257,18 @@ async function withServerPair(
   }
 }
 
-/** Pensieve run 1, llama-server run 1, Pensieve run 2, …; the medians of each figure. */
+/**
+ * Pensieve run 1, llama-server run 1, Pensieve run 2, …; the medians of each figure. After each run the bench
+ * waits until that server is idle, so that its work after the reply (Pensieve's next-turn preparation: about
+ * 1.9 s of CPU after a 256-token reply) is not paid for by the other server's run.
+ */
 async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer }, scenario: Scenario, runs: number, log: (line: string) => void): Promise<FigureResult[]> {
   const samples = { pensieve: new Map<string, Sample[]>(), llamaServer: new Map<string, Sample[]>() };
   for (let run = 0; run < runs; run += 1) {
     for (const side of ["pensieve", "llamaServer"] as const) {
       const measured = await scenario.run(pair[side], run);
+      const idle = await waitUntilIdle(await pair[side].pid());
+      if (idle.busySeconds > 0) log(`    ${pair[side].name} worked on for ${idle.busySeconds.toFixed(1)} s after its run (${idle.cpuSeconds.toFixed(1)} s of CPU)`);
       for (const [id, sample] of Object.entries(measured)) samples[side].set(id, [...(samples[side].get(id) ?? []), sample]);
     }
     for (const figure of scenario.figures) {
