@@ -75,7 +75,7 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   const loaded = new LoadedModel({ runtime, model, context, sequences, chatWrapper, description, promptCache, fileBytes: file.size, options });
   options.log?.(
     "info",
-    `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}`,
+    `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}, llama.cpp ${llama.buildType === "localBuild" ? "built on this machine" : "prebuilt"}`,
   );
   return loaded;
 }
