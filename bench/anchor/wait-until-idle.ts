@@ -1,14 +1,9 @@
 import { readFile } from "node:fs/promises";
-
-/** Linux's clock ticks per second for /proc CPU times (`getconf CLK_TCK`: 100 on every Linux this runs on). */
-const ticksPerSecond = 100;
+import { procCpuSeconds } from "../../test/helpers/proc-cpu-seconds.js";
 
 /** The CPU time (user + system, all threads) a process has used so far, in seconds. */
-export async function processCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+async function processCpuSeconds(pid: number): Promise<number> {
+  return procCpuSeconds(await readFile(`/proc/${pid}/stat`, "utf8"));
 }
 
 export interface IdleWait {

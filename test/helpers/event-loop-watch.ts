@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { procCpuSeconds } from "./proc-cpu-seconds.js";
 
 export interface EventLoopReading<T> {
   readonly result: T;
@@ -49,10 +50,7 @@ export async function watchEventLoop<T>(work: () => Promise<T>): Promise<EventLo
 /** CPU time (user + system) of this process's main thread, in ms; `undefined` where `/proc` has no such file. */
 function mainThreadCpuMs(): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th, in 1/100 s.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return procCpuSeconds(readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8")) * 1000;
   } catch {
     return undefined;
   }
