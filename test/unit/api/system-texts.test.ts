@@ -20,6 +20,15 @@ describe("systemTexts", () => {
       ]),
     ).toEqual(["One.", "Two."]);
   });
+
+  it("keeps a block that only mentions the billing header later in its text", () => {
+    const text = "Send no x-anthropic-billing-header: values.";
+    expect(systemTexts([{ type: "text", text }])).toEqual([text]);
+  });
+
+  it("refuses a block that is not text, naming its index", () => {
+    expect(() => systemTexts([{ type: "text", text: "One." }, { type: "image" } as never])).toThrow("system.1.type: Input should be 'text'");
+  });
 });
 
 /** A `system` message of text blocks (the wire type leaves block fields open). */

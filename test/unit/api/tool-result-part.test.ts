@@ -61,6 +61,55 @@ describe("toolResultPart", () => {
   });
 });
 
+describe("toolResultPart: content and flags", () => {
+  it("keeps the call's id and whether the tool failed", () => {
+    const failed = toolResultPart({ type: "tool_result", tool_use_id: "toolu_9", content: "boom", is_error: true } as ContentBlockParam, field, tools);
+    expect(failed).toEqual({ type: "tool-result", toolCallId: "toolu_9", content: "boom", isError: true });
+    for (const flag of [undefined, false, "true"]) {
+      const part = toolResultPart({ type: "tool_result", tool_use_id: "toolu_9", content: "ok", is_error: flag } as ContentBlockParam, field, tools);
+      expect(part).toMatchObject({ isError: false });
+    }
+  });
+
+  it("reads no content as empty and a string as itself", () => {
+    expect(resultOf({})).toBe("");
+    expect(resultOf({ content: null })).toBe("");
+    expect(resultOf({ content: "plain" })).toBe("plain");
+  });
+
+  it("refuses content that is neither a string nor a list", () => {
+    for (const content of [5, { type: "text", text: "x" }]) {
+      expect(refusal({ tool_use_id: "toolu_1", content })).toBe(`${field}.content: Input should be a valid string or a valid list`);
+    }
+  });
+
+  it("refuses a block that is not an object, an image, and a block type a tool result cannot hold", () => {
+    expect(refusal({ tool_use_id: "toolu_1", content: ["text"] })).toBe(`${field}.content.0: Input should be a valid dictionary`);
+    expect(refusal({ tool_use_id: "toolu_1", content: [{ type: "image", source: {} }] })).toBe(`${field}.content.0: this model does not support image input`);
+    expect(refusal({ tool_use_id: "toolu_1", content: [{ type: "tool_use", id: "x" }] })).toBe(
+      `${field}.content.0.type: unsupported content block type 'tool_use' in a tool result`,
+    );
+  });
+
+  it("folds text documents and search results into the text, with their titles", () => {
+    const document = { type: "document", title: "notes.md", source: { type: "text", media_type: "text/plain", data: "Line." } };
+    const searchResult = { type: "search_result", title: "Docs", source: "https://x", content: [{ type: "text", text: "Found." }] };
+    expect(resultOf({ content: [document, searchResult] })).toBe("notes.md\n\nLine.\n\nDocs\n\nFound.");
+  });
+
+  it("refuses a tool_reference to a tool the request does not have", () => {
+    expect(refusal({ tool_use_id: "toolu_1", content: [{ type: "tool_reference", tool_name: "Missing" }] })).toBe(
+      `${field}.content.0.tool_name: no client tool named 'Missing' in 'tools'`,
+    );
+  });
+
+  it("writes a tool_reference's missing input schema as an empty object", () => {
+    const schemaless: ToolsByName = new Map([["Bare", { name: "Bare" } as never]]);
+    const part = toolResultPart({ type: "tool_result", tool_use_id: "t", content: [{ type: "tool_reference", tool_name: "Bare" }] } as ContentBlockParam, field, schemaless);
+    expect(part).toMatchObject({ content: JSON.stringify({ name: "Bare", description: "", input_schema: {} }) });
+  });
+});
+
 describe("referencedToolNames", () => {
   it("finds nothing in a string message or one without tool results", () => {
     expect(referencedToolNames("select:CronCreate")).toEqual([]);

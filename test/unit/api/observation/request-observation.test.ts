@@ -112,4 +112,55 @@ describe("RequestObservation", () => {
     notKept.observation.observe(text("secret"));
     expect(notKept.observation.reply).toBeNull();
   });
+
+  it("is not abandoned unless ended as abandoned, and reports whether an end was the first", () => {
+    const completed = observed().observation;
+    expect(completed.abandoned).toBe(false);
+    expect(completed.end()).toBe(true);
+    expect(completed.abandoned).toBe(false);
+    const left = observed().observation;
+    expect(left.end(true)).toBe(true);
+    expect(left.end(false)).toBe(false);
+    expect(left.abandoned).toBe(true);
+  });
+
+  it("names the upstream from the start event only, and tells it with the first token", () => {
+    const reported: [number, string | null][] = [];
+    let nowMs = 0;
+    const observation = new RequestObservation({ now: () => nowMs, onFirstToken: (milliseconds, upstream) => reported.push([milliseconds, upstream]) });
+    expect(observation.upstream).toBeNull();
+    observation.observe({ ...start, upstream: "http://10.0.0.7:8000" });
+    nowMs = 40;
+    observation.observe(text("Hi"));
+    expect(observation.upstream).toBe("http://10.0.0.7:8000");
+    expect(reported).toEqual([[40, "http://10.0.0.7:8000"]]);
+    const local = observed().observation;
+    local.observe(start);
+    expect(local.upstream).toBeNull();
+  });
+
+  it("needs no first-token listener", () => {
+    const observation = new RequestObservation({ now: () => 7 });
+    observation.observe(start);
+    observation.observe(text("Hi"));
+    expect(observation.firstTokenMs).toBe(0);
+  });
+
+  it("has no counts or stop reason before the finish event", () => {
+    const { observation } = observed();
+    observation.observe(start);
+    observation.observe(text("Hi"));
+    expect(observation.usage).toBeNull();
+    expect(observation.stopReason).toBeNull();
+  });
+
+  it("keeps a tool call once, as the finished call, not also its streamed pieces", () => {
+    const { observation } = observed({ keepReply: true });
+    observation.observe(start);
+    observation.observe({ type: "tool-call-start", index: 0, name: "read" });
+    observation.observe({ type: "tool-input-delta", index: 0, text: '{"path":' });
+    observation.observe({ type: "tool-input-delta", index: 0, text: '"a.txt"}' });
+    observation.observe({ type: "tool-call", index: 0, name: "read", input: { path: "a.txt" } });
+    expect(observation.reply).toBe('{"tool_use":"read","input":{"path":"a.txt"}}');
+  });
 });

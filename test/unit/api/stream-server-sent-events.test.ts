@@ -1,0 +1,102 @@
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { streamServerSentEvents, type ServerSentEventFormat } from "../../../src/api/stream-server-sent-events.js";
+
+const format: ServerSentEventFormat<string> = {
+  encode: (event) => `data: ${event}\n\n`,
+  ping: ": ping\n\n",
+  error: (error) => `event: error\ndata: ${error.message}\n\n`,
+  end: "data: [END]\n\n",
+};
+
+/** An app whose one route streams what `events` yields, and the error-level log lines it writes, parsed. */
+async function streamingApp(events: () => AsyncGenerator<string>, pingIntervalMs: number) {
+  const logged: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n").filter((line) => line !== "")) logged.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = Fastify({ loggerInstance: pino({ level: "error" }, destination) as FastifyBaseLogger });
+  app.get("/events", async (_request, reply) => {
+    const iterator = events();
+    await streamServerSentEvents(reply, await iterator.next(), iterator, { pingIntervalMs, format });
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}/events`, logged };
+}
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe("streamServerSentEvents", () => {
+  it("writes the stream's headers, each event's frames and the end frame", async () => {
+    const served = await streamingApp(async function* () {
+      yield "a";
+      yield "b";
+    }, 60_000);
+    app = served.app;
+    const response = await fetch(served.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    // Proxies (nginx) must pass each frame on as written, and nothing may cache a generation.
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    expect(await response.text()).toBe("data: a\n\ndata: b\n\ndata: [END]\n\n");
+  });
+
+  it("pings a stream that has been idle for the interval", async () => {
+    let sawPing!: () => void;
+    const pinged = new Promise<void>((resolve) => (sawPing = resolve));
+    const served = await streamingApp(async function* () {
+      yield "before";
+      await pinged; // the next event waits until the client has seen a ping
+      yield "after";
+    }, 100);
+    app = served.app;
+    const response = await fetch(served.url);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      received += chunk.value;
+      if (received.includes(": ping")) sawPing();
+    }
+    expect(received.startsWith("data: before\n\n: ping\n\n")).toBe(true);
+    expect(received.endsWith("data: after\n\ndata: [END]\n\n")).toBe(true);
+  });
+
+  it("does not ping a stream that is writing more often than the interval", async () => {
+    const served = await streamingApp(async function* () {
+      for (let index = 0; index < 40; index++) {
+        await delay(15); // a generation writing a frame every 15 ms, for 600 ms in all: past the first checks
+        yield String(index);
+      }
+    }, 400);
+    app = served.app;
+    const received = await (await fetch(served.url)).text();
+    expect(received).toContain("data: 39\n\n");
+    expect(received).not.toContain(": ping");
+  });
+
+  it("reports an error after the headers in-band, as the format's error frame, and logs it", async () => {
+    const served = await streamingApp(async function* () {
+      yield "partial";
+      throw new Error("the model went away");
+    }, 60_000);
+    app = served.app;
+    const received = await (await fetch(served.url)).text();
+    expect(received).toMatch(/^data: partial\n\nevent: error\ndata: .+\n\n$/);
+    expect(received).not.toContain("[END]");
+    expect(served.logged).toHaveLength(1);
+    expect(served.logged[0]).toMatchObject({ msg: "generation failed after the stream started", err: { message: "the model went away" } });
+  });
+});
