@@ -60,7 +60,8 @@ function promptAndReply(request: FastifyRequest, observation: RequestObservation
   if (body === undefined || body === null || typeof body !== "object") return {};
   const reply = observation.reply;
   return {
-    prompt: { ...(body.system !== undefined ? { system: body.system } : {}), messages: body.messages },
+    // A request without a system prompt has none in the line: JSON leaves out an undefined field.
+    prompt: { system: body.system, messages: body.messages },
     ...(reply !== null ? { reply } : {}),
   };
 }

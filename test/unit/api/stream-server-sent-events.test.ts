@@ -1,9 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { streamServerSentEvents, type ServerSentEventFormat } from "../../../src/api/stream-server-sent-events.js";
 
 const format: ServerSentEventFormat<string> = {
@@ -100,3 +100,79 @@ describe("streamServerSentEvents", () => {
     expect(served.logged[0]).toMatchObject({ msg: "generation failed after the stream started", err: { message: "the model went away" } });
   });
 });
+
+/** A reply whose raw response records what is written, on which the test can close the connection. */
+function recordingReply() {
+  const writes: string[] = [];
+  const raw = {
+    writableEnded: false,
+    destroyed: false,
+    writeHead: () => raw,
+    write: (frames: string) => writes.push(frames),
+    end: () => {
+      raw.writableEnded = true;
+    },
+  };
+  const reply = { hijack: () => reply, raw, request: { log: { error: () => {} } } };
+  return { reply: reply as unknown as FastifyReply, raw, writes };
+}
+
+/** Events the test hands over one at a time, as a generation would. */
+function handedEvents() {
+  const waiting: ((result: IteratorResult<string>) => void)[] = [];
+  const iterator: AsyncIterator<string> = { next: () => new Promise((resolve) => waiting.push(resolve)) };
+  const hand = async (result: IteratorResult<string>) => {
+    await vi.waitFor(() => expect(waiting).toHaveLength(1));
+    waiting.shift()!(result);
+  };
+  return { iterator, hand };
+}
+
+describe("streamServerSentEvents on a clock the test moves", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("pings once the stream has been idle for the interval, and not before", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    const { reply, writes } = recordingReply();
+    const { iterator, hand } = handedEvents();
+    const streaming = streamServerSentEvents(reply, { done: false, value: "a" }, iterator, { pingIntervalMs: 1000, format });
+    expect(writes).toEqual(["data: a\n\n"]);
+    vi.advanceTimersByTime(999);
+    expect(writes).not.toContain(format.ping);
+    vi.advanceTimersByTime(1);
+    expect(writes).toEqual(["data: a\n\n", format.ping]);
+    await hand({ done: true, value: undefined });
+    await streaming;
+  });
+
+  it("does not count an event that encodes to nothing as a write: the stream still pings", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    const { reply, writes } = recordingReply();
+    const { iterator, hand } = handedEvents();
+    const silent: ServerSentEventFormat<string> = { ...format, encode: (event) => (event === "internal" ? "" : format.encode(event)) };
+    const streaming = streamServerSentEvents(reply, { done: false, value: "a" }, iterator, { pingIntervalMs: 1000, format: silent });
+    for (let step = 0; step < 4; step++) {
+      vi.advanceTimersByTime(300);
+      await hand({ done: false, value: "internal" });
+    }
+    expect(writes).toEqual(["data: a\n\n", format.ping]);
+    expect(writes).not.toContain("");
+    await hand({ done: true, value: undefined });
+    await streaming;
+  });
+
+  it("writes nothing more once the client has gone, and still ends the response", async () => {
+    const { reply, raw, writes } = recordingReply();
+    const { iterator, hand } = handedEvents();
+    const streaming = streamServerSentEvents(reply, { done: false, value: "a" }, iterator, { pingIntervalMs: 1000, format });
+    raw.destroyed = true;
+    await hand({ done: false, value: "b" });
+    await hand({ done: true, value: undefined });
+    await streaming;
+    expect(writes).toEqual(["data: a\n\n"]);
+    expect(raw.writableEnded).toBe(true);
+  });
+});
+

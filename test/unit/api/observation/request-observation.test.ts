@@ -148,10 +148,11 @@ describe("RequestObservation", () => {
 
   it("has no counts or stop reason before the finish event", () => {
     const { observation } = observed();
-    observation.observe(start);
-    observation.observe(text("Hi"));
+    observation.observe(start); // which has prompt counts, but is not the finish
     expect(observation.usage).toBeNull();
     expect(observation.stopReason).toBeNull();
+    observation.observe(text("Hi"));
+    expect(observation.usage).toBeNull();
   });
 
   it("keeps a tool call once, as the finished call, not also its streamed pieces", () => {
