@@ -1,12 +1,11 @@
 import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { mockingUnitFiles } from "./test/mocking-unit-files.js";
 
 // Each coverage run reports into a folder of its own: this checkout is shared, and Vitest empties its reports
 // folder when it starts, which would delete the intermediate files of a run already in progress.
 const coverageRoot = "coverage";
-/** Unit files that replace a module with `vi.mock`: in a shared module graph the real module may already be loaded. */
-const mockingUnitFiles = ["test/unit/security/api-key-check.test.ts"];
 const coverageRun = path.join(coverageRoot, `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
 removeOldCoverageRuns(24 * 60 * 60 * 1000);
 
@@ -20,7 +19,7 @@ export default defineConfig({
       // Unit files share one module graph: importing Fastify, TypeBox and the SDKs once instead of per file cuts
       // about 90 s from npm test. Safe because src/ holds no module-level mutable state; files that replace a
       // module with vi.mock need a graph of their own, so they run isolated below.
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], exclude: mockingUnitFiles, isolate: false } },
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], exclude: [...mockingUnitFiles], isolate: false } },
       { extends: true, test: { name: "isolated", include: [...mockingUnitFiles, "test/integration/**/*.test.ts", "test/browser/**/*.test.ts", "test/e2e/**/*.test.ts"] } },
     ],
     // Measured only with --coverage (npm test); the per-layer scripts run without it, and without the gate.
