@@ -62,7 +62,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     ...hardenedServerOptions(security, generateId),
   });
-  const metrics = new ServerMetrics({ engine: options.engine, ...(options.monitor !== undefined ? { monitor: options.monitor } : {}) });
+  const metrics = new ServerMetrics({ engine: options.engine, monitor: options.monitor });
   const recentRequests = new RecentRequests();
   // First, so that answers given by the security checks on arrival are timed, logged and carry their id too.
   registerRequestObservation(
@@ -92,25 +92,13 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
 
   registerMetricsRoute(app, metrics);
-  registerMessagesRoute(app, {
-    engine: options.engine,
-    generateId,
-    ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
-  });
-  registerChatCompletionsRoute(app, {
-    engine: options.engine,
-    generateId,
-    ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
-  });
+  const generationRoutes = { engine: options.engine, generateId, pingIntervalMs: options.pingIntervalMs };
+  registerMessagesRoute(app, generationRoutes);
+  registerChatCompletionsRoute(app, generationRoutes);
   registerCountTokensRoute(app, options.engine);
   registerModelsRoutes(app, options.engine);
   registerHealthRoutes(app, options.engine);
   registerPageRoutes(app);
-  registerStateRoute(app, {
-    engine: options.engine,
-    recentRequests,
-    ...(options.monitor !== undefined ? { monitor: options.monitor } : {}),
-    ...(options.liveIntervalMs !== undefined ? { intervalMs: options.liveIntervalMs } : {}),
-  });
+  registerStateRoute(app, { engine: options.engine, recentRequests, monitor: options.monitor, intervalMs: options.liveIntervalMs });
   return app;
 }

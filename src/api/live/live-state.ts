@@ -104,7 +104,7 @@ export interface LiveRequest {
 export interface LiveStateSources {
   readonly engine: Engine;
   /** A started performance monitor, for the process's memory and CPU. Defaults to none. */
-  readonly monitor?: PerformanceReadings;
+  readonly monitor?: PerformanceReadings | undefined;
   readonly recentRequests: RecentRequests;
 }
 

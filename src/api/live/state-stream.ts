@@ -4,7 +4,7 @@ import { TokenRate } from "./token-rate.js";
 
 export interface StateStreamOptions extends LiveStateSources {
   /** How often a state is sent. Defaults to 1000 ms. */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
   /** Calls `tick` every `intervalMs` until the returned function is called. Defaults to `setInterval`. */
   readonly every?: (intervalMs: number, tick: () => void) => () => void;
   /** The clock, in milliseconds since the epoch. Defaults to `Date.now`. */

@@ -54,9 +54,10 @@ export class RequestMetrics {
   }
 
   observeRequest(request: ObservedRequest): void {
-    const upstream = request.upstream === undefined || request.upstream === null ? {} : { upstream: request.upstream };
-    this.requests.inc({ method: request.method, route: request.route, status: String(request.status), ...upstream });
-    this.durations.observe({ method: request.method, route: request.route, ...upstream }, request.durationSeconds);
+    const upstream = request.upstream ?? null;
+    const labels = upstream === null ? {} : { upstream };
+    this.requests.inc({ method: request.method, route: request.route, status: String(request.status), ...labels });
+    this.durations.observe({ method: request.method, route: request.route, ...labels }, request.durationSeconds);
   }
 
   /** One generation's time from its request's arrival to its first token. */

@@ -8,7 +8,7 @@ import { registerUpstreamMetrics } from "./upstream-metrics.js";
 export interface ServerMetricsOptions {
   readonly engine: Engine;
   /** A started `PerformanceMonitor`; without one, `/metrics` has no process CPU and memory series. */
-  readonly monitor?: PerformanceReadings;
+  readonly monitor?: PerformanceReadings | undefined;
 }
 
 /**

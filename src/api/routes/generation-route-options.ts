@@ -6,5 +6,5 @@ export interface GenerationRouteOptions {
   readonly engine: Engine;
   readonly generateId: IdGenerator;
   /** How often a streaming reply sends a keep-alive frame while nothing else is written. Defaults to 10 s. */
-  readonly pingIntervalMs?: number;
+  readonly pingIntervalMs?: number | undefined;
 }

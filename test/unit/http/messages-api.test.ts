@@ -253,4 +253,21 @@ describe("server tools (in process)", () => {
     expect(response.statusCode).toBe(200);
     expect(engine.requests[0]?.tools.map((tool) => tool.name)).toEqual(["Read"]);
   });
+
+  it('sends a thinking block without its text for thinking.display "omitted", and with it otherwise', async () => {
+    const engine = ScriptedEngine.replaying([
+      { type: "start", usage: { inputTokens: 5, cachedInputTokens: 0 } },
+      { type: "thinking-delta", text: "Secret reasoning." },
+      { type: "text-delta", text: "Answer." },
+      { type: "finish", stopReason: "end-turn", stopSequence: null, usage: { inputTokens: 5, cachedInputTokens: 0, outputTokens: 4 } },
+    ]);
+    const thinkingOf = async (thinking: Record<string, unknown>) => {
+      const response = await appWith(engine).inject({ method: "POST", url: "/v1/messages", payload: { ...body, max_tokens: 2048, thinking } });
+      return (response.json() as { content: { type: string; thinking?: string }[] }).content.find((block) => block.type === "thinking")?.thinking;
+    };
+    expect(await thinkingOf({ type: "enabled", budget_tokens: 1024, display: "omitted" })).toBe("");
+    expect(await thinkingOf({ type: "enabled", budget_tokens: 1024 })).toBe("Secret reasoning.");
+    expect(await thinkingOf({ type: "enabled", budget_tokens: 1024, display: "summarized" })).toBe("Secret reasoning.");
+  });
 });
+

@@ -76,6 +76,7 @@ describe("CORS and Origin (in process)", () => {
       "access-control-allow-methods": "GET, POST, OPTIONS",
       "access-control-allow-headers": "x-api-key, anthropic-version, content-type, x-stainless-os, anthropic-dangerous-direct-browser-access",
       "access-control-expose-headers": "request-id, retry-after",
+      "access-control-max-age": "600",
       vary: "Origin",
     });
   });
@@ -114,5 +115,26 @@ describe("CORS and Origin (in process)", () => {
       expect(response.headers).toMatchObject({ "access-control-allow-origin": allowedOrigin, "access-control-expose-headers": "request-id, retry-after", vary: "Origin" });
       expect(response.headers["request-id"]).toMatch(/^req_/);
     }
+  });
+
+  it("lets the server's own page through, named as the client named the server, over http or behind a TLS proxy", async () => {
+    const { app } = appWith();
+    for (const origin of ["http://127.0.0.1:8080", "https://127.0.0.1:8080"]) {
+      const response = await app.inject({ method: "POST", url: "/v1/messages", headers: { host: "127.0.0.1:8080", origin }, payload: body });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["access-control-allow-origin"]).toBeUndefined();
+    }
+    const otherPort = await app.inject({ method: "POST", url: "/v1/messages", headers: { host: "127.0.0.1:8080", origin: "http://127.0.0.1:9090" }, payload: body });
+    expect(otherPort.statusCode).toBe(403);
+  });
+
+  it("names the refused origin, and a malformed one as 'null'", async () => {
+    const { app } = appWith();
+    const refused = async (origin: string) =>
+      ((await app.inject({ method: "POST", url: "/v1/messages", headers: { origin }, payload: body })).json() as { error: { message: string } }).error.message;
+    expect(await refused("https://attacker.example")).toBe(
+      "Origin 'https://attacker.example' is not allowed: start Pensieve with --cors-origin <origin> to let a web page call it.",
+    );
+    expect(await refused("http://a b")).toMatch(/^Origin 'null' is not allowed/);
   });
 });

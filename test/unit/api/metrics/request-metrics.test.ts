@@ -30,4 +30,20 @@ describe("RequestMetrics", () => {
     expect(sampleValue(await scrape(), "pensieve_time_to_first_token_seconds_bucket", { le: "2" })).toBe(1);
     expect(sampleValue(await scrape(), "pensieve_time_to_first_token_seconds_bucket", { le: "1" })).toBe(0);
   });
+
+  it("labels what an upstream served with its endpoint, and what was served here with no upstream label", async () => {
+    const { metrics, scrape } = recorder();
+    metrics.observeRequest({ method: "POST", route: "/v1/messages", status: 200, durationSeconds: 1, upstream: "http://10.0.0.7:8000" });
+    metrics.observeRequest({ method: "POST", route: "/v1/messages", status: 200, durationSeconds: 1, upstream: null });
+    metrics.observeRequest({ method: "POST", route: "/v1/messages", status: 200, durationSeconds: 1 });
+    metrics.observeFirstToken(0.2, "http://10.0.0.7:8000");
+    metrics.observeFirstToken(0.3);
+    const totals = (await scrape()).filter((sample) => sample.name === "pensieve_http_requests_total" || sample.name === "pensieve_time_to_first_token_seconds_count");
+    expect(totals.map(({ name, labels, value }) => ({ name, upstream: labels["upstream"], value }))).toEqual([
+      { name: "pensieve_http_requests_total", upstream: "http://10.0.0.7:8000", value: 1 },
+      { name: "pensieve_http_requests_total", upstream: undefined, value: 2 },
+      { name: "pensieve_time_to_first_token_seconds_count", upstream: undefined, value: 1 },
+      { name: "pensieve_time_to_first_token_seconds_count", upstream: "http://10.0.0.7:8000", value: 1 },
+    ]);
+  });
 });
