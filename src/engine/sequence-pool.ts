@@ -26,7 +26,9 @@ interface Waiter<Sequence> extends QueueEntry<SequenceLease<Sequence>> {
  * prompt: Claude Code re-sends the same request when it gives up on a slow first token.
  */
 export class SequencePool<Sequence> {
+  /** Free sequences in the order given, so that ties go to the first: see `release`. */
   private readonly free: Sequence[];
+  private readonly rank: ReadonlyMap<Sequence, number>;
   private readonly closingSequences = new Set<Sequence>();
   private readonly waiters: Waiter<Sequence>[] = [];
 
@@ -39,6 +41,7 @@ export class SequencePool<Sequence> {
     private readonly worthWaitingFor: number = 512,
   ) {
     this.free = [...sequences];
+    this.rank = new Map(sequences.map((sequence, index) => [sequence, index]));
   }
 
   get queueDepth(): number {
@@ -88,7 +91,12 @@ export class SequencePool<Sequence> {
         if (released) return;
         released = true;
         this.closingSequences.delete(sequence);
-        this.free.push(sequence);
+        // Back in its place, not at the end: requests that score alike take the first sequences, so the busy
+        // ones stay the first few, which llama.cpp evaluates together in one pass (it splits a batch wherever
+        // the sequence numbers in it have a gap).
+        const rank = this.rankOf(sequence);
+        const after = this.free.findIndex((free) => this.rankOf(free) > rank);
+        this.free.splice(after === -1 ? this.free.length : after, 0, sequence);
         this.dispatch();
       },
       closing: () => {
@@ -132,6 +140,10 @@ export class SequencePool<Sequence> {
       const [waiter] = this.waiters.splice(index, 1);
       waiter?.resolve(this.lease(this.takeBest(waiter.score)));
     }
+  }
+
+  private rankOf(sequence: Sequence): number {
+    return this.rank.get(sequence) ?? Number.MAX_SAFE_INTEGER;
   }
 
   private takeBest(score: (sequence: Sequence) => number): Sequence {

@@ -26,6 +26,16 @@ describe("SequencePool", () => {
     expect(scored).toEqual(["a", "bb", "ccc"]);
   });
 
+  it("gives requests that score alike the first free sequences, whatever order they were released in", async () => {
+    const pool = new SequencePool(["s0", "s1", "s2", "s3"], 4);
+    const leases = await Promise.all([0, 1, 2, 3].map(() => pool.acquire(() => 0, never)));
+    expect(leases.map((lease) => lease.sequence)).toEqual(["s0", "s1", "s2", "s3"]);
+    // Released last to first, and the middle ones out of order.
+    for (const index of [3, 1, 0, 2]) leases[index]?.release();
+    const again = [await pool.acquire(() => 0, never), await pool.acquire(() => 0, never), await pool.acquire(() => 0, never)];
+    expect(again.map((lease) => lease.sequence)).toEqual(["s0", "s1", "s2"]);
+  });
+
   it("queues when all are busy and hands over in FIFO order on release", async () => {
     const pool = new SequencePool(["only"], 4);
     const first = await pool.acquire(() => 0, never);

@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { getLlama, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot, testModelPath } from "../helpers/test-models.js";
+
+/**
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) makes node-llama-cpp evaluate every
+ * sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's per-sequence KV
+ * cache splits a batch at every gap or step back in the numbers) and one event-loop turn before the next batch
+ * (otherwise the sequence sampled last always misses it). Without it, 8 concurrent requests ran at half
+ * llama-server's aggregate speed (issue #12).
+ */
+describe("batched decoding (the node-llama-cpp patch)", () => {
+  const patchFolder = path.join(repoRoot, "patches");
+
+  it("is applied to the installed node-llama-cpp", () => {
+    const installedPackage = path.join(repoRoot, "node_modules", "node-llama-cpp", "package.json");
+    const { version } = JSON.parse(readFileSync(installedPackage, "utf8")) as { version: string };
+    const patch = readFileSync(path.join(patchFolder, `node-llama-cpp+${version}.patch`), "utf8");
+    const files = [...patch.matchAll(/^\+\+\+ b\/(\S+)$/gm)].map((match) => match[1] ?? "");
+    expect(files.length).toBeGreaterThan(0);
+    for (const [index, section] of patch.split(/^diff --git .*$/m).slice(1).entries()) {
+      const installed = readFileSync(path.join(repoRoot, files[index] ?? ""), "utf8");
+      const added = section.split("\n").filter((line) => line.startsWith("+") && !line.startsWith("+++"));
+      expect(added.length).toBeGreaterThan(0);
+      for (const line of added) expect(installed, `${files[index]} lacks: ${line}`).toContain(line.slice(1));
+    }
+  });
+
+  describe("four sequences generating at once", () => {
+    let llama: Llama;
+    let model: LlamaModel;
+    beforeAll(async () => {
+      llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
+      model = await llama.loadModel({ modelPath: await testModelPath("tiny") });
+    });
+    afterAll(async () => {
+      await model?.dispose();
+      await llama?.dispose();
+    });
+
+    it("share every batch once their prompts are in", { timeout: 60_000 }, async () => {
+      const batchItemCounts: number[] = [];
+      // Records each batch and takes every token offered, as node-llama-cpp's default does for batches this small.
+      const recordingStrategy = ({ items }: { items: readonly BatchItem[]; size: number }): PrioritizedBatchItem[] => {
+        batchItemCounts.push(items.length);
+        return items.map((item) => ({ item, processAmount: item.tokens.length }));
+      };
+      const context = await model.createContext({ contextSize: 4 * 256, sequences: 4, threads: 1, batching: { itemPrioritizationStrategy: recordingStrategy } });
+      try {
+        const tokensEach = 24;
+        await Promise.all(
+          [0, 1, 2, 3].map(async (index) => {
+            const sequence = context.getSequence();
+            let generated = 0;
+            for await (const token of sequence.evaluate(model.tokenize(`prompt number ${index}`), { temperature: 0 })) {
+              void token;
+              if (++generated === tokensEach) break;
+            }
+          }),
+        );
+        // After the first batch (the prompts, which may arrive apart), each step holds all four sequences' tokens.
+        const steps = batchItemCounts.slice(batchItemCounts.indexOf(4));
+        expect(steps.length).toBeGreaterThanOrEqual(tokensEach - 1);
+        expect(steps.slice(0, tokensEach - 2)).toEqual(Array.from({ length: tokensEach - 2 }, () => 4));
+      } finally {
+        await context.dispose();
+      }
+    });
+  });
+});
