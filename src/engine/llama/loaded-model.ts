@@ -77,7 +77,12 @@ export class LoadedModel {
     this.pool = new SequencePool(parts.sequences, options.maxQueue ?? 16, options.maxQueueWaitMs, context.batchSize);
     this.promptSize = new PromptSizeGuard(parts.model, parts.description.maxInputTokens);
     this.kvBytes = kvCacheBytes(parts.model, context, parts.sequences.length);
-    this.preparations = new NextTurnPreparations({ delayMs: nextTurnDelayMs, heldAfterBatch: this.heldAfterBatch, log: options.log });
+    this.preparations = new NextTurnPreparations({
+      delayMs: nextTurnDelayMs,
+      heldAfterBatch: this.heldAfterBatch,
+      generating: () => this.running.size > 0,
+      log: options.log,
+    });
   }
 
   /** Each sequence's activity, cached tokens and last session: what the live page shows. */
@@ -172,6 +177,7 @@ export class LoadedModel {
         }
       } finally {
         this.running.delete(generation);
+        this.preparations.generationEnded();
       }
       if (generation.evaluatesPrompt && !signal.aborted) {
         await this.saveToDisk(sequence, prompt.tokens);

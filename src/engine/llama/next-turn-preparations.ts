@@ -14,6 +14,8 @@ export interface NextTurnPlan {
 interface Pending extends NextTurnPlan {
   readonly lease: SequenceLease<LlamaContextSequence>;
   readonly timer: NodeJS.Timeout;
+  /** Its delay is over, but other requests were generating: it starts when none is. */
+  due: boolean;
 }
 
 export interface NextTurnPreparationsOptions {
@@ -21,6 +23,11 @@ export interface NextTurnPreparationsOptions {
   readonly delayMs: number;
   /** Shared with prefill and the scheduler's scoring: what a sequence will hold once its evaluation is done. */
   readonly heldAfterBatch: Map<LlamaContextSequence, HeldAfterBatch>;
+  /**
+   * Whether any request is generating. A preparation is work for a request that may come, and with several
+   * sequences it would share their batches with requests being answered now: it waits until none is.
+   */
+  readonly generating?: (() => boolean) | undefined;
   readonly log?: ((level: "info" | "warn" | "error", message: string) => void) | undefined;
 }
 
@@ -75,6 +82,12 @@ export class NextTurnPreparations {
     }
   }
 
+  /** A generation ended: with none left, the preparations whose delay is over start. */
+  generationEnded(): void {
+    if (this.options.generating?.() === true) return;
+    for (const entry of this.pending) if (entry.due) this.start(entry);
+  }
+
   /** Gives up every preparation not yet evaluating and waits for the others. */
   async dispose(): Promise<void> {
     await Promise.all(this.planning);
@@ -83,9 +96,14 @@ export class NextTurnPreparations {
   }
 
   private schedule(lease: SequenceLease<LlamaContextSequence>, plan: NextTurnPlan): void {
-    const entry: Pending = { lease, ...plan, timer: setTimeout(() => this.start(entry), this.options.delayMs) };
+    const entry: Pending = { lease, ...plan, due: false, timer: setTimeout(() => this.delayOver(entry), this.options.delayMs) };
     entry.timer.unref();
     this.pending.add(entry);
+  }
+
+  private delayOver(entry: Pending): void {
+    if (this.options.generating?.() === true) entry.due = true;
+    else this.start(entry);
   }
 
   private giveUp(entry: Pending): void {

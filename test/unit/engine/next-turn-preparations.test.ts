@@ -45,6 +45,10 @@ function preparations(delayMs = 60_000) {
   return { preparations: new NextTurnPreparations({ delayMs, heldAfterBatch }), heldAfterBatch };
 }
 
+async function untilTimerSet(): Promise<void> {
+  while (vi.getTimerCount() === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 describe("NextTurnPreparations", () => {
   it("evaluates what the sequence lacks of the next turn's start once the delay has passed, then releases it", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
@@ -62,6 +66,53 @@ describe("NextTurnPreparations", () => {
       expect(events).toEqual(["closing", "released"]);
       expect(heldAfterBatch.size).toBe(0);
       expect(subject.count).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("waits past its delay while other requests generate, and starts when the last of them ends", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
+      const { lease, released } = fakeLease(sequence);
+      let generating = 2;
+      const subject = new NextTurnPreparations({ delayMs: 100, heldAfterBatch: new Map(), generating: () => generating > 0 });
+      subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
+      await untilTimerSet(); // not vi.waitFor, which moves the fake clock while it polls
+      await vi.advanceTimersByTimeAsync(100);
+      expect(calls).toEqual([]);
+      generating = 1;
+      subject.generationEnded();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(calls).toEqual([]);
+      expect(subject.count).toBe(1);
+      generating = 0;
+      subject.generationEnded();
+      await released;
+      expect(calls).toEqual(["evaluate 4"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not start before its delay because a generation ended", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
+      const { lease, released } = fakeLease(sequence);
+      const subject = new NextTurnPreparations({ delayMs: 100, heldAfterBatch: new Map(), generating: () => false });
+      subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
+      await untilTimerSet(); // not vi.waitFor, which moves the fake clock while it polls
+      expect(calls).toEqual([]);
+      subject.generationEnded();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(calls).toEqual([]);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(calls).toEqual([]);
+      await vi.advanceTimersByTimeAsync(50);
+      await released;
+      expect(calls).toEqual(["evaluate 4"]);
     } finally {
       vi.useRealTimers();
     }
