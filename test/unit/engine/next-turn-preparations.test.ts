@@ -1,5 +1,5 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NextTurnPreparations } from "../../../src/engine/llama/next-turn-preparations.js";
 import type { HeldAfterBatch } from "../../../src/engine/llama/prefill.js";
 import type { SequenceLease } from "../../../src/engine/sequence-pool.js";
@@ -45,8 +45,15 @@ function preparations(delayMs = 60_000) {
   return { preparations: new NextTurnPreparations({ delayMs, heldAfterBatch }), heldAfterBatch };
 }
 
-async function untilTimerSet(): Promise<void> {
+/** A sequence holding 1, 2, 3 prepared for a next turn that adds 4 (delay 100 ms), once its delay's timer is set. */
+async function preparingOneToken(generating: () => boolean) {
+  const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
+  const { lease, released } = fakeLease(sequence);
+  const subject = new NextTurnPreparations({ delayMs: 100, heldAfterBatch: new Map(), generating });
+  subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
+  // Not vi.waitFor, which moves the fake clock while it polls.
   while (vi.getTimerCount() === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  return { subject, calls, released };
 }
 
 describe("NextTurnPreparations", () => {
@@ -71,15 +78,17 @@ describe("NextTurnPreparations", () => {
     }
   });
 
-  it("waits past its delay while other requests generate, and starts when the last of them ends", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    try {
-      const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
-      const { lease, released } = fakeLease(sequence);
+  describe("while other requests generate (delay 100 ms, on a clock the test moves)", () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("waits past its delay, and starts when the last of them ends", async () => {
       let generating = 2;
-      const subject = new NextTurnPreparations({ delayMs: 100, heldAfterBatch: new Map(), generating: () => generating > 0 });
-      subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
-      await untilTimerSet(); // not vi.waitFor, which moves the fake clock while it polls
+      const { subject, calls, released } = await preparingOneToken(() => generating > 0);
       await vi.advanceTimersByTimeAsync(100);
       expect(calls).toEqual([]);
       generating = 1;
@@ -91,31 +100,18 @@ describe("NextTurnPreparations", () => {
       subject.generationEnded();
       await released;
       expect(calls).toEqual(["evaluate 4"]);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it("does not start before its delay because a generation ended", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    try {
-      const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
-      const { lease, released } = fakeLease(sequence);
-      const subject = new NextTurnPreparations({ delayMs: 100, heldAfterBatch: new Map(), generating: () => false });
-      subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
-      await untilTimerSet(); // not vi.waitFor, which moves the fake clock while it polls
-      expect(calls).toEqual([]);
+    it("does not start before its delay because a generation ended", async () => {
+      const { subject, calls, released } = await preparingOneToken(() => false);
       subject.generationEnded();
       await new Promise<void>((resolve) => setImmediate(resolve));
-      expect(calls).toEqual([]);
       await vi.advanceTimersByTimeAsync(50);
       expect(calls).toEqual([]);
       await vi.advanceTimersByTimeAsync(50);
       await released;
       expect(calls).toEqual(["evaluate 4"]);
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it("starts at once for a request that continues the conversation, without waiting for the delay", async () => {
