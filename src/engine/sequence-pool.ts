@@ -28,12 +28,11 @@ interface Waiter<Sequence> extends QueueEntry<SequenceLease<Sequence>> {
 export class SequencePool<Sequence> {
   /** Free sequences in the order given, so that ties go to the first: see `release`. */
   private readonly free: Sequence[];
-  private readonly rank: ReadonlyMap<Sequence, number>;
   private readonly closingSequences = new Set<Sequence>();
   private readonly waiters: Waiter<Sequence>[] = [];
 
   constructor(
-    sequences: readonly Sequence[],
+    private readonly sequences: readonly Sequence[],
     private readonly maxQueue: number,
     /** How long a request may wait for a sequence before it is refused. */
     private readonly maxWaitMs: number = 10 * 60_000,
@@ -41,7 +40,6 @@ export class SequencePool<Sequence> {
     private readonly worthWaitingFor: number = 512,
   ) {
     this.free = [...sequences];
-    this.rank = new Map(sequences.map((sequence, index) => [sequence, index]));
   }
 
   get queueDepth(): number {
@@ -94,9 +92,8 @@ export class SequencePool<Sequence> {
         // Back in its place, not at the end: requests that score alike take the first sequences, so the busy
         // ones stay the first few, which llama.cpp evaluates together in one pass (it splits a batch wherever
         // the sequence numbers in it have a gap).
-        const rank = this.rankOf(sequence);
-        const after = this.free.findIndex((free) => this.rankOf(free) > rank);
-        this.free.splice(after === -1 ? this.free.length : after, 0, sequence);
+        const free = new Set([...this.free, sequence]);
+        this.free.splice(0, this.free.length, ...this.sequences.filter((each) => free.has(each)));
         this.dispatch();
       },
       closing: () => {
@@ -140,10 +137,6 @@ export class SequencePool<Sequence> {
       const [waiter] = this.waiters.splice(index, 1);
       waiter?.resolve(this.lease(this.takeBest(waiter.score)));
     }
-  }
-
-  private rankOf(sequence: Sequence): number {
-    return this.rank.get(sequence) ?? Number.MAX_SAFE_INTEGER;
   }
 
   private takeBest(score: (sequence: Sequence) => number): Sequence {

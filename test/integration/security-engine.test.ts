@@ -113,6 +113,18 @@ describe("hostile values against the real engine", () => {
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
   });
 
+  it("refuses a tool name with a space (node-llama-cpp's grammar cannot offer it) with 400 on both APIs, and stays up", async () => {
+    // Found by the fuzzer below: it reached the engine and answered 500.
+    const messages = await post("/v1/messages", { model: "m", max_tokens: 1, messages: hi, tools: [{ name: "     ", input_schema: { type: "object" } }] });
+    expect(messages.status).toBe(400);
+    expect(JSON.parse(messages.text).error.message).toBe("tools.0.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
+    const tools = [{ type: "function", function: { name: "read file", parameters: { type: "object" } } }];
+    const completions = await post("/v1/chat/completions", { model: "m", max_tokens: 1, messages: hi, tools });
+    expect(completions.status).toBe(400);
+    expect(JSON.parse(completions.text).error).toMatchObject({ type: "invalid_request_error", param: "tools.0.function.name" });
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+  });
+
   it("answers 1,000 fuzzed bodies on both prompt routes with a 2xx or a 4xx, and no in-stream api_error", async () => {
     let index = 0;
     const statuses = new Map<number, number>();

@@ -36,7 +36,8 @@ const FunctionTool = Type.Object(
     type: Type.Literal("function"),
     function: Type.Object(
       {
-        name: Type.String({ minLength: 1, maxLength: 256 }),
+        // OpenAI's rule; a name with a space would also fail later, inside node-llama-cpp's grammar.
+        name: Type.String({ pattern: "^[a-zA-Z0-9_-]{1,64}$" }),
         description: Type.Optional(Type.String()),
         parameters: Type.Optional(Type.Object({}, { additionalProperties: true })),
         strict: Type.Optional(nullable(Type.Boolean())),

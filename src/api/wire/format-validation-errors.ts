@@ -50,6 +50,8 @@ function describe(issue: ValidationIssue): string {
       return `String should have at least ${String(params["limit"])} character(s)`;
     case "maxLength":
       return `String should have at most ${String(params["limit"])} character(s)`;
+    case "pattern":
+      return `String should match pattern '${String(params["pattern"])}'`;
     case "minItems":
       return `List should have at least ${String(params["limit"])} item(s)`;
     case "maxItems":

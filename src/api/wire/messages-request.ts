@@ -19,7 +19,8 @@ const SystemBlock = Type.Object({ type: Type.String(), text: Type.String() }, { 
 
 const Tool = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 256 }),
+    // The real API's rule; a name with a space would also fail later, inside node-llama-cpp's grammar.
+    name: Type.String({ pattern: "^[a-zA-Z0-9_-]{1,128}$" }),
     type: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
     input_schema: Type.Optional(Type.Object({}, { additionalProperties: true })),

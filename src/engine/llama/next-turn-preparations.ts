@@ -27,7 +27,7 @@ export interface NextTurnPreparationsOptions {
    * Whether any request is generating. A preparation is work for a request that may come, and with several
    * sequences it would share their batches with requests being answered now: it waits until none is.
    */
-  readonly generating?: (() => boolean) | undefined;
+  readonly generating: () => boolean;
   readonly log?: ((level: "info" | "warn" | "error", message: string) => void) | undefined;
 }
 
@@ -84,7 +84,7 @@ export class NextTurnPreparations {
 
   /** A generation ended: with none left, the preparations whose delay is over start. */
   generationEnded(): void {
-    if (this.options.generating?.() === true) return;
+    if (this.options.generating()) return;
     for (const entry of this.pending) if (entry.due) this.start(entry);
   }
 
@@ -102,7 +102,7 @@ export class NextTurnPreparations {
   }
 
   private delayOver(entry: Pending): void {
-    if (this.options.generating?.() === true) entry.due = true;
+    if (this.options.generating()) entry.due = true;
     else this.start(entry);
   }
 

@@ -26,6 +26,10 @@ describe("formatValidationErrors: one sentence per keyword", () => {
     );
   });
 
+  it("describes a pattern as the real API does", () => {
+    expect(format({ keyword: "pattern", instancePath: "/tools/0/name", params: { pattern: "^[a-z]{1,2}$" } })).toBe("tools.0.name: String should match pattern '^[a-z]{1,2}$'");
+  });
+
   it("describes a constant, a one-value enum and an enum without values", () => {
     expect(format({ keyword: "const", instancePath: "/type", params: { allowedValue: "text" } })).toBe("type: Input should be 'text'");
     expect(format({ keyword: "enum", instancePath: "/role", params: { allowedValues: ["user"] } })).toBe("role: Input should be 'user'");
@@ -40,7 +44,7 @@ describe("formatValidationErrors: one sentence per keyword", () => {
   });
 
   it("falls back to Ajv's message, or a generic one, for other keywords", () => {
-    expect(format({ keyword: "pattern", instancePath: "/id", message: 'must match pattern "^a"' })).toBe('id: must match pattern "^a"');
+    expect(format({ keyword: "uniqueItems", instancePath: "/id", message: "must NOT have duplicate items" })).toBe("id: must NOT have duplicate items");
     expect(format({ keyword: "format", instancePath: "/id" })).toBe("id: Invalid value");
   });
 

@@ -42,7 +42,7 @@ function fakeLease(sequence: LlamaContextSequence) {
 
 function preparations(delayMs = 60_000) {
   const heldAfterBatch = new Map<LlamaContextSequence, HeldAfterBatch>();
-  return { preparations: new NextTurnPreparations({ delayMs, heldAfterBatch }), heldAfterBatch };
+  return { preparations: new NextTurnPreparations({ delayMs, heldAfterBatch, generating: () => false }), heldAfterBatch };
 }
 
 /** A sequence holding 1, 2, 3 prepared for a next turn that adds 4 (delay 100 ms), once its delay's timer is set. */

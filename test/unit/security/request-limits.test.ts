@@ -166,7 +166,7 @@ describe("sampling and size bounds, checked before the engine (in process)", () 
       top_p: 1,
       top_k: 0,
       stop_sequences: Array.from({ length: 64 }, (_, index) => `${index}`.padEnd(1024, "x")),
-      tools: Array.from({ length: 1024 }, (_, index) => ({ name: `t${index}`.padEnd(256, "x"), input_schema: { type: "object" } })),
+      tools: Array.from({ length: 1024 }, (_, index) => ({ name: `t${index}`.padEnd(128, "x"), input_schema: { type: "object" } })),
     };
     const response = await app.inject({ method: "POST", url: "/v1/messages", payload: { ...body, ...fields } });
     expect(response.statusCode).toBe(200);
