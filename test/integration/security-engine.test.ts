@@ -12,6 +12,7 @@ import { testModelPath } from "../helpers/test-models.js";
 
 const apiKey = "pensieve-test-key-5d1f";
 const hi = [{ role: "user" as const, content: "Hi" }];
+const jsonObject = { format: { type: "json_schema", schema: { type: "object" } } };
 
 let server: TestServer;
 
@@ -94,9 +95,11 @@ describe("hostile values against the real engine", () => {
     ["top_k 2^31 - 1 (past the vocabulary: every token stays a candidate)", { top_k: 2 ** 31 - 1 }],
     ["thinking budget 2^31 - 1", { thinking: { type: "enabled", budget_tokens: 2 ** 31 - 1 } }],
     ["temperature 0 and top_p 0", { temperature: 0, top_p: 0 }],
+    // Found by fuzzing: dividing by it overflowed, llama.cpp sampled outside the grammar, and the process ended.
+    ["temperature 8e-41 (near float32's smallest) under a JSON schema", { temperature: 8.234741221002684e-41, top_p: 0.9999999999999996, output_config: jsonObject }],
   ])("serves the largest values allowed: %s", async (_case, fields) => {
-    const response = await post("/v1/messages", { model: "m", max_tokens: 4, messages: hi, ...fields });
-    expect(response.status).toBe(200);
+    const response = await post("/v1/messages", { model: "m", max_tokens: 8, messages: hi, ...fields });
+    expect(response.status, response.text).toBe(200);
   });
 
   it.each([

@@ -10,6 +10,7 @@ import { PerArgumentCallParser, type PerArgumentCallSink } from "../per-argument
 import { compilePerArgumentCallGrammar } from "./compile-per-argument-call-grammar.js";
 import type { ChatEnding } from "./decide-stop-reason.js";
 import type { PerArgumentCallPlan } from "./per-argument-call-plan.js";
+import { samplingTemperature } from "./sampling-temperature.js";
 
 export interface PerArgumentCallsOptions {
   readonly sequence: LlamaContextSequence;
@@ -46,7 +47,7 @@ export async function generatePerArgumentCalls(options: PerArgumentCallsOptions)
     grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }),
     // Not LlamaChat's seed again, which would restart the same random stream.
     seed: (options.seed + 1) % 2 ** 32,
-    ...(temperature !== undefined ? { temperature } : {}),
+    ...(temperature !== undefined ? { temperature: samplingTemperature(temperature) } : {}),
     ...(topK !== undefined ? { topK } : {}),
     ...(topP !== undefined ? { topP } : {}),
   });

@@ -14,6 +14,7 @@ import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import type { PerArgumentCallPlan } from "./per-argument-call-plan.js";
 import { prefillWithCheckpoints, type HeldAfterBatch } from "./prefill.js";
 import type { RenderedPrompt } from "./render-prompt.js";
+import { samplingTemperature } from "./sampling-temperature.js";
 
 export interface GenerationFields {
   readonly request: GenerationRequest;
@@ -189,7 +190,7 @@ export class Generation {
         repeatPenalty: false,
         seed,
         ...thoughtBudget(request.thinking),
-        ...(sampling.temperature !== undefined ? { temperature: sampling.temperature } : {}),
+        ...(sampling.temperature !== undefined ? { temperature: samplingTemperature(sampling.temperature) } : {}),
         ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
         ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
         ...(stopTriggers.length > 0 ? { customStopTriggers: stopTriggers } : {}),

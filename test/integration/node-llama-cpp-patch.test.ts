@@ -1,17 +1,19 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { getLlama, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
+import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) makes node-llama-cpp evaluate every
- * sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's per-sequence KV
- * cache splits a batch at every gap or step back in the numbers) and one event-loop turn before the next batch
- * (otherwise the sequence sampled last always misses it). Without it, 8 concurrent requests ran at half
- * llama-server's aggregate speed (issue #12).
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes two things in node-llama-cpp.
+ * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
+ *   per-sequence KV cache splits a batch at every gap or step back in the numbers) and one event-loop turn before
+ *   the next batch (otherwise the sequence sampled last always misses it). Without it, 8 concurrent requests ran at
+ *   half llama-server's aggregate speed (issue #12).
+ * - A sampling that fails rejects its own evaluation. Without it the rejection escaped as an unhandled one, which
+ *   ended the server's process, and the evaluation never settled.
  */
-describe("batched decoding (the node-llama-cpp patch)", () => {
+describe("the node-llama-cpp patch", () => {
   const patchFolder = path.join(repoRoot, "patches");
 
   it("is applied to the installed node-llama-cpp", () => {
@@ -28,7 +30,7 @@ describe("batched decoding (the node-llama-cpp patch)", () => {
     }
   });
 
-  describe("four sequences generating at once", () => {
+  describe("on the tiny model", () => {
     let llama: Llama;
     let model: LlamaModel;
     beforeAll(async () => {
@@ -38,6 +40,34 @@ describe("batched decoding (the node-llama-cpp patch)", () => {
     afterAll(async () => {
       await model?.dispose();
       await llama?.dispose();
+    });
+
+    it("rejects an evaluation whose sampling fails, with nothing left unhandled", { timeout: 60_000 }, async () => {
+      // A temperature this close to 0 overflows the logits, and llama.cpp's sampler then picks a token outside the
+      // grammar (the engine samples greedily below 1e-6 for that reason; this is the case found by the fuzzer).
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on("unhandledRejection", onUnhandled);
+      const context = await model.createContext({ contextSize: 256, sequences: 1, threads: 1 });
+      try {
+        const grammar = await llama.createGrammarForJsonSchema({ type: "object" });
+        const sequence = context.getSequence();
+        const evaluation = (async () => {
+          let generated = 0;
+          const options = { grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }), temperature: 8.234741221002684e-41, topP: 0.9999999999999996, seed: 437832514 };
+          for await (const token of sequence.evaluate(model.tokenize("Hi"), options)) {
+            void token;
+            if (++generated === 64) return "generated";
+          }
+          return "ended";
+        })();
+        await expect(evaluation).rejects.toThrow(/Failed to accept token in sampler/);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off("unhandledRejection", onUnhandled);
+        await context.dispose();
+      }
     });
 
     it("share every batch once their prompts are in", { timeout: 60_000 }, async () => {
