@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fuzzedChatCompletionBody } from "../helpers/fuzzed-chat-completion-bodies.js";
 import { fuzzedContentType, fuzzedMessageBody } from "../helpers/fuzzed-message-bodies.js";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
@@ -145,5 +146,19 @@ describe("hostile values against the real engine", () => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(100);
     const message = await client({ apiKey }).messages.create({ model: "m", max_tokens: 2, messages: hi });
     expect(message.type).toBe("message");
+  });
+
+  it("answers 1,000 fuzzed Chat Completions bodies with a 2xx or a 4xx (the real engine under the OpenAI route)", async () => {
+    let reachedModel = 0;
+    await fc.assert(
+      fc.asyncProperty(fuzzedChatCompletionBody, async (body) => {
+        const response = await post("/v1/chat/completions", body);
+        if (response.status === 200) reachedModel += 1;
+        expect(response.status, `answered ${response.text.slice(0, 300)} to ${body.slice(0, 1000)}`).toBeLessThan(500);
+        expect(response.text).not.toContain('"type":"server_error"');
+      }),
+      { numRuns: 1000 },
+    );
+    expect(reachedModel).toBeGreaterThan(100);
   });
 });
