@@ -2,6 +2,7 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { mockingUnitFiles } from "./test/mocking-unit-files.js";
+import { realEngineTestSettings } from "./test/real-engine-test-settings.js";
 
 // Each coverage run reports into a folder of its own: this checkout is shared, and Vitest empties its reports
 // folder when it starts, which would delete the intermediate files of a run already in progress.
@@ -11,10 +12,7 @@ removeOldCoverageRuns(24 * 60 * 60 * 1000);
 
 export default defineConfig({
   test: {
-    globalSetup: ["test/global-setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
-    pool: "forks",
+    ...realEngineTestSettings,
     projects: [
       // Unit files share one module graph and process: Fastify, TypeBox and the SDKs are imported once, not once
       // per file (the unit tier 143 s → 51 s without coverage). Safe because src/ holds no module-level mutable

@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { realEngineTestSettings } from "./test/real-engine-test-settings.js";
 
 /**
  * Stryker's tests for the engine files that only a real model exercises (`npm run test:mutation:engine`): the
@@ -7,10 +8,7 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    globalSetup: ["test/global-setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
-    pool: "forks",
+    ...realEngineTestSettings,
     include: [
       "test/integration/sdk-messages.test.ts",
       "test/integration/structured-outputs.test.ts",
