@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,10 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  *   half llama-server's aggregate speed (issue #12).
  * - A sampling that fails rejects its own evaluation. Without it the rejection escaped as an unhandled one, which
  *   ended the server's process, and the evaluation never settled.
+ * - Each context keeps one ggml thread pool for its lifetime, as llama-server does, and a build from source leaves
+ *   OpenMP out so that the pool is used. Without a pool the CPU backend starts and joins its threads for every token,
+ *   and one request decoded at 0.7–0.8× llama-server's speed with 2 threads (issue #12). The prebuilt binaries
+ *   cannot carry this change: `npm run build:engine` builds one that does, and CI runs the suite on it.
  */
 describe("the node-llama-cpp patch", () => {
   const patchFolder = path.join(repoRoot, "patches");
@@ -68,6 +72,30 @@ describe("the node-llama-cpp patch", () => {
         process.off("unhandledRejection", onUnhandled);
         await context.dispose();
       }
+    });
+
+    it("gives a context built from source one thread pool for its lifetime", { timeout: 60_000 }, async (test) => {
+      // Outside CI the engine may be the prebuilt one, which has no pool to observe; CI (`.ci/run`) always builds it.
+      if (llama.buildType !== "localBuild" && process.env["CI"] !== "true") return test.skip();
+      expect(llama.buildType).toBe("localBuild");
+      // A pool of n threads is n − 1 workers beside the thread that decodes; without one, the workers exist only
+      // while a graph is computed.
+      const threadsOfThisProcess = () => readdirSync("/proc/self/task").length;
+      const before = threadsOfThisProcess();
+      const context = await model.createContext({ contextSize: 256, sequences: 1, threads: 3 });
+      try {
+        expect(threadsOfThisProcess()).toBe(before + 2);
+        let generated = 0;
+        for await (const token of context.getSequence().evaluate(model.tokenize("Hi"), { temperature: 0 })) {
+          void token;
+          if (++generated === 8) break;
+        }
+        expect(generated).toBe(8);
+        expect(threadsOfThisProcess()).toBe(before + 2);
+      } finally {
+        await context.dispose();
+      }
+      expect(threadsOfThisProcess()).toBe(before);
     });
 
     it("share every batch once their prompts are in", { timeout: 60_000 }, async () => {
