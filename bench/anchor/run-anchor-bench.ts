@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { modelShapes, type ModelShapeName } from "../../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../../src/models/generator/model-weight-type.js";
 import { anchorChart, readAnchorResults } from "./anchor-chart.js";
@@ -133,6 +134,8 @@ async function run(argv: readonly string[]): Promise<number> {
     log,
   });
   log(`llama-server: ${build.binaryPath} (${build.version})`);
+  const pensieveBinaries = await pensieveLlamaBinaries();
+  log(`Pensieve: ${pensieveBinaries}`);
   const modelPath = await anchorModel({
     shape: options.shape,
     type: options.type,
@@ -189,7 +192,7 @@ async function run(argv: readonly string[]): Promise<number> {
       temperature: 0,
       pensieveChatFormat: options.pensieveChatFormat,
     },
-    matched: matchedSettings(options, build, groups),
+    matched: matchedSettings(options, build, groups, pensieveBinaries),
     servers: groups,
     figures,
     ratios,
@@ -280,7 +283,17 @@ async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer
 }
 
 /** Every setting that could differ between the servers, and how each side was set. */
-function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups: readonly ServerGroup[]) {
+/** Which llama.cpp binaries a CPU-only Pensieve loads: a build from `npm run build:engine` wins over the prebuilt. */
+async function pensieveLlamaBinaries(): Promise<string> {
+  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  const buildType = llama.buildType;
+  await llama.dispose();
+  return buildType === "localBuild"
+    ? "node-llama-cpp's addon built on this machine by npm run build:engine (the patch's per-context thread pool), with the prebuilt llama.cpp libraries"
+    : "node-llama-cpp's prebuilt llama.cpp (CPU variant chosen at run time for this CPU; no thread pool kept between tokens)";
+}
+
+function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups: readonly ServerGroup[], pensieveBinaries: string) {
   const flashAttention = [...new Set(groups.map((group) => group.llamaServerFlashAttention ?? "not logged"))].join(", ");
   return {
     threads: "Pensieve --threads T for every batch; llama-server --threads-batch T --threads D (D for one sequence's token-by-token decode; D = T unless --decode-threads says otherwise)",
@@ -306,7 +319,7 @@ function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups
     gpu: "CPU only: Pensieve --gpu cpu; llama-server built without GPU backends",
     webUi: "llama-server --no-webui",
     binaries: {
-      pensieve: "node-llama-cpp's prebuilt llama.cpp (CPU variant chosen at run time for this CPU)",
+      pensieve: pensieveBinaries,
       llamaServer: `built here from the same commit: cmake ${llamaServerCmakeFlags.join(" ")} (GGML_NATIVE default: -march=native)`,
     },
   };
