@@ -5,8 +5,9 @@
 // minutes on 2 cores). Only the addon is kept: beside it go the prebuilt llama.cpp libraries, which choose a CPU
 // variant at run time. On this project's 2-core machine (issue #12) the same source compiled here with
 // -march=native took 16–47 % longer to prefill a 7.6k-token prompt, and decoded no faster. Where no prebuilt
-// libraries exist for the platform, the whole build is kept. Pensieve (through node-llama-cpp) loads a build from this folder in preference
-// to the prebuilt one; its start log says which it runs. `npm ci` starts over with the prebuilt binaries.
+// libraries exist for the platform, the whole build is kept. Pensieve (through node-llama-cpp) loads a build from
+// this folder in preference to the prebuilt one; its start log says which it runs. `npm ci` starts over with the
+// prebuilt binaries.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
