@@ -282,7 +282,6 @@ async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer
   return scenario.figures.map((figure) => figureResult(figure, samples.pensieve.get(figure.id) ?? [], samples.llamaServer.get(figure.id) ?? []));
 }
 
-/** Every setting that could differ between the servers, and how each side was set. */
 /** Which llama.cpp binaries a CPU-only Pensieve loads: a build from `npm run build:engine` wins over the prebuilt. */
 async function pensieveLlamaBinaries(): Promise<string> {
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
@@ -293,6 +292,7 @@ async function pensieveLlamaBinaries(): Promise<string> {
     : "node-llama-cpp's prebuilt llama.cpp (CPU variant chosen at run time for this CPU; no thread pool kept between tokens)";
 }
 
+/** Every setting that could differ between the servers, and how each side was set. */
 function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups: readonly ServerGroup[], pensieveBinaries: string) {
   const flashAttention = [...new Set(groups.map((group) => group.llamaServerFlashAttention ?? "not logged"))].join(", ");
   return {

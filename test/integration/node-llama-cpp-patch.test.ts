@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes two things in node-llama-cpp.
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes three things in node-llama-cpp.
  * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
  *   per-sequence KV cache splits a batch at every gap or step back in the numbers) and one event-loop turn before
  *   the next batch (otherwise the sequence sampled last always misses it). Without it, 8 concurrent requests ran at
