@@ -403,17 +403,19 @@ describe("a hybrid model (Qwen 3.5's layers), whose state cannot be trimmed", ()
   const system = `You help with files. ${"Answer briefly and use the tools when asked. ".repeat(6)}`;
   const ask = (text: string, maxTokens = 2): GenerationRequest => ({ ...greedy(text, maxTokens), system, tools });
   const generate = (request: GenerationRequest, on = engine) => collectEvents(on.generate(request, new AbortController().signal));
-  const hybridOptions = async () =>
+  const idle = () => vi.waitFor(() => expect(engine.stats().busySequences).toBe(0));
+  const hybridOptions = async (more: Partial<LlamaEngineOptions> = {}) =>
     options({
       modelPath: await ensureGenerated(`hybrid-qwen35-q8_0-seed1-vocab-builtin-g${generatorVersion}.gguf`, (outputPath) =>
         makeModel({ shape: "qwen35", type: "q8_0", seed: 1, outputPath }),
       ),
       contextSize: 1024,
-      promptCache: { folder, minTokens: 64 },
+      ...more,
     });
 
   beforeAll(async () => {
     folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-hybrid-cache-"));
+    // No prompt cache: what is reused here comes from the checkpoints in memory.
     engine = LlamaEngine.start(await hybridOptions());
     await engine.whenSettled();
   });
@@ -422,24 +424,35 @@ describe("a hybrid model (Qwen 3.5's layers), whose state cannot be trimmed", ()
     await rm(folder, { recursive: true, force: true });
   });
 
-  it("reuses all but the last token of a repeated prompt, from the state saved without it", async () => {
+  it("reuses the tools and system prompt of a new conversation, from the checkpoint at their end", async () => {
+    await generate(ask("A first conversation"));
+    await idle();
+    const request = ask("Something else entirely");
+    const promptTokens = await engine.countTokens(request);
+    const other = startOf(await generate(request));
+    expect(other.usage.cachedInputTokens).toBeGreaterThan(400);
+    expect(other.usage.cachedInputTokens).toBeLessThan(promptTokens - 3);
+  });
+
+  it("reuses all but the last token of a repeated prompt, from the checkpoint taken there", async () => {
     const request = ask("List the files in this folder");
     const promptTokens = await engine.countTokens(request);
-    expect(startOf(await generate(request)).usage.cachedInputTokens).toBe(0);
-    await vi.waitFor(() => expect(engine.stats().busySequences).toBe(0));
+    await generate(request);
+    await idle();
     expect(startOf(await generate(request)).usage).toEqual({ inputTokens: 1, cachedInputTokens: promptTokens - 1 });
   });
 
   it("saves a state a restarted engine continues: all of the prompt but its last token", async () => {
     const request = ask("Read the notes from the last session", 1);
     const promptTokens = await engine.countTokens(request);
-    await generate(request);
-    const restarted = LlamaEngine.start(await hybridOptions());
-    try {
-      await restarted.whenSettled();
-      expect(startOf(await generate(request, restarted)).usage).toEqual({ inputTokens: 1, cachedInputTokens: promptTokens - 1 });
-    } finally {
-      await restarted.dispose();
+    for (const expectedCached of [0, promptTokens - 1]) {
+      const withCache = LlamaEngine.start(await hybridOptions({ promptCache: { folder, minTokens: 64 } }));
+      try {
+        await withCache.whenSettled();
+        expect(startOf(await generate(request, withCache)).usage.cachedInputTokens).toBe(expectedCached);
+      } finally {
+        await withCache.dispose();
+      }
     }
   });
 });

@@ -2,10 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot, testModelPath } from "../helpers/test-models.js";
+import { generatorVersion, makeModel } from "../../src/models/generator/make-model.js";
+import { ensureGenerated, repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes three things in node-llama-cpp.
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes four things in node-llama-cpp.
  * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
  *   per-sequence KV cache splits a batch at every gap or step back in the numbers) and one event-loop turn before
  *   the next batch (otherwise the sequence sampled last always misses it). Without it, 8 concurrent requests ran at
@@ -16,6 +17,10 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  *   OpenMP out so that the pool is used. Without a pool the CPU backend starts and joins its threads for every token,
  *   and one request decoded at 0.7–0.8× llama-server's speed with 2 threads (issue #12). The prebuilt binaries
  *   cannot carry this change: `npm run build:engine` builds one that does, and CI runs the suite on it.
+ * - A sequence that cannot trim its state (a hybrid model: Qwen 3.5's Gated DeltaNet layers) goes back to the latest
+ *   checkpoint at or before the cut, not only to the last one taken. node-llama-cpp gave up at the first checkpoint
+ *   after the cut, and a hybrid model's checkpoint starts where it ends: a retry (checkpoint at all but the prompt's
+ *   last token) or a new conversation (checkpoint after the tools and system prompt) evaluated its whole prompt again.
  */
 describe("the node-llama-cpp patch", () => {
   const patchFolder = path.join(repoRoot, "patches");
@@ -31,6 +36,33 @@ describe("the node-llama-cpp patch", () => {
       const added = section.split("\n").filter((line) => line.startsWith("+") && !line.startsWith("+++"));
       expect(added.length).toBeGreaterThan(0);
       for (const line of added) expect(installed, `${files[index]} lacks: ${line}`).toContain(line.slice(1));
+    }
+  });
+
+  it("goes back to an earlier checkpoint of a hybrid model when a later one is past the cut", { timeout: 60_000 }, async () => {
+    const modelPath = await ensureGenerated(`hybrid-qwen35-q8_0-seed1-vocab-builtin-g${generatorVersion}.gguf`, (outputPath) =>
+      makeModel({ shape: "qwen35", type: "q8_0", seed: 1, outputPath }),
+    );
+    const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
+    const model = await llama.loadModel({ modelPath });
+    try {
+      const context = await model.createContext({ contextSize: 512, sequences: 1, threads: 1 });
+      const sequence = context.getSequence({ checkpoints: { maxMemory: 1024 ** 3 } });
+      expect(sequence.needsCheckpoints).toBe(true);
+      const tokens = model.tokenize("The harbour master keeps a log of every ship. ".repeat(10));
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, 50));
+      await sequence.takeCheckpoint();
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(50, -1));
+      await sequence.takeCheckpoint();
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(-1));
+      // Token 49 is the first checkpoint's last: nothing to evaluate again to keep 0..49, two tokens to keep 0..51.
+      expect(sequence.getRestoreToPrefixIndexEvaluationSize(49)).toBe(0);
+      expect(sequence.getRestoreToPrefixIndexEvaluationSize(51)).toBe(2);
+      expect(sequence.getRestoreToPrefixIndexEvaluationSize(tokens.length - 2)).toBe(0);
+      await context.dispose();
+    } finally {
+      await model.dispose();
+      await llama.dispose();
     }
   });
 
