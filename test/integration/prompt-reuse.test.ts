@@ -1,6 +1,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/servers/index.js";
+import { familyRandomModelPath } from "../helpers/family-test-models.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 /**
@@ -105,5 +106,32 @@ describe("prompt reuse with Claude Code's request shape", () => {
     // what LlamaChat counts as output but the echoed call renders in fewer tokens: under the grammar a random
     // model samples words in pieces ("fi", "le") that the same text tokenizes into whole, and the call's closing.
     expect(turn2.usage.cache_read_input_tokens).toBeGreaterThanOrEqual(promptTokens(turn1.usage) + turn1.usage.output_tokens - 16);
+  });
+});
+
+/**
+ * The same reuse on a hybrid model (Qwen3.5's Gated DeltaNet layers, its tokenizer and template: the default
+ * preset's family), whose state cannot be trimmed: what a new session reuses comes from the checkpoint taken where
+ * the tools and system prompt end, and a retry's from the one taken before the prompt's last token.
+ */
+describe("prompt reuse with Claude Code's request shape on a hybrid model", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(await familyRandomModelPath("qwen3.5"), { contextSize: 4096 });
+  });
+  afterAll(async () => server?.close());
+
+  it("a new session in another directory reuses at least 90 % of the previous session's prompt", async () => {
+    const alpha = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-alpha-BrWUPt")]));
+    const beta = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-beta-t4P5cW")]));
+    expect(promptTokens(alpha.usage)).toBeGreaterThan(2000);
+    expect(beta.usage.cache_read_input_tokens).toBeGreaterThanOrEqual(0.9 * promptTokens(alpha.usage));
+  });
+
+  it("a retry of the same request reuses all of its prompt but the last token", async () => {
+    const messages = [firstUserMessage, environment("/tmp/cc-retry-Q2nV8w")];
+    const first = await server.client.messages.create(request(messages));
+    const retry = await server.client.messages.create(request(messages));
+    expect(retry.usage.cache_read_input_tokens).toBe(promptTokens(first.usage) - 1);
   });
 });
