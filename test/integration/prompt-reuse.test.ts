@@ -58,6 +58,14 @@ function request(messages: unknown[], extra: Record<string, unknown> = {}): Anth
 
 const promptTokens = (usage: Anthropic.Usage) => usage.input_tokens + (usage.cache_read_input_tokens ?? 0);
 
+/** Two sessions in two directories: everything before the environment block (system prompt, tools, first user message) is shared. */
+async function expectNewSessionReuse(server: TestServer): Promise<void> {
+  const alpha = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-alpha-BrWUPt")]));
+  const beta = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-beta-t4P5cW")]));
+  expect(promptTokens(alpha.usage)).toBeGreaterThan(2000);
+  expect(beta.usage.cache_read_input_tokens).toBeGreaterThanOrEqual(0.9 * promptTokens(alpha.usage));
+}
+
 describe("prompt reuse with Claude Code's request shape", () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -66,11 +74,7 @@ describe("prompt reuse with Claude Code's request shape", () => {
   afterAll(async () => server?.close());
 
   it("a new session in another directory reuses at least 90 % of the previous session's prompt", async () => {
-    const alpha = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-alpha-BrWUPt")]));
-    const beta = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-beta-t4P5cW")]));
-    expect(promptTokens(alpha.usage)).toBeGreaterThan(2000);
-    // Everything before the environment block (system prompt, tools, first user message) is shared.
-    expect(beta.usage.cache_read_input_tokens).toBeGreaterThanOrEqual(0.9 * promptTokens(alpha.usage));
+    await expectNewSessionReuse(server);
   });
 
   it("a session whose system prompt differs (Claude Code names the project's memory folder in it) still reuses the tools", async () => {
@@ -122,10 +126,7 @@ describe("prompt reuse with Claude Code's request shape on a hybrid model", () =
   afterAll(async () => server?.close());
 
   it("a new session in another directory reuses at least 90 % of the previous session's prompt", async () => {
-    const alpha = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-alpha-BrWUPt")]));
-    const beta = await server.client.messages.create(request([firstUserMessage, environment("/tmp/cc-beta-t4P5cW")]));
-    expect(promptTokens(alpha.usage)).toBeGreaterThan(2000);
-    expect(beta.usage.cache_read_input_tokens).toBeGreaterThanOrEqual(0.9 * promptTokens(alpha.usage));
+    await expectNewSessionReuse(server);
   });
 
   it("a retry of the same request reuses all of its prompt but the last token", async () => {
