@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireFileLock } from "../../src/models/download/file-lock.js";
 import { generatorVersion, makeModel, makeScriptedModel, scriptedSentence } from "../../src/models/generator/make-model.js";
+import type { FamilyShapeName } from "../../src/models/generator/families/family-shapes.js";
 import type { ModelShapeName } from "../../src/models/generator/model-shapes.js";
 import type { ModelWeightType } from "../../src/models/generator/model-weight-type.js";
 
@@ -29,7 +30,7 @@ export function skipWithoutSharedVocabulary(name: SharedVocabularyName): boolean
 }
 
 interface RandomModelSpec {
-  readonly shape: ModelShapeName;
+  readonly shape: ModelShapeName | FamilyShapeName;
   readonly type: ModelWeightType;
   readonly vocabulary?: SharedVocabularyName;
 }
@@ -40,6 +41,8 @@ const randomModels = {
   "tiny-f16": { shape: "tiny", type: "f16" },
   "tiny-q8_0": { shape: "tiny", type: "q8_0" },
   "tiny-q4_0": { shape: "tiny", type: "q4_0" },
+  /** Qwen3.5's hybrid layers (Gated DeltaNet and attention) in milliseconds: a state that cannot be trimmed, so checkpoints. */
+  "tiny-hybrid": { shape: "qwen35", type: "q8_0" },
   /** The tiny model with a real tokenizer from ../shared/vocab: guard with `skipWithoutSharedVocabulary`. */
   "tiny-qwen2-vocab": { shape: "tiny", type: "q8_0", vocabulary: "qwen2" },
   "tiny-llama-bpe-vocab": { shape: "tiny", type: "q8_0", vocabulary: "llama-bpe" },

@@ -2,8 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generatorVersion, makeModel } from "../../src/models/generator/make-model.js";
-import { ensureGenerated, repoRoot, testModelPath } from "../helpers/test-models.js";
+import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
  * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes four things in node-llama-cpp.
@@ -40,9 +39,7 @@ describe("the node-llama-cpp patch", () => {
   });
 
   it("goes back to an earlier checkpoint of a hybrid model when a later one is past the cut", { timeout: 60_000 }, async () => {
-    const modelPath = await ensureGenerated(`hybrid-qwen35-q8_0-seed1-vocab-builtin-g${generatorVersion}.gguf`, (outputPath) =>
-      makeModel({ shape: "qwen35", type: "q8_0", seed: 1, outputPath }),
-    );
+    const modelPath = await testModelPath("tiny-hybrid");
     const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath });
     try {
