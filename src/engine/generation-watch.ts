@@ -3,11 +3,11 @@ export interface GenerationWatchOptions {
   readonly promptTokens: number;
   /** Tokens the sequence has processed since the generation began: prompt tokens, then generated ones. */
   readonly tokensProcessed: () => number;
-  /** No progress for this long ends the generation; `0` never does. */
-  readonly stallMs: number;
-  /** How often a long prompt evaluation reports its progress. */
-  readonly logIntervalMs: number;
-  readonly log?: (level: "info" | "warn", message: string) => void;
+  /** No progress for this long ends the generation; `0` never does. Defaults to 10 minutes. */
+  readonly stallMs?: number | undefined;
+  /** How often a long prompt evaluation reports its progress. Defaults to 10 s. */
+  readonly logIntervalMs?: number | undefined;
+  readonly log?: ((level: "info" | "warn", message: string) => void) | undefined;
   readonly now?: () => number;
 }
 
@@ -59,7 +59,7 @@ export class GenerationWatch {
       this.lastProcessed = processed;
       this.lastProgressAt = now;
     }
-    const { promptTokens, stallMs, logIntervalMs, log } = this.options;
+    const { promptTokens, stallMs = 600_000, logIntervalMs = 10_000, log } = this.options;
     if (processed < promptTokens && now - this.lastLogAt >= logIntervalMs) {
       this.lastLogAt = now;
       const seconds = (now - this.startedAt) / 1000;

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -10,6 +10,7 @@ import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import type { LlamaEngineOptions } from "../../src/engine/llama/llama-engine-options.js";
 import { LlamaRuntimePool } from "../../src/engine/llama/llama-runtime-pool.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
+import { familyReplyModelPath } from "../helpers/family-test-models.js";
 import { withEngine } from "../helpers/servers/index.js";
 import { testModelPath } from "../helpers/test-models.js";
 
@@ -221,7 +222,7 @@ describe("a generation on one sequence (ChatML)", () => {
         expect(activity.promptTokens).toBe(start.usage.inputTokens);
         seen.push(`generating ${activity.outputTokens > 0}`);
       }
-      if (event.type === "text-delta") expect(engine.stats().busySequences).toBe(1);
+      if (event.type === "text-delta") expect(engine.stats()).toMatchObject({ busySequences: 1, promptTokensPending: 0, abandonedSequences: 0 });
     }
     expect(seen.length).toBeGreaterThan(0);
     expect(new Set(seen)).toEqual(new Set(["generating true"]));
@@ -232,6 +233,35 @@ describe("a generation on one sequence (ChatML)", () => {
 
   it("refuses a prompt longer than the context", async () => {
     await expect(generate(greedy("sea ".repeat(400), 4))).rejects.toBeInstanceOf(PromptTooLongError);
+  });
+
+  it("takes a prompt of exactly the most tokens a prompt may have, with room for one token, and refuses one more", async () => {
+    const maxInputTokens = contextSize - 2;
+    let text = "The sea";
+    while ((await engine.countTokens(greedy(text, 4))) < maxInputTokens - 8) text += " sea";
+    while ((await engine.countTokens(greedy(text, 4))) < maxInputTokens) text += ".";
+    expect(await engine.countTokens(greedy(text, 4))).toBe(maxInputTokens);
+    const finish = finishOf(await generate(greedy(text, 4)));
+    expect(finish).toMatchObject({ stopReason: "context-window-exceeded", usage: { outputTokens: 1 } });
+    await expect(generate(greedy(`${text} .`, 4))).rejects.toBeInstanceOf(PromptTooLongError);
+  });
+
+  it("prepares the conversation's next turn after a reply, which the next request then reuses up to its new message", async () => {
+    const request = greedy("Describe the harbour at night", 6);
+    const promptTokens = await engine.countTokens(request);
+    const events = await generate(request);
+    // The sequence stays leased while it prepares the next turn, then is free.
+    await vi.waitFor(() => expect(engine.stats().busySequences).toBe(0));
+    const prepared = engine.sequenceStates()?.[0]?.cachedTokens ?? 0;
+    // More than the prompt and the reply: the turn's end and the next message's start too.
+    expect(prepared).toBeGreaterThan(promptTokens + finishOf(events).usage.outputTokens);
+    const next: GenerationRequest = {
+      ...request,
+      turns: [...request.turns, { role: "assistant", parts: [{ type: "text", text: textOf(events) }] }, { role: "user", parts: [{ type: "text", text: "And at dawn?" }] }],
+      maxTokens: 1,
+    };
+    const start = startOf(await generate(next));
+    expect(start.usage).toEqual({ inputTokens: (await engine.countTokens(next)) - prepared, cachedInputTokens: prepared });
   });
 
   it("writes the reply as JSON of the response schema", async () => {
@@ -326,6 +356,7 @@ describe("a generation in a format with reasoning and per-argument calls (Qwen 3
   it("streams the reasoning as thinking, unless thinking is disabled", async () => {
     const thinking = await generate(greedy("Think first", 12));
     expect(thinking.some((event) => event.type === "thinking-delta" && event.text.length > 0)).toBe(true);
+    expect(thinking.filter((event) => "text" in event && event.text === "")).toEqual([]);
     const disabled = await generate({ ...greedy("Think first", 12), thinking: { type: "disabled" } });
     expect(disabled.some((event) => event.type === "thinking-delta")).toBe(false);
     // Disabled is a budget of 0: the format's segment is closed at once, and the reply is the same.
@@ -348,6 +379,52 @@ describe("a generation in a format with reasoning and per-argument calls (Qwen 3
       expect(events.filter((event) => event.type === "tool-input-delta").length).toBeGreaterThan(1);
       expect(textOf(events)).toBe("");
     }
+  });
+});
+
+describe("a model that starts a per-argument call by itself (Qwen 3.5 reply model)", () => {
+  let engine: LlamaEngine;
+  const generate = (request: GenerationRequest) => collectEvents(engine.generate(request, new AbortController().signal));
+  const listing = { ...greedy("List the files", 120), tools: [bash] };
+
+  beforeAll(async () => {
+    // Reasoning, text, then a call in Qwen's own markup: `<tool_call>` is the tag LlamaChat stops on.
+    const reply = [{ type: "thinking", thinking: "Look." }, { type: "text", text: "Listing now." }, { type: "tool_use", name: "Bash", input: { command: "ls" } }];
+    engine = LlamaEngine.start(options({ modelPath: await familyReplyModelPath("qwen3.5", reply), contextSize: 2048 }));
+    await engine.whenSettled();
+  }, 300_000);
+  afterAll(async () => engine?.dispose());
+
+  it("stops at the call's tag, drops the whitespace before it, and generates the call one argument at a time", async () => {
+    const events = await generate(listing);
+    expect(textOf(events)).toBe("Listing now.");
+    expect(events.some((event) => event.type === "thinking-delta")).toBe(true);
+    expect(events.filter((event) => "text" in event && event.text === "")).toEqual([]);
+    expect(events.filter((event) => event.type === "tool-call")).toEqual([{ type: "tool-call", index: 0, name: "Bash", input: { command: "ls" } }]);
+    expect(finishOf(events)).toMatchObject({ stopReason: "tool-use" });
+    // The text is all out before the call starts.
+    expect(events.findIndex((event) => event.type === "tool-call-start")).toBeGreaterThan(events.findLastIndex((event) => event.type === "text-delta"));
+  });
+
+  it("ends at a client's stop sequence, which is text, not the call's tag", async () => {
+    const events = await generate({ ...listing, stopSequences: ["now"] });
+    expect(textOf(events)).toBe("Listing ");
+    expect(events.some((event) => event.type === "tool-call-start")).toBe(false);
+    expect(finishOf(events)).toMatchObject({ stopReason: "stop-sequence", stopSequence: "now" });
+  });
+
+  it("writes the markup as text when the request has no tools to call", async () => {
+    const events = await generate({ ...listing, tools: [] });
+    expect(textOf(events)).toContain("Listing now.");
+    expect(textOf(events)).toContain("<tool_call>");
+    expect(events.some((event) => event.type === "tool-call-start")).toBe(false);
+  });
+
+  it("counts the call's tokens in the output, within max_tokens", async () => {
+    const full = await generate(listing);
+    const cut = await generate({ ...listing, maxTokens: finishOf(full).usage.outputTokens - 3 });
+    expect(finishOf(cut)).toMatchObject({ stopReason: "max-tokens" });
+    expect(finishOf(cut).usage.outputTokens).toBe(finishOf(full).usage.outputTokens - 3);
   });
 });
 
@@ -446,6 +523,46 @@ describe("a hybrid model (Qwen 3.5's layers), whose state cannot be trimmed", ()
         expect(startOf(await generate(request, withCache)).usage.cachedInputTokens).toBe(expectedCached);
       });
     }
+  });
+});
+
+describe("an engine's life", () => {
+  it("gives its runtime back when disposed", async () => {
+    const runtimePool = new LlamaRuntimePool();
+    const other = await runtimePool.acquire(false, undefined);
+    await withEngine(options({ modelPath: await testModelPath("tiny"), runtimePool }), async (engine) => {
+      expect(finishOf(await collectEvents(engine.generate(greedy("Hello", 1), new AbortController().signal))).usage.outputTokens).toBe(1);
+    });
+    // The runtime's last user is now the other lease: giving it back disposes the runtime.
+    await other.release();
+    expect(other.llama.disposed).toBe(true);
+  });
+
+  it("names the model after its file, without the extension only", async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-model-name-"));
+    try {
+      const modelPath = path.join(folder, "Harbour.GGUF.v2.GGUF");
+      await symlink(await testModelPath("tiny"), modelPath);
+      await withEngine(options({ modelPath }), async (engine) => {
+        expect(engine.modelFor()).toMatchObject({ id: "harbour.gguf.v2", displayName: "Harbour.GGUF.v2.GGUF (local)" });
+      });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a request when as many as the queue holds are already waiting", async () => {
+    await withEngine(options({ modelPath: await testModelPath("tiny"), maxQueue: 1 }), async (engine) => {
+      const client = new AbortController();
+      const running = engine.generate(greedy("Talk for a while", 200), client.signal);
+      await running.next();
+      const waiting = collectEvents(engine.generate(greedy("Wait", 1), new AbortController().signal));
+      await vi.waitFor(() => expect(engine.stats().queuedRequests).toBe(1));
+      await expect(collectEvents(engine.generate(greedy("No room", 1), new AbortController().signal))).rejects.toBeInstanceOf(EngineOverloadedError);
+      client.abort();
+      await collectEvents({ [Symbol.asyncIterator]: () => running });
+      expect(finishOf(await waiting).usage.outputTokens).toBe(1);
+    });
   });
 });
 
@@ -553,6 +670,19 @@ describe("prompt states on disk", () => {
       await collectEvents(engine.generate(greedy(`Another prompt. ${"Ships come and go. ".repeat(20)}`, 1), new AbortController().signal));
     });
     expect(await stateFiles()).toEqual(before);
+  });
+
+  it("answers all the same when the prompt state cannot be saved, and says so", async () => {
+    const unwritable = path.join(folder, "unwritable");
+    await withCacheEngine({ folder: unwritable, minTokens: 64 }, async (engine, logged) => {
+      // The cache folder becomes a file: writing a state into it fails.
+      await rm(unwritable, { recursive: true, force: true });
+      await writeFile(unwritable, "");
+      const events = await collectEvents(engine.generate(longPrompt, new AbortController().signal));
+      expect(finishOf(events).usage.outputTokens).toBe(1);
+      expect(logged.filter((line) => line.startsWith("warn: could not save the prompt state: "))).toHaveLength(1);
+    });
+    await rm(unwritable, { force: true });
   });
 
   it("evaluates the prompt after all when a saved state cannot be read back, and says so", async () => {

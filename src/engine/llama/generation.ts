@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { LlamaChat, LlamaText, SpecialTokensText, type LlamaContextSequence, type LlamaGrammar, type Token, type TokenMeterState } from "node-llama-cpp";
 import { AsyncChannel } from "../../util/async-channel.js";
+import { definedProperties } from "../../util/defined-properties.js";
 import type { SequenceActivity } from "../engine.js";
 import type { GenerationEvent, PromptUsage } from "../generation-event.js";
 import type { GenerationRequest } from "../generation-request.js";
@@ -20,13 +21,16 @@ export interface GenerationFields {
   readonly request: GenerationRequest;
   readonly prompt: RenderedPrompt;
   /** The grammar the reply's text is generated under (structured outputs). Defaults to none. */
-  readonly grammar?: LlamaGrammar;
+  readonly grammar?: LlamaGrammar | undefined;
   /** The sequence leased for this generation; it is borrowed, not disposed. */
   readonly sequence: LlamaContextSequence;
-  /** How many prompt tokens the sequence already holds (see `reusablePrefixLength`). */
+  /**
+   * How many prompt tokens the sequence already holds (see `reusablePrefixLength`): at most all but the last, which
+   * is always evaluated again to get fresh logits and so never counts as cached.
+   */
   readonly sharedTokens: number;
   /** Prompt lengths a later prompt is likely to share (the end of the tools and system prompt): checkpointed where needed. */
-  readonly checkpointBoundaries?: readonly number[];
+  readonly checkpointBoundaries: readonly number[];
   /** The model's context size: the prompt and the reply must fit in it. */
   readonly contextSize: number;
   /** The client's signal: aborted when it goes away. */
@@ -57,9 +61,8 @@ interface RunningChat {
  */
 export class Generation {
   readonly promptUsage: PromptUsage;
-  /** False when there is no token to generate: the prompt is then not evaluated, and there is nothing to save. */
-  readonly evaluatesPrompt: boolean;
   private readonly maxTokens: number;
+  /** `max_tokens: 0` asks only to put the prompt in the cache (Anthropic's cache warming). */
   private readonly warmsCache: boolean;
   /** The context has less room than the request asked for. */
   private readonly clampedByContext: boolean;
@@ -74,23 +77,14 @@ export class Generation {
 
   constructor(private readonly fields: GenerationFields) {
     const promptTokens = fields.prompt.tokens.length;
-    // The last prompt token is always evaluated again to get fresh logits, so it never counts as cached.
-    const cachedInputTokens = Math.min(fields.sharedTokens, promptTokens - 1);
-    this.promptUsage = { inputTokens: promptTokens - cachedInputTokens, cachedInputTokens };
-    const roomLeft = fields.contextSize - promptTokens - 1;
-    this.maxTokens = Math.min(fields.request.maxTokens, roomLeft);
+    this.promptUsage = { inputTokens: promptTokens - fields.sharedTokens, cachedInputTokens: fields.sharedTokens };
+    // The prompt-size guard leaves room for at least one token.
+    this.maxTokens = Math.min(fields.request.maxTokens, fields.contextSize - promptTokens - 1);
     this.clampedByContext = this.maxTokens < fields.request.maxTokens;
-    // `max_tokens: 0` asks only to put the prompt in the cache (Anthropic's cache warming).
-    this.warmsCache = fields.request.maxTokens === 0 && roomLeft >= 0;
-    this.evaluatesPrompt = this.maxTokens > 0 || this.warmsCache;
+    this.warmsCache = fields.request.maxTokens === 0;
     this.meterBefore = fields.sequence.tokenMeter.getState();
     this.wastedDraftsBefore = wastedDrafts(fields.sequence);
-    const log = fields.options.log;
-    this.toolCalls = new StreamedToolCalls({
-      request: fields.request,
-      push: (event) => this.channel.push(event),
-      ...(log !== undefined ? { log } : {}),
-    });
+    this.toolCalls = new StreamedToolCalls({ request: fields.request, push: (event) => this.channel.push(event), log: fields.options.log });
   }
 
   /** Prompt tokens this generation has still to evaluate. */
@@ -117,37 +111,35 @@ export class Generation {
     const watch = new GenerationWatch({
       promptTokens: this.promptUsage.inputTokens,
       tokensProcessed: () => this.tokensProcessed(),
-      stallMs: options.stallTimeoutMs ?? 600_000,
-      logIntervalMs: options.progressLogIntervalMs ?? 10_000,
-      ...(options.log !== undefined ? { log: options.log } : {}),
+      stallMs: options.stallTimeoutMs,
+      logIntervalMs: options.progressLogIntervalMs,
+      log: options.log,
     }).start(options.watchIntervalMs ?? 1000);
     this.watch = watch;
     const deadline = AbortSignal.timeout(options.maxGenerationMs ?? 30 * 60_000);
     const stop = AbortSignal.any([this.fields.signal, deadline, this.fields.shutdown, watch.stalled]);
     let chat: RunningChat | null = null;
     try {
-      if (!this.evaluatesPrompt) this.finish({ stopReason: "maxTokens" });
-      else {
-        await prefillWithCheckpoints({
-          sequence,
-          boundaries: this.fields.checkpointBoundaries ?? [],
-          tokens: prompt.tokens,
-          sharedTokens: this.fields.sharedTokens,
-          stop,
-          heldAfterBatch: this.fields.heldAfterBatch,
-          onEvaluated: (tokens) => (this.promptTokensDone += tokens),
-          whole: this.warmsCache,
-        });
-        // Ended while the prompt was evaluated: nothing to generate, and what was evaluated stays in the sequence.
-        if (stop.aborted) this.finish({ stopReason: "abort" });
-        else if (this.warmsCache) this.finish({ stopReason: "maxTokens" });
-        else chat = this.startChat(stop);
-      }
+      await prefillWithCheckpoints({
+        sequence,
+        boundaries: this.fields.checkpointBoundaries,
+        tokens: prompt.tokens,
+        sharedTokens: this.fields.sharedTokens,
+        stop,
+        heldAfterBatch: this.fields.heldAfterBatch,
+        onEvaluated: (tokens) => (this.promptTokensDone += tokens),
+        whole: this.warmsCache,
+      });
+      // Ended while the prompt was evaluated: nothing to generate, and what was evaluated stays in the sequence.
+      if (stop.aborted) this.finish({ stopReason: "abort" });
+      else if (this.warmsCache) this.finish({ stopReason: "maxTokens" });
+      else chat = this.startChat(stop);
       yield* this.channel;
     } finally {
       if (chat !== null) {
         await chat.done;
-        chat.chat?.dispose({ disposeSequence: false });
+        // Made with `autoDisposeSequence: false`: the sequence stays, for the next request.
+        chat.chat?.dispose();
       }
       watch.dispose();
     }
@@ -179,7 +171,7 @@ export class Generation {
     // `<tool_call>`) text, which would also match the tag written in pieces, whose first pieces are then held.
     const callTag = perArgument === undefined ? undefined : LlamaText(new SpecialTokensText(perArgument.syntax.callTag)).tokenize(sequence.model.tokenizer);
     const text = new TextBeforeCalls((delta) => this.channel.push({ type: "text-delta", text: delta }), perArgument !== undefined);
-    const stopTriggers = [...request.stopSequences, ...(callTag === undefined ? [] : [callTag])];
+    const stopTriggers = callTag === undefined ? request.stopSequences : [...request.stopSequences, callTag];
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
     const done: Promise<ChatEnding> = chat
       .generateResponse(prompt.history, {
@@ -189,17 +181,18 @@ export class Generation {
         // The Messages API has no repetition penalty; node-llama-cpp's default one would also cost time per token.
         repeatPenalty: false,
         seed,
-        ...thoughtBudget(request.thinking),
-        ...(sampling.temperature !== undefined ? { temperature: samplingTemperature(sampling.temperature) } : {}),
-        ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
-        ...(sampling.topK !== undefined ? { topK: sampling.topK } : {}),
-        ...(stopTriggers.length > 0 ? { customStopTriggers: stopTriggers } : {}),
+        customStopTriggers: stopTriggers,
+        ...definedProperties({
+          budgets: thoughtBudget(request.thinking),
+          temperature: sampling.temperature === undefined ? undefined : samplingTemperature(sampling.temperature),
+          topP: sampling.topP,
+          topK: sampling.topK,
+        }),
         // A grammar (structured outputs) and functions exclude each other; the prompt's plan never has both.
         ...(this.fields.grammar !== undefined
           ? { grammar: this.fields.grammar }
           : {
-              ...(prompt.tools.functions !== undefined ? { functions: prompt.tools.functions } : {}),
-              ...(prompt.tools.maxParallelFunctionCalls !== undefined ? { maxParallelFunctionCalls: prompt.tools.maxParallelFunctionCalls } : {}),
+              ...definedProperties({ functions: prompt.tools.functions, maxParallelFunctionCalls: prompt.tools.maxParallelFunctionCalls }),
               // node-llama-cpp swallows what its callbacks throw: a failure here must end the stream, not lose a call.
               onFunctionCallParamsChunk: (chunk) => this.guarded(() => this.toolCalls.addParameters(chunk.functionName, chunk.paramsChunk)),
               onFunctionCall: (call) => this.guarded(() => this.toolCalls.complete(call.functionName, call.params)),
@@ -272,15 +265,10 @@ export class Generation {
   }
 }
 
-function thoughtBudget(thinking: GenerationRequest["thinking"]): { budgets?: { thoughtTokens: number } } {
-  switch (thinking.type) {
-    case "default":
-      return {};
-    case "disabled":
-      return { budgets: { thoughtTokens: 0 } };
-    case "enabled":
-      return { budgets: { thoughtTokens: thinking.budgetTokens } };
-  }
+/** The reasoning budget LlamaChat is given: none by default, 0 when thinking is disabled. */
+function thoughtBudget(thinking: GenerationRequest["thinking"]): { thoughtTokens: number } | undefined {
+  if (thinking.type === "default") return undefined;
+  return { thoughtTokens: thinking.type === "enabled" ? thinking.budgetTokens : 0 };
 }
 
 function wastedDrafts(sequence: LlamaContextSequence): number {

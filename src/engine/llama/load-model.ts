@@ -2,6 +2,8 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { inspectGguf } from "../../models/inspect-gguf.js";
 import type { ModelDescription } from "../engine.js";
+import { definedProperties } from "../../util/defined-properties.js";
+import { describeBinaries } from "./describe-binaries.js";
 import { checkpointLimits } from "./estimate-model-memory.js";
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import { LlamaRuntimePool, type RuntimeLease } from "./llama-runtime-pool.js";
@@ -37,7 +39,7 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   // On the CPU, llama.cpp repacks quantised weights into an anonymous buffer; with the file also mapped the
   // weights sit in memory twice (measured: 4.8 GB instead of 2.9 GB for a Phi-3-mini-size Q4_0), so read it.
   const useMmap = options.useMmap ?? (llama.gpu === false ? false : undefined);
-  const model = await llama.loadModel({ modelPath, ...(useMmap !== undefined ? { useMmap } : {}) });
+  const model = await llama.loadModel({ modelPath, ...definedProperties({ useMmap }) });
   // One thread count for every batch, as llama-server's default (`-t` = `-tb`): node-llama-cpp has no public
   // setting for a lone sequence's decode alone, and one thread fewer for it lost (2 cores, 2.6k context, issue
   // #12: 22-26 tokens/s against 27-34 with both). Flash attention: llama.cpp's `auto` rule, on where the backend
@@ -73,11 +75,9 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
           compatibilityKey: `${llama.llamaCppRelease.release}|${context.kvCacheKeyType}|${context.kvCacheValueType}`,
         });
   const loaded = new LoadedModel({ runtime, model, context, sequences, chatWrapper, description, promptCache, fileBytes: file.size, options });
-  // The prebuilt binaries keep no thread pool between tokens: on a CPU one request decodes at 0.7–0.8× a build's speed.
-  const binaries = llama.buildType === "localBuild" ? "built on this machine" : llama.gpu === false ? "prebuilt (npm run build:engine builds a faster one for this CPU)" : "prebuilt";
   options.log?.(
     "info",
-    `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}, llama.cpp ${binaries}`,
+    `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}, llama.cpp ${describeBinaries(llama)}`,
   );
   return loaded;
 }

@@ -16,6 +16,7 @@ import { inlineSystemPlacement, type InlineSystemPlacement } from "./inline-syst
 import { NextTurnPreparations, type NextTurnPlan } from "./next-turn-preparations.js";
 import type { HeldAfterBatch } from "./prefill.js";
 import type { PromptStateCache } from "./prompt-state-cache.js";
+import { planNextTurn } from "./plan-next-turn.js";
 import { PromptSizeGuard } from "./prompt-size-guard.js";
 import { perArgumentCalls } from "../per-argument-calls/per-argument-calls-wrapper.js";
 import { renderPrompt, type RenderedPrompt } from "./render-prompt.js";
@@ -144,7 +145,7 @@ export class LoadedModel {
     const lease = await this.pool.acquire((sequence) => this.sequenceScore(sequence, prompt.tokens), signal);
     // Once the client has left, the sequence frees within a batch: a retry may wait for it (see SequencePool).
     const abandoned = (): void => lease.closing();
-    signal.addEventListener("abort", abandoned, { once: true });
+    signal.addEventListener("abort", abandoned);
     if (signal.aborted) abandoned();
     let reply: ReplyTranscript | null = null;
     try {
@@ -154,7 +155,7 @@ export class LoadedModel {
       const generation = new Generation({
         request,
         prompt,
-        ...(grammar !== undefined ? { grammar } : {}),
+        grammar,
         sequence,
         sharedTokens: reusablePrefixLength(sequence, prompt.tokens, prompt.tokens.length - 1),
         checkpointBoundaries: sequence.needsCheckpoints ? [this.conversationStart.length(request, prompt.tokens)] : [],
@@ -179,7 +180,7 @@ export class LoadedModel {
         this.running.delete(generation);
         this.preparations.generationEnded();
       }
-      if (generation.evaluatesPrompt && !signal.aborted) {
+      if (!signal.aborted) {
         await this.saveToDisk(sequence, prompt.tokens);
         if (!transcript.isEmpty) reply = transcript;
       }
@@ -232,17 +233,14 @@ export class LoadedModel {
    * again on the next turn. This says what to evaluate; `NextTurnPreparations` decides when.
    */
   private planNextTurn(sequence: LlamaContextSequence, request: GenerationRequest, promptTokens: readonly Token[], reply: ReplyTranscript): NextTurnPlan | null {
-    // What the next request shares whatever the client answers: rendered with two answers, up to where they differ.
     // The prompt and the reply already fit: these need no size check before they are rendered.
-    const first = renderPrompt(reply.nextRequest(request, "a"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
-    const second = renderPrompt(reply.nextRequest(request, "b"), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
-    const tokens = first.slice(0, commonPrefixLength(first, second));
-    const kept = reusablePrefixLength(sequence, tokens);
-    if (kept >= tokens.length || tokens.length > this.description.maxInputTokens) return null;
-    // Only the reply is prepared. A format that renders earlier turns differently once another follows (dropping
-    // old thoughts) leaves that to the next request, which may never come; the slack covers a forced call's lead.
-    if (commonPrefixLength(promptTokens, tokens) < promptTokens.length - 16) return null;
-    return { tokens, kept };
+    const render = (answer: string) => renderPrompt(reply.nextRequest(request, answer), this.chatWrapper, this.parts.model.tokenizer, this.inlineSystem).tokens;
+    return planNextTurn({
+      promptTokens,
+      withAnswers: [render("a"), render("b")],
+      kept: (tokens) => reusablePrefixLength(sequence, tokens),
+      maxInputTokens: this.description.maxInputTokens,
+    });
   }
 
   /** Swaps in a saved state when it shares clearly more of the prompt than the sequence already holds. */

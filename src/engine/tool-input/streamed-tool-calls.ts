@@ -9,7 +9,7 @@ export interface StreamedToolCallsOptions {
   /** Where the calls' events go, in order. */
   readonly push: (event: GenerationEvent) => void;
   /** Told of a completed call whose input still breaks its schema after repair. Defaults to none. */
-  readonly log?: (level: "warn", message: string) => void;
+  readonly log?: ((level: "warn", message: string) => void) | undefined;
 }
 
 interface OpenCall {

@@ -63,6 +63,24 @@ describe("GenerationWatch", () => {
     expect(lines.filter((line) => line.level === "warn")).toEqual([{ level: "warn", message: "generation stalled: no token for 1 s, ending it" }]);
   });
 
+  it("ends a stalled generation after 10 minutes and logs progress every 10 s unless told otherwise", () => {
+    const state = { now: 0, processed: 0 };
+    const lines: string[] = [];
+    const watch = new GenerationWatch({ promptTokens: 10, tokensProcessed: () => state.processed, log: (_level, message) => lines.push(message), now: () => state.now });
+    state.now = 9_999;
+    watch.check();
+    expect(lines).toEqual([]);
+    state.now = 10_000;
+    watch.check();
+    expect(lines).toEqual(["evaluating the prompt: 0 of 10 tokens (0 %), 0 tokens/s"]);
+    state.now = 599_999;
+    watch.check();
+    expect(watch.stalled.aborted).toBe(false);
+    state.now = 600_000;
+    watch.check();
+    expect(watch.stalled.aborted).toBe(true);
+  });
+
   it("never ends a generation with a stall time of 0", () => {
     const { watch, state } = watched({ promptTokens: 10, stallMs: 0 });
     state.now = 1e9;
