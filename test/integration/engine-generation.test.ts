@@ -363,6 +363,10 @@ describe("a generation in a format with reasoning and per-argument calls (Qwen 3
     const noBudget = await generate({ ...greedy("Think first", 12), thinking: { type: "enabled", budgetTokens: 0 } });
     expect(textOf(disabled)).toBe(textOf(noBudget));
     expect(textOf(disabled)).not.toBe(textOf(thinking));
+    // No budget unless one is asked for.
+    const unbounded = await generate({ ...greedy("Think first", 12), thinking: { type: "enabled", budgetTokens: 1000 } });
+    const deltas = (events: readonly GenerationEvent[]) => events.filter((event) => event.type === "thinking-delta" || event.type === "text-delta");
+    expect(deltas(unbounded)).toEqual(deltas(thinking));
     const budgeted = await generate({ ...greedy("Think first", 12), thinking: { type: "enabled", budgetTokens: 2 } });
     expect(budgeted.filter((event) => event.type === "thinking-delta").map((event) => (event as { text: string }).text).join("")).not.toBe(
       thinking.filter((event) => event.type === "thinking-delta").map((event) => (event as { text: string }).text).join(""),
@@ -385,11 +389,17 @@ describe("a generation in a format with reasoning and per-argument calls (Qwen 3
 describe("a model that starts a per-argument call by itself (Qwen 3.5 reply model)", () => {
   let engine: LlamaEngine;
   const generate = (request: GenerationRequest) => collectEvents(engine.generate(request, new AbortController().signal));
-  const listing = { ...greedy("List the files", 120), tools: [bash] };
+  const read: ToolDefinition = {
+    name: "Read",
+    description: "Reads a file",
+    inputSchema: { type: "object", properties: { file_path: { type: "string" } }, required: ["file_path"] },
+  };
+  const listing = { ...greedy("Read the file", 120), tools: [read] };
 
   beforeAll(async () => {
-    // Reasoning, text, then a call in Qwen's own markup: `<tool_call>` is the tag LlamaChat stops on.
-    const reply = [{ type: "thinking", thinking: "Look." }, { type: "text", text: "Listing now." }, { type: "tool_use", name: "Bash", input: { command: "ls" } }];
+    // Reasoning, text, then a call in Qwen's own markup: `<tool_call>` is the tag LlamaChat stops on. Its argument is
+    // free text, which a model writes one way only: under LlamaChat's own call grammar (JSON) it would write another.
+    const reply = [{ type: "thinking", thinking: "Look." }, { type: "text", text: "Listing now." }, { type: "tool_use", name: "Read", input: { file_path: "notes/a.md" } }];
     engine = LlamaEngine.start(options({ modelPath: await familyReplyModelPath("qwen3.5", reply), contextSize: 2048 }));
     await engine.whenSettled();
   }, 300_000);
@@ -400,7 +410,7 @@ describe("a model that starts a per-argument call by itself (Qwen 3.5 reply mode
     expect(textOf(events)).toBe("Listing now.");
     expect(events.some((event) => event.type === "thinking-delta")).toBe(true);
     expect(events.filter((event) => "text" in event && event.text === "")).toEqual([]);
-    expect(events.filter((event) => event.type === "tool-call")).toEqual([{ type: "tool-call", index: 0, name: "Bash", input: { command: "ls" } }]);
+    expect(events.filter((event) => event.type === "tool-call")).toEqual([{ type: "tool-call", index: 0, name: "Read", input: { file_path: "notes/a.md" } }]);
     expect(finishOf(events)).toMatchObject({ stopReason: "tool-use" });
     // The text is all out before the call starts.
     expect(events.findIndex((event) => event.type === "tool-call-start")).toBeGreaterThan(events.findLastIndex((event) => event.type === "text-delta"));
@@ -454,9 +464,11 @@ describe("the sequence a request gets (two sequences)", () => {
   });
 
   it("serves two requests at once, one per sequence, and drafts nothing with two sequences", async () => {
-    const [first, second] = await Promise.all([generate(greedy("First of two", 6)), generate(greedy("Second of two", 6))]);
-    expect(finishOf(first ?? []).usage.outputTokens).toBe(6);
-    expect(finishOf(second ?? []).usage.outputTokens).toBe(6);
+    // Replies that prompt lookup drafts for on one sequence (see "counts only the tokens it kept").
+    const repeat = (text: string) => greedy(`Repeat: ${text.repeat(8)}`, 32);
+    const [first, second] = await Promise.all([generate(repeat("the ship sails to the harbour and back again ")), generate(repeat("a gull circles the mast and lands "))]);
+    expect(finishOf(first ?? []).usage.outputTokens).toBe(32);
+    expect(finishOf(second ?? []).usage.outputTokens).toBe(32);
     expect(engine.stats()).toMatchObject({ sequences: 2, abandonedSequences: 0, draftTokensAccepted: 0, draftTokensRejected: 0 });
     await vi.waitFor(() => expect(engine.stats().busySequences).toBe(0));
   });
@@ -674,15 +686,20 @@ describe("prompt states on disk", () => {
 
   it("answers all the same when the prompt state cannot be saved, and says so", async () => {
     const unwritable = path.join(folder, "unwritable");
-    await withCacheEngine({ folder: unwritable, minTokens: 64 }, async (engine, logged) => {
-      // The cache folder becomes a file: writing a state into it fails.
-      await rm(unwritable, { recursive: true, force: true });
-      await writeFile(unwritable, "");
-      const events = await collectEvents(engine.generate(longPrompt, new AbortController().signal));
-      expect(finishOf(events).usage.outputTokens).toBe(1);
-      expect(logged.filter((line) => line.startsWith("warn: could not save the prompt state: "))).toHaveLength(1);
-    });
-    await rm(unwritable, { force: true });
+    // With a log to say it to, and without one.
+    for (const log of [true, false]) {
+      const logged: string[] = [];
+      const more = log ? { log: (level: string, line: string) => void logged.push(`${level}: ${line}`) } : {};
+      await withEngine(options({ modelPath: await testModelPath("tiny"), contextSize: 512, promptCache: { folder: unwritable, minTokens: 64 }, ...more }), async (engine) => {
+        // The cache folder becomes a file: writing a state into it fails.
+        await rm(unwritable, { recursive: true, force: true });
+        await writeFile(unwritable, "");
+        const events = await collectEvents(engine.generate(longPrompt, new AbortController().signal));
+        expect(finishOf(events).usage.outputTokens).toBe(1);
+      });
+      await rm(unwritable, { force: true });
+      expect(logged.filter((line) => line.startsWith("warn: could not save the prompt state: "))).toHaveLength(log ? 1 : 0);
+    }
   });
 
   it("evaluates the prompt after all when a saved state cannot be read back, and says so", async () => {

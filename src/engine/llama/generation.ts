@@ -169,9 +169,9 @@ export class Generation {
     }
     // The tag's tokens, not its text: node-llama-cpp makes a stop trigger of a user-defined token (Qwen's and GLM's
     // `<tool_call>`) text, which would also match the tag written in pieces, whose first pieces are then held.
-    const callTag = perArgument === undefined ? undefined : LlamaText(new SpecialTokensText(perArgument.syntax.callTag)).tokenize(sequence.model.tokenizer);
-    const text = new TextBeforeCalls((delta) => this.channel.push({ type: "text-delta", text: delta }), perArgument !== undefined);
-    const stopTriggers = callTag === undefined ? request.stopSequences : [...request.stopSequences, callTag];
+    const call = perArgument === undefined ? undefined : { plan: perArgument, tag: LlamaText(new SpecialTokensText(perArgument.syntax.callTag)).tokenize(sequence.model.tokenizer) };
+    const text = new TextBeforeCalls((delta) => this.channel.push({ type: "text-delta", text: delta }), call !== undefined);
+    const stopTriggers = call === undefined ? request.stopSequences : [...request.stopSequences, call.tag];
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: prompt.tools.chatWrapper, autoDisposeSequence: false });
     const done: Promise<ChatEnding> = chat
       .generateResponse(prompt.history, {
@@ -210,9 +210,9 @@ export class Generation {
       })
       .then(async (result) => {
         const ending = result.metadata;
-        if (callTag !== undefined && perArgument !== undefined && ending.stopReason === "customStopTrigger" && sameTokens(ending.customStopTrigger, callTag)) {
+        if (call !== undefined && ending.stopReason === "customStopTrigger" && sameTokens(ending.customStopTrigger, call.tag)) {
           text.drop();
-          return this.generateCalls(perArgument, [], seed, stop);
+          return this.generateCalls(call.plan, [], seed, stop);
         }
         text.flush();
         return ending;
