@@ -435,6 +435,10 @@ describe("a model that starts a per-argument call by itself (Qwen 3.5 reply mode
     const cut = await generate({ ...listing, maxTokens: finishOf(full).usage.outputTokens - 3 });
     expect(finishOf(cut)).toMatchObject({ stopReason: "max-tokens" });
     expect(finishOf(cut).usage.outputTokens).toBe(finishOf(full).usage.outputTokens - 3);
+    // Cut before the call: the text so far, and no call.
+    const early = await generate({ ...listing, maxTokens: 3 });
+    expect(finishOf(early)).toMatchObject({ stopReason: "max-tokens", usage: { outputTokens: 3 } });
+    expect(early.some((event) => event.type === "tool-call-start")).toBe(false);
   });
 });
 
