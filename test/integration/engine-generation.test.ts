@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EngineOverloadedError, PromptTooLongError } from "../../src/engine/engine-errors.js";
 import type { GenerationEvent } from "../../src/engine/generation-event.js";
 import type { GenerationRequest, ToolDefinition } from "../../src/engine/generation-request.js";
+import { describeBinaries } from "../../src/engine/llama/describe-binaries.js";
 import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import type { LlamaEngineOptions } from "../../src/engine/llama/llama-engine-options.js";
 import { LlamaRuntimePool } from "../../src/engine/llama/llama-runtime-pool.js";
 import { collectEvents, textRequest } from "../helpers/generation-requests.js";
 import { familyReplyModelPath } from "../helpers/family-test-models.js";
 import { withEngine } from "../helpers/servers/index.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 import { testModelPath } from "../helpers/test-models.js";
 
 /**
@@ -74,7 +76,7 @@ describe("a generation on one sequence (ChatML)", () => {
 
   it("describes the model from its file and context, and logs what it loaded", async () => {
     const runtime = await new LlamaRuntimePool().acquire(false, undefined);
-    const binaries = runtime.llama.buildType === "localBuild" ? "built on this machine" : "prebuilt (npm run build:engine builds a faster one for this CPU)";
+    const binaries = describeBinaries(runtime.llama);
     await runtime.release();
     const model = engine.modelFor();
     expect(model).toMatchObject({ contextSize, maxInputTokens: contextSize - 2, chatWrapper: "ChatML" });
@@ -543,6 +545,8 @@ describe("a hybrid model (Qwen 3.5's layers), whose state cannot be trimmed", ()
 });
 
 describe("an engine's life", () => {
+  const folder = useTemporaryFolder("pensieve-model-name-");
+
   it("gives its runtime back when disposed", async () => {
     const runtimePool = new LlamaRuntimePool();
     const other = await runtimePool.acquire(false, undefined);
@@ -555,16 +559,11 @@ describe("an engine's life", () => {
   });
 
   it("names the model after its file, without the extension only", async () => {
-    const folder = await mkdtemp(path.join(os.tmpdir(), "pensieve-model-name-"));
-    try {
-      const modelPath = path.join(folder, "Harbour.GGUF.v2.GGUF");
-      await symlink(await testModelPath("tiny"), modelPath);
-      await withEngine(options({ modelPath }), async (engine) => {
-        expect(engine.modelFor()).toMatchObject({ id: "harbour.gguf.v2", displayName: "Harbour.GGUF.v2.GGUF (local)" });
-      });
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    const modelPath = path.join(folder.path, "Harbour.GGUF.v2.GGUF");
+    await symlink(await testModelPath("tiny"), modelPath);
+    await withEngine(options({ modelPath }), async (engine) => {
+      expect(engine.modelFor()).toMatchObject({ id: "harbour.gguf.v2", displayName: "Harbour.GGUF.v2.GGUF (local)" });
+    });
   });
 
   it("refuses a request when as many as the queue holds are already waiting", async () => {
@@ -656,7 +655,6 @@ describe("prompt states on disk", () => {
     const log = (level: string, line: string) => void logged.push(`${level}: ${line}`);
     return withEngine(options({ modelPath: await testModelPath("tiny"), contextSize: 512, ...(promptCache !== undefined ? { promptCache } : {}), log }), (engine) => use(engine, logged));
   }
-
 
   it("saves a long prompt's state, and a fresh engine restores it instead of evaluating the prompt", async () => {
     const promptTokens = await withCacheEngine({ folder, minTokens: 64 }, async (engine) => {
