@@ -9,7 +9,7 @@ const prefix = "pensieve-thought.";
 
 /** The signature of an omitted thought: the thought itself, readable back by `omittedThoughtOf`. */
 export function omittedThoughtSignature(thought: string): string {
-  return prefix + Buffer.from(thought, "utf8").toString("base64url");
+  return prefix + Buffer.from(thought).toString("base64url");
 }
 
 /** The thought an omitted block's signature carries, or `null` for any other signature. */
@@ -17,5 +17,5 @@ export function omittedThoughtOf(signature: unknown): string | null {
   if (typeof signature !== "string" || !signature.startsWith(prefix)) return null;
   const encoded = signature.slice(prefix.length);
   if (!/^[A-Za-z0-9_-]*$/.test(encoded)) return null;
-  return Buffer.from(encoded, "base64url").toString("utf8");
+  return Buffer.from(encoded, "base64url").toString();
 }

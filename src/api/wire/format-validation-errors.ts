@@ -3,7 +3,7 @@ export interface ValidationIssue {
   readonly keyword: string;
   readonly instancePath: string;
   readonly message?: string | undefined;
-  readonly params?: Readonly<Record<string, unknown>>;
+  readonly params: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -17,22 +17,22 @@ export function formatValidationErrors(issues: readonly ValidationIssue[]): stri
   const deepest = candidates.reduce((best, issue) => (fieldPath(issue).length > fieldPath(best).length ? issue : best));
   const path = fieldPath(deepest);
   const atPath = candidates.filter((issue) => fieldPath(issue) === path);
-  const types = atPath.filter((issue) => issue.keyword === "type").map((issue) => String(issue.params?.["type"]));
+  const types = atPath.filter((issue) => issue.keyword === "type").map((issue) => String(issue.params["type"]));
   if (types.length > 1) return `${path}: Input should be ${joinChoices(types.map(article))}`;
-  const constants = atPath.filter((issue) => issue.keyword === "const").map((issue) => `'${String(issue.params?.["allowedValue"])}'`);
+  const constants = atPath.filter((issue) => issue.keyword === "const").map((issue) => `'${String(issue.params["allowedValue"])}'`);
   if (constants.length > 1) return `${path}: Input should be ${joinChoices(constants)}`;
   return `${path}: ${describe(deepest)}`;
 }
 
 function fieldPath(issue: ValidationIssue): string {
   const segments = issue.instancePath.split("/").filter((segment) => segment !== "");
-  const missing = issue.keyword === "required" ? issue.params?.["missingProperty"] : undefined;
+  const missing = issue.keyword === "required" ? issue.params["missingProperty"] : undefined;
   if (typeof missing === "string") segments.push(missing);
   return segments.length === 0 ? "body" : segments.join(".");
 }
 
 function describe(issue: ValidationIssue): string {
-  const params = issue.params ?? {};
+  const params = issue.params;
   switch (issue.keyword) {
     case "required":
       return "Field required";
@@ -81,6 +81,6 @@ function article(type: string): string {
 }
 
 function joinChoices(choices: readonly string[]): string {
-  if (choices.length <= 1) return choices.join("");
-  return `${choices.slice(0, -1).join(", ")} or ${choices.at(-1) ?? ""}`;
+  const last = choices.at(-1) ?? "";
+  return choices.length > 1 ? `${choices.slice(0, -1).join(", ")} or ${last}` : last;
 }

@@ -51,4 +51,56 @@ describe("constrainedSchemaProblem", () => {
     const wide = { type: "object", properties: Object.fromEntries(Array.from({ length: 10_001 }, (_, index) => [`p${index}`, { type: "string" }])) };
     expect(constrainedSchemaProblem(wide, field)).toMatch(/schema is too large/);
   });
+
+  it.each([
+    [{ additionalProperties: { type: "string", pattern: "x" } }, `${field}.additionalProperties.pattern`],
+    [{ type: "array", items: { type: "string", pattern: "x" } }, `${field}.items.pattern`],
+    [{ type: "array", items: [{ type: "string" }, { type: "string", pattern: "x" }] }, `${field}.items.1.pattern`],
+    [{ type: "array", additionalItems: { type: "string", pattern: "x" } }, `${field}.additionalItems.pattern`],
+    [{ type: "array", prefixItems: [{ type: "string", pattern: "x" }] }, `${field}.prefixItems.0.pattern`],
+    [{ oneOf: [{ type: "string" }, { type: "string", pattern: "x" }] }, `${field}.oneOf.1.pattern`],
+    [{ allOf: [{ type: "string", pattern: "x" }] }, `${field}.allOf.0.pattern`],
+    [{ anyOf: [{ type: "string", pattern: "x" }] }, `${field}.anyOf.0.pattern`],
+  ])("looks inside every place a subschema can stand (%#)", (schema, where) => {
+    expect(constrainedSchemaProblem(schema, field)).toBe(`${where}: not supported for structured outputs and strict tools on this server`);
+  });
+
+  it("checks a schema's own keywords beside its $ref", () => {
+    const schema = { properties: { a: { $ref: "#/$defs/text", pattern: "x" } }, $defs: { text: { type: "string" } } };
+    expect(constrainedSchemaProblem(schema, field)).toBe(`${field}.properties.a.pattern: not supported for structured outputs and strict tools on this server`);
+  });
+
+  it("refuses unevaluatedItems and minLength as it does their siblings", () => {
+    expect(constrainedSchemaProblem({ type: "array", unevaluatedItems: {} }, field)).toBe(`${field}.unevaluatedItems: only false is supported`);
+    expect(constrainedSchemaProblem({ type: "array", unevaluatedItems: false }, field)).toBeNull();
+    expect(constrainedSchemaProblem({ type: "string", minLength: 257 }, field)).toBe(`${field}.minLength: at most 256 is supported`);
+  });
+
+  it("accepts exactly the largest minimum, depth and size it supports", () => {
+    expect(constrainedSchemaProblem({ type: "string", minLength: 256 }, field)).toBeNull();
+    expect(constrainedSchemaProblem({ type: "array", minItems: 256 }, field)).toBeNull();
+    const nested = (levels: number) => {
+      let schema: Record<string, unknown> = { type: "string" };
+      for (let level = 0; level < levels; level++) schema = { type: "array", items: schema };
+      return schema;
+    };
+    expect(constrainedSchemaProblem(nested(64), field)).toBeNull();
+    expect(constrainedSchemaProblem(nested(65), field)).toMatch(/schema nesting exceeds 64 levels$/);
+    // The object itself and its properties: 10,000 subschemas in all, then one more.
+    const withProperties = (count: number) => ({ type: "object", properties: Object.fromEntries(Array.from({ length: count }, (_, index) => [`p${index}`, { type: "string" }])) });
+    expect(constrainedSchemaProblem(withProperties(9_999), field)).toBeNull();
+    expect(constrainedSchemaProblem(withProperties(10_000), field)).toMatch(/schema is too large \(more than 10000 subschemas after expanding \$ref\)$/);
+  });
+
+  it("counts a chain of $refs as nesting", () => {
+    const definitions = Object.fromEntries(Array.from({ length: 70 }, (_, index) => [`d${index}`, { $ref: `#/$defs/d${index + 1}` }]));
+    const schema = { $ref: "#/$defs/d0", $defs: { ...definitions, d70: { type: "string" } } };
+    expect(constrainedSchemaProblem(schema, field)).toMatch(/schema nesting exceeds 64 levels$/);
+  });
+
+  it("expands a large definition once however often it is used, so reuse does not count toward the size limit", () => {
+    const big = { type: "object", properties: Object.fromEntries(Array.from({ length: 200 }, (_, index) => [`q${index}`, { type: "string" }])) };
+    const uses = Object.fromEntries(Array.from({ length: 100 }, (_, index) => [`p${index}`, { $ref: "#/$defs/big" }]));
+    expect(constrainedSchemaProblem({ type: "object", properties: uses, $defs: { big } }, field)).toBeNull();
+  });
 });

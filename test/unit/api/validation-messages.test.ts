@@ -33,7 +33,7 @@ describe("formatValidationErrors: one sentence per keyword", () => {
   it("describes a constant, a one-value enum and an enum without values", () => {
     expect(format({ keyword: "const", instancePath: "/type", params: { allowedValue: "text" } })).toBe("type: Input should be 'text'");
     expect(format({ keyword: "enum", instancePath: "/role", params: { allowedValues: ["user"] } })).toBe("role: Input should be 'user'");
-    expect(format({ keyword: "enum", instancePath: "/role" })).toBe("role: Input should be ");
+    expect(format({ keyword: "enum", instancePath: "/role", params: {} })).toBe("role: Input should be ");
   });
 
   it("merges a union's constants, three of them with commas", () => {
@@ -44,8 +44,8 @@ describe("formatValidationErrors: one sentence per keyword", () => {
   });
 
   it("falls back to Ajv's message, or a generic one, for other keywords", () => {
-    expect(format({ keyword: "uniqueItems", instancePath: "/id", message: "must NOT have duplicate items" })).toBe("id: must NOT have duplicate items");
-    expect(format({ keyword: "format", instancePath: "/id" })).toBe("id: Invalid value");
+    expect(format({ keyword: "uniqueItems", instancePath: "/id", params: {}, message: "must NOT have duplicate items" })).toBe("id: must NOT have duplicate items");
+    expect(format({ keyword: "format", instancePath: "/id", params: {} })).toBe("id: Invalid value");
   });
 
   it("names the body itself when the problem is at the top", () => {
@@ -53,7 +53,7 @@ describe("formatValidationErrors: one sentence per keyword", () => {
   });
 
   it("reports the union itself when nothing more specific was found", () => {
-    expect(formatValidationErrors([{ keyword: "anyOf", instancePath: "/tool_choice", message: "must match a schema in anyOf" }])).toBe(
+    expect(formatValidationErrors([{ keyword: "anyOf", instancePath: "/tool_choice", params: {}, message: "must match a schema in anyOf" }])).toBe(
       "tool_choice: must match a schema in anyOf",
     );
   });

@@ -28,4 +28,20 @@ describe("sessionOf", () => {
       expect(sessionOf({ "x-claude-code-session-id": "" }, body)).toBeNull();
     }
   });
+
+  it("passes over a blank header or session_id to what comes next", () => {
+    expect(sessionOf({ "x-claude-code-session-id": "   " }, withUserId("page-1"))).toBe("page-1");
+    expect(sessionOf({}, withUserId("   "))).toBeNull();
+    expect(sessionOf({}, withUserId(JSON.stringify({ session_id: "   " })))).toBeNull();
+  });
+
+  it("reads a JSON user_id after leading spaces, and never keeps broken JSON as a session", () => {
+    expect(sessionOf({}, withUserId(` ${JSON.stringify({ session_id: "abc" })}`))).toBe("abc");
+    expect(sessionOf({}, withUserId(" {broken"))).toBeNull();
+  });
+
+  it("keeps a plain user_id that happens to parse as JSON, and takes a session suffix only at the end", () => {
+    expect(sessionOf({}, withUserId("12345"))).toBe("12345");
+    expect(sessionOf({}, withUserId("a_session_abc def"))).toBe("a_session_abc def");
+  });
 });
