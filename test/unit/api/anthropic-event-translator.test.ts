@@ -163,29 +163,3 @@ describe("AnthropicEventTranslator", () => {
     ).toEqual(["end_turn", "max_tokens", "stop_sequence", "tool_use", "model_context_window_exceeded"]);
   });
 });
-
-describe("MessageAccumulator", () => {
-  it("refuses a delta for a block that was never started", () => {
-    const accumulator = new MessageAccumulator();
-    const [start] = translateAll(textEvents);
-    if (start === undefined) throw new Error("no start event");
-    accumulator.add(start);
-    expect(() => accumulator.add({ type: "content_block_delta", index: 3, delta: { type: "text_delta", text: "x" } })).toThrow(
-      /never started/,
-    );
-  });
-
-  it("refuses a delta whose type does not match the block", () => {
-    const accumulator = new MessageAccumulator();
-    const events = translateAll(textEvents);
-    for (const event of events.slice(0, 2)) accumulator.add(event);
-    expect(() => accumulator.add({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "x" } })).toThrow(
-      /cannot apply/,
-    );
-  });
-
-  it("refuses a result before message_delta", () => {
-    const accumulator = new MessageAccumulator();
-    expect(() => accumulator.result()).toThrow();
-  });
-});
