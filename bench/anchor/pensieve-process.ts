@@ -28,7 +28,9 @@ export function pensieveFlags(settings: ServerSettings, chatFormat: string): str
 export async function startPensieve(settings: ServerSettings, chatFormat: string): Promise<BenchServer> {
   const cli = path.join(repoRoot, "dist", "cli", "main.js");
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does)`);
-  const flags = pensieveFlags(settings, chatFormat);
+  // PENSIEVE_BENCH_EXTRA_FLAGS tries a variant (say, `--no-prompt-lookup`) against the same llama-server runs.
+  const extraFlags = process.env["PENSIEVE_BENCH_EXTRA_FLAGS"]?.split(" ").filter((flag) => flag !== "") ?? [];
+  const flags = [...pensieveFlags(settings, chatFormat), ...extraFlags];
   const server = await spawnServer(settings.modelPath, flags, process.env, cli);
   const health = await fetch(`${server.baseUrl}/health`);
   if (health.status !== 200) {
