@@ -5,11 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes four things in node-llama-cpp.
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes five things in node-llama-cpp.
  * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
- *   per-sequence KV cache splits a batch at every gap or step back in the numbers) and one event-loop turn before
- *   the next batch (otherwise the sequence sampled last always misses it). Without it, 8 concurrent requests ran at
+ *   per-sequence KV cache splits a batch at every gap or step back in the numbers), and event-loop turns before the
+ *   next batch until each of them has queued its next token, 5 ms at most (otherwise one that misses a batch starts a
+ *   second group, which alternates with the first). Without it, 8 concurrent requests ran at
  *   half llama-server's aggregate speed (issue #12).
+ * - A sequence waiting for the context lock (to erase tokens, take a checkpoint, be reclaimed) goes before the next
+ *   batch. The batch loop holds that lock while anything is queued, so a request that had to trim its sequence first
+ *   waited until every other generation had ended: in one bench run 5 of 8 concurrent requests started only after the
+ *   other 3 had finished (issue #12).
  * - A sampling that fails rejects its own evaluation. Without it the rejection escaped as an unhandled one, which
  *   ended the server's process, and the evaluation never settled.
  * - Each context keeps one ggml thread pool for its lifetime, as llama-server does, and a build from source leaves
@@ -151,6 +156,37 @@ describe("the node-llama-cpp patch", () => {
         const steps = batchItemCounts.slice(batchItemCounts.indexOf(4));
         expect(steps.length).toBeGreaterThanOrEqual(tokensEach - 1);
         expect(steps.slice(0, tokensEach - 2)).toEqual(Array.from({ length: tokensEach - 2 }, () => 4));
+      } finally {
+        await context.dispose();
+      }
+    });
+
+    it("lets a sequence erase its tokens while others keep generating", { timeout: 60_000 }, async () => {
+      const context = await model.createContext({ contextSize: 3 * 512, sequences: 3, threads: 1 });
+      try {
+        const trimmed = context.getSequence();
+        await trimmed.evaluateWithoutGeneratingNewTokens(model.tokenize("an earlier conversation that the next request does not continue"));
+        const tokensEach = 300;
+        const generated = [0, 0];
+        let startedGenerating: () => void = () => {};
+        const bothStarted = new Promise<void>((resolve) => (startedGenerating = resolve));
+        const generations = [0, 1].map(async (index) => {
+          const sequence = context.getSequence();
+          for await (const token of sequence.evaluate(model.tokenize(`prompt number ${index}`), { temperature: 0 })) {
+            void token;
+            generated[index] = (generated[index] ?? 0) + 1;
+            if (generated.every((count) => count >= 4)) startedGenerating();
+            if (generated[index] === tokensEach) break;
+          }
+        });
+        await bothStarted;
+        await trimmed.eraseContextTokenRanges([{ start: 2, end: trimmed.nextTokenIndex }]);
+        // The erase goes before the next batch (measured: 5 tokens each by then). Without the patch it waited for the
+        // lock until the batch loop happened to run dry (measured: after 111 and 109 tokens).
+        const atErase = [...generated];
+        await Promise.all(generations);
+        expect(trimmed.nextTokenIndex).toBe(2);
+        for (const count of atErase) expect(count).toBeLessThan(16);
       } finally {
         await context.dispose();
       }
