@@ -2,6 +2,7 @@ import path from "node:path";
 import pino from "pino";
 import { createApp } from "../../../api/create-app.js";
 import { LlamaRuntimePool } from "../../../engine/llama/llama-runtime-pool.js";
+import { collectLoadingGarbage } from "../../collect-loading-garbage.js";
 import { LlamaEngine } from "../../../engine/llama/llama-engine.js";
 import { RoutedEngine } from "../../../engine/routed-engine.js";
 import { UpstreamEngine } from "../../../engine/upstream/upstream-engine.js";
@@ -105,6 +106,7 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
   const baseUrl = `http://${clientHost.includes(":") ? `[${clientHost}]` : clientHost}:${port}`;
 
   const status = await engine.whenSettled();
+  collectLoadingGarbage();
   io.stdout.write(startBanner({ baseUrl, demo, status, aliases, apiKeySet: config.apiKey !== undefined }));
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
