@@ -105,3 +105,57 @@ describe("scheduling: two sequences and prefix reuse over HTTP", () => {
     await expect.poll(() => server.engine.stats().busySequences).toBe(0);
   });
 });
+
+describe("scheduling: a request that must trim its sequence while others generate", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(await testModelPath("tiny"), { contextSize: 4096, parallel: 3 });
+  });
+  afterAll(async () => server?.close());
+
+  /**
+   * A long generation read as it streams (unread, the socket's backpressure would pause it and free the batch loop).
+   * Greedy decoding on this prompt never reaches end of turn within its 3000 tokens.
+   */
+  async function streamUntilStopped(text: string) {
+    const controller = new AbortController();
+    const body = { model: "claude-sonnet-5", max_tokens: 3000, stream: true as const, temperature: 0, messages: user(text) };
+    const stream = await server.client.messages.create(body as Anthropic.MessageCreateParamsStreaming, { signal: controller.signal });
+    const state = { deltas: 0, ended: false };
+    const reading = (async () => {
+      try {
+        for await (const event of stream) if (event.type === "content_block_delta") state.deltas += 1;
+        state.ended = true;
+      } catch {
+        // aborted by stop()
+      }
+    })();
+    return {
+      state,
+      stop: async () => {
+        controller.abort();
+        await reading;
+      },
+    };
+  }
+
+  // node-llama-cpp's batch loop holds the context lock while any token is queued, and with two or more sequences
+  // generating it keeps it from batch to batch (the patch's wait for every sequence's next token). Erasing a sequence's
+  // stale tokens needs that lock: without the patch's yield a new request waited until every other generation ended.
+  it("starts and finishes while two other generations are still running", { timeout: 120_000 }, async () => {
+    // Every sequence holds a finished conversation, so the next new one must erase a stale tail first.
+    const old = ["first old conversation", "second old conversation", "third old conversation"];
+    await Promise.all(old.map((text) => server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 8, messages: user(text) })));
+    await expect.poll(() => server.engine.stats().busySequences, { timeout: 30_000 }).toBe(0);
+
+    const long = [await streamUntilStopped("a long story, please"), await streamUntilStopped("another long story")];
+    try {
+      await expect.poll(() => Math.min(...long.map((generation) => generation.state.deltas)), { timeout: 30_000 }).toBeGreaterThan(20);
+      const reply = await server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 4, messages: user("a quick question meanwhile") });
+      expect(reply.type).toBe("message");
+      expect(long.map((generation) => generation.state.ended)).toEqual([false, false]);
+    } finally {
+      await Promise.all(long.map((generation) => generation.stop()));
+    }
+  });
+});
