@@ -11,7 +11,6 @@ import { GreedyPromptLookup } from "./greedy-prompt-lookup.js";
 import { LoadedModel } from "./loaded-model.js";
 import { planContextSize } from "./plan-context-size.js";
 import { PromptStateCache } from "./prompt-state-cache.js";
-import { releaseTokenizerArrays } from "./release-tokenizer-arrays.js";
 import { resolveChatFormat } from "./resolve-chat-format.js";
 
 /**
@@ -76,8 +75,6 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
           compatibilityKey: `${llama.llamaCppRelease.release}|${context.kvCacheKeyType}|${context.kvCacheValueType}`,
         });
   const loaded = new LoadedModel({ runtime, model, context, sequences, chatWrapper, description, promptCache, fileBytes: file.size, options });
-  // After `LoadedModel` has read the token pieces (its prompt-size guard); nothing reads them again.
-  releaseTokenizerArrays(model.fileInfo);
   options.log?.(
     "info",
     `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}, llama.cpp ${describeBinaries(llama)}`,

@@ -21,6 +21,7 @@ import { PromptSizeGuard } from "./prompt-size-guard.js";
 import { perArgumentCalls } from "../per-argument-calls/per-argument-calls-wrapper.js";
 import { renderPrompt, type RenderedPrompt } from "./render-prompt.js";
 import { ReplyTranscript } from "./reply-transcript.js";
+import { releaseTokenizerArrays } from "./release-tokenizer-arrays.js";
 import { reusablePrefixLength } from "./reusable-prefix-length.js";
 import { StructuredReply } from "./structured-reply.js";
 import { describeToolsFirst } from "./tools-first-wrapper.js";
@@ -78,6 +79,8 @@ export class LoadedModel {
     this.pool = new SequencePool(parts.sequences, options.maxQueue ?? 16, options.maxQueueWaitMs, context.batchSize);
     this.promptSize = new PromptSizeGuard(parts.model, parts.description.maxInputTokens);
     this.kvBytes = kvCacheBytes(parts.model, context, parts.sequences.length);
+    // The two lines above are the last to read the tokenizer's pieces (the guard) and their count (the estimate).
+    releaseTokenizerArrays(parts.model.fileInfo);
     this.preparations = new NextTurnPreparations({
       delayMs: nextTurnDelayMs,
       heldAfterBatch: this.heldAfterBatch,

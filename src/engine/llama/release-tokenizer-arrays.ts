@@ -9,7 +9,7 @@ const smallestReleased = 1024;
  * 20 MB for a 152k-token vocabulary (measured: 357k strings, the server's largest heap item). node-llama-cpp
  * reads only their `length` once the model is loaded (`iterateAllTokens`, `GgufInsights`), so each becomes a
  * sparse array of the same length (a few bytes: V8 keeps a sparse array as a dictionary). Call it after
- * everything that reads the pieces themselves (`PromptSizeGuard`) has done so.
+ * everything that reads the pieces themselves (`PromptSizeGuard`) has done so: `LoadedModel` does.
  */
 export function releaseTokenizerArrays(fileInfo: GgufFileInfo): void {
   const ggml = fileInfo.metadata.tokenizer?.ggml as Record<string, unknown> | undefined;
