@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ConfigError } from "../pensieve-config.js";
 import { watchLauncher } from "../watch-launcher.js";
 import { failCommand } from "./fail-command.js";
+import { ListenError } from "./start/listen-error.js";
 import { runServer } from "./start/run-server.js";
 import { toServerConfig, type ServerConfig } from "./start/server-config.js";
 import { processStartIo, type StartIo } from "./start/server-io.js";
@@ -25,8 +26,9 @@ export function registerStartCommand(program: Command, io?: StartIo): void {
       try {
         await runServer(config, startIo);
       } catch (error) {
-        // A config file it cannot use is the user's to fix: one error line. Anything else is a crash, with its stack.
-        if (error instanceof ConfigError) failCommand(command, error);
+        // A config file it cannot use, or an address it cannot listen on, is the user's to fix: one error line.
+        // Anything else is a crash, with its stack.
+        if (error instanceof ConfigError || error instanceof ListenError) failCommand(command, error);
         throw error;
       }
     },

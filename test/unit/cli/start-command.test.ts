@@ -1,4 +1,5 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -120,6 +121,21 @@ describe("pensieve start (in process)", () => {
     const { root, output } = startProgram();
     await expect(root.parseAsync(["start", "--memory-limit", "lots"], { from: "user" })).rejects.toBeInstanceOf(CommanderError);
     expect(output.err).toContain("error: --memory-limit takes a number of GiB, auto or off");
+  });
+
+  it("refuses a port already in use in one line, not a stack trace", async () => {
+    vi.stubEnv("PENSIEVE_HOME", home);
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { root, output } = startProgram();
+      const argv = ["start", "--model", await testModelPath("tiny"), "--threads", "1", "--gpu", "cpu", "--ctx-size", "512", "--no-prompt-cache", "--port", String(port)];
+      await expect(root.parseAsync(argv, { from: "user" })).rejects.toBeInstanceOf(CommanderError);
+      expect(output.err).toBe(`error: port ${port} on 127.0.0.1 is already in use (another Pensieve, or another server): stop it, or start with another --port (--port 0 takes a free one)\n`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it("refuses a config file it cannot use, saying what is wrong", async () => {

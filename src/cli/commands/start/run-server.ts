@@ -10,6 +10,7 @@ import { chooseModel } from "../../choose-model.js";
 import { collectLoadingGarbage } from "../../collect-loading-garbage.js";
 import { ConfigError, readPensieveConfig } from "../../pensieve-config.js";
 import type { UpstreamPoolConfig } from "../../upstream-pool-config.js";
+import { describeListenFailure } from "./listen-error.js";
 import { memoryLimitForLoad } from "./memory-limit.js";
 import type { ServerConfig } from "./server-config.js";
 import type { ServerIo } from "./server-io.js";
@@ -31,7 +32,7 @@ export interface RunningServer {
  * `pensieve start` once its settings are known: reads the config file, picks (and pulls) the models, listens,
  * waits for the models to settle, prints the banner and stops on SIGINT/SIGTERM (`stopOnSignals`). A model
  * that fails to load leaves the server listening, answering /health with 503. Throws `ConfigError` for a
- * config file it cannot use.
+ * config file it cannot use and `ListenError` for an address it cannot listen on.
  */
 export async function runServer(config: ServerConfig, io: ServerIo): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel }, io.logs);
@@ -98,7 +99,16 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
   });
   for (const warning of config.warnings) logger.warn({ component: "server" }, warning);
   if (config.logPrompts) logger.warn({ component: "server" }, "--log-prompts: every prompt and reply goes into the log");
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // Nothing was served: what started for the server (the models loading, the sampling) stops with it. Not
+    // awaited: a model finishes loading before it can be disposed (minutes, for a large one), and the error is
+    // for now.
+    monitor.stop();
+    engine.dispose().catch((disposeError: unknown) => logger.error({ component: "server", err: disposeError }, "could not dispose the models"));
+    throw describeListenFailure(error, config.host, config.port);
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   // `Host: 0.0.0.0` is refused (a browser reaches localhost that way), so the URL to print is a loopback one.
