@@ -16,7 +16,6 @@ export function describeListenFailure(error: unknown, host: string, port: number
       return new ListenError(`this user may not listen on port ${port} on ${host} (ports below 1024 need privileges): start with another --port`);
     case "EADDRNOTAVAIL":
     case "ENOTFOUND":
-    case "EAI_AGAIN":
       return new ListenError(`--host ${host} is not an address of this machine: give one of its addresses (127.0.0.1 for this machine alone, 0.0.0.0 for every interface)`);
     default:
       return error;
