@@ -121,13 +121,14 @@ describe("scheduling: a request that must trim its sequence while others generat
     const controller = new AbortController();
     const body = { model: "claude-sonnet-5", max_tokens: 3000, stream: true as const, temperature: 0, messages: user(text) };
     const stream = await server.client.messages.create(body as Anthropic.MessageCreateParamsStreaming, { signal: controller.signal });
-    const state = { deltas: 0, ended: false };
+    const state: { deltas: number; ended: boolean; failure?: unknown } = { deltas: 0, ended: false };
     const reading = (async () => {
       try {
         for await (const event of stream) if (event.type === "content_block_delta") state.deltas += 1;
         state.ended = true;
-      } catch {
-        // aborted by stop()
+      } catch (error) {
+        // Only stop()'s abort is expected; a stream that failed is not one still running.
+        if (!controller.signal.aborted) state.failure = error;
       }
     })();
     return {
@@ -153,7 +154,10 @@ describe("scheduling: a request that must trim its sequence while others generat
       await expect.poll(() => Math.min(...long.map((generation) => generation.state.deltas)), { timeout: 30_000 }).toBeGreaterThan(20);
       const reply = await server.client.messages.create({ model: "claude-sonnet-5", max_tokens: 4, messages: user("a quick question meanwhile") });
       expect(reply.type).toBe("message");
-      expect(long.map((generation) => generation.state.ended)).toEqual([false, false]);
+      expect(long.map((generation) => [generation.state.ended, generation.state.failure])).toEqual([
+        [false, undefined],
+        [false, undefined],
+      ]);
     } finally {
       await Promise.all(long.map((generation) => generation.stop()));
     }
