@@ -23,6 +23,12 @@ export interface FigureResult extends FigureSpec {
   readonly llamaServer: number;
   /** Pensieve / llama-server. At least 1 is as good or better for `higher`, at most 1 for `lower`. */
   readonly ratio: number;
+  /**
+   * Each run's own ratio (Pensieve's run i against llama-server's run i, measured one after the other): their
+   * lowest, median and highest. The machine's speed drifts between runs, and these show how far; `null` with fewer
+   * than two pairs.
+   */
+  readonly pairedRatios: { readonly lowest: number; readonly median: number; readonly highest: number } | null;
   readonly runs: { readonly pensieve: readonly Sample[]; readonly llamaServer: readonly Sample[] };
 }
 
@@ -35,7 +41,23 @@ export function median(values: readonly number[]): number {
 export function figureResult(spec: FigureSpec, pensieve: readonly Sample[], llamaServer: readonly Sample[]): FigureResult {
   const pensieveMedian = median(pensieve.map((sample) => sample.value));
   const llamaServerMedian = median(llamaServer.map((sample) => sample.value));
-  return { ...spec, pensieve: pensieveMedian, llamaServer: llamaServerMedian, ratio: pensieveMedian / llamaServerMedian, runs: { pensieve, llamaServer } };
+  return {
+    ...spec,
+    pensieve: pensieveMedian,
+    llamaServer: llamaServerMedian,
+    ratio: pensieveMedian / llamaServerMedian,
+    pairedRatios: pairedRatios(pensieve, llamaServer),
+    runs: { pensieve, llamaServer },
+  };
+}
+
+function pairedRatios(pensieve: readonly Sample[], llamaServer: readonly Sample[]): FigureResult["pairedRatios"] {
+  const ratios = pensieve.flatMap((sample, run) => {
+    const other = llamaServer[run];
+    return other === undefined ? [] : [sample.value / other.value];
+  });
+  if (ratios.length < 2) return null;
+  return { lowest: Math.min(...ratios), median: median(ratios), highest: Math.max(...ratios) };
 }
 
 /** "Pensieve at 93 % of llama-server's speed" / "Pensieve uses 12 % more": the ratio in words, with its direction. */

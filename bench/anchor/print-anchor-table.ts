@@ -1,6 +1,9 @@
 import { describeRatio, median, type FigureResult, type Sample } from "./anchor-figures.js";
 
-/** The figures as a table on stdout: both medians, the ratio and its direction, then the token counts behind them. */
+/**
+ * The figures as a table on stdout: both medians, the ratio and its direction, then each run's own ratio (the spread
+ * that drift between runs leaves), then the token counts behind them.
+ */
 export function printAnchorTable(modelFile: string, threads: number, decodeThreads: number, runs: number, figures: readonly FigureResult[]): void {
   const labelWidth = Math.max(20, ...figures.map((figure) => figure.label.length + figure.unit.length + 3));
   console.log(`\n${modelFile}, ${threads} threads (${decodeThreads} decode), median of ${runs} run(s); ratio = Pensieve / llama-server`);
@@ -10,6 +13,15 @@ export function printAnchorTable(modelFile: string, threads: number, decodeThrea
     console.log(
       `${`${figure.label} (${figure.unit})`.padEnd(labelWidth)} ${format(figure.pensieve, figure.unit).padStart(10)} ${format(figure.llamaServer, figure.unit).padStart(12)} ${figure.ratio.toFixed(3).padStart(7)}  ${better}: ${describeRatio(figure)}`,
     );
+  }
+  const paired = figures.filter((figure) => figure.pairedRatios !== null);
+  if (paired.length > 0) {
+    console.log("\neach run's own ratio (Pensieve's run against the llama-server run beside it): lowest, median, highest");
+    for (const figure of paired) {
+      const ratios = figure.pairedRatios;
+      if (ratios === null) continue;
+      console.log(`  ${figure.id.padEnd(26)} ${[ratios.lowest, ratios.median, ratios.highest].map((ratio) => ratio.toFixed(3)).join("  ")}`);
+    }
   }
   const withTokens = figures.filter((figure) => figure.runs.pensieve.some((sample) => sample.promptTokens !== undefined));
   if (withTokens.length > 0) {
