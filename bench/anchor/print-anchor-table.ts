@@ -14,14 +14,12 @@ export function printAnchorTable(modelFile: string, threads: number, decodeThrea
       `${`${figure.label} (${figure.unit})`.padEnd(labelWidth)} ${format(figure.pensieve, figure.unit).padStart(10)} ${format(figure.llamaServer, figure.unit).padStart(12)} ${figure.ratio.toFixed(3).padStart(7)}  ${better}: ${describeRatio(figure)}`,
     );
   }
-  const paired = figures.filter((figure) => figure.pairedRatios !== null);
-  if (paired.length > 0) {
+  const pairedLines = figures.flatMap(({ id, pairedRatios: ratios }) =>
+    ratios === null ? [] : [`  ${id.padEnd(26)} ${[ratios.lowest, ratios.median, ratios.highest].map((ratio) => ratio.toFixed(3)).join("  ")}`],
+  );
+  if (pairedLines.length > 0) {
     console.log("\neach run's own ratio (Pensieve's run against the llama-server run beside it): lowest, median, highest");
-    for (const figure of paired) {
-      const ratios = figure.pairedRatios;
-      if (ratios === null) continue;
-      console.log(`  ${figure.id.padEnd(26)} ${[ratios.lowest, ratios.median, ratios.highest].map((ratio) => ratio.toFixed(3)).join("  ")}`);
-    }
+    for (const line of pairedLines) console.log(line);
   }
   const withTokens = figures.filter((figure) => figure.runs.pensieve.some((sample) => sample.promptTokens !== undefined));
   if (withTokens.length > 0) {
