@@ -1,3 +1,4 @@
+import { createHook } from "node:async_hooks";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes five things in node-llama-cpp.
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes six things in node-llama-cpp.
  * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
  *   per-sequence KV cache splits a batch at every gap or step back in the numbers), and event-loop turns before the
  *   next batch until each of them has queued its next token, 5 ms at most (otherwise one that misses a batch starts a
@@ -21,6 +22,11 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  *   OpenMP out so that the pool is used. Without a pool the CPU backend starts and joins its threads for every token,
  *   and one request decoded at 0.7–0.8× llama-server's speed with 2 threads (issue #12). The prebuilt binaries
  *   cannot carry this change: `npm run build:engine` builds one that does, and CI runs the suite on it.
+ * - A greedy token (a sampler of nothing but greedy: no grammar, penalty or bias) is the logits' first maximum,
+ *   found on the calling thread. node-llama-cpp copied the whole vocabulary into a candidate array on a libuv worker
+ *   first (about 0.3 ms a token for a 152k vocabulary) and came back to JavaScript after it. The time between two
+ *   decodes went from 4.8–6.0 to 3.0 ms at 8 sequences and from 1.6 to 1.1 ms at one (medians, issue #12). Built
+ *   from source only, as the pool.
  * - A sequence that cannot trim its state (a hybrid model: Qwen 3.5's Gated DeltaNet layers) goes back to the latest
  *   checkpoint at or before the cut, not only to the last one taken. node-llama-cpp gave up at the first checkpoint
  *   after the cut, and a hybrid model's checkpoint starts where it ends: a retry (checkpoint at all but the prompt's
@@ -130,6 +136,41 @@ describe("the node-llama-cpp patch", () => {
         await context.dispose();
       }
       expect(threadsOfThisProcess()).toBe(before);
+    });
+
+    it("samples a greedy token on the calling thread, the token the sampler chain picks", { timeout: 60_000 }, async (test) => {
+      const sampleWorkerCallbacks = { count: 0 };
+      const sampleWorkers = new Set<number>();
+      const hook = createHook({
+        init: (id, type) => void (type === "AddonContextSampleTokenWorker" && sampleWorkers.add(id)),
+        before: (id) => void (sampleWorkers.has(id) && sampleWorkerCallbacks.count++),
+      });
+      const context = await model.createContext({ contextSize: 512, sequences: 2, threads: 1 });
+      const tokensEach = 32;
+      try {
+        const prompt = model.tokenize("The harbour master keeps a log of every ship.");
+        hook.enable();
+        const greedy: number[] = [];
+        for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+          if (greedy.push(token) === tokensEach) break;
+        }
+        const greedyWorkerCallbacks = sampleWorkerCallbacks.count;
+        // Asking for the token's confidence needs the candidate array: the whole chain samples, on a worker.
+        const chain: number[] = [];
+        for await (const { token } of context.getSequence().evaluateWithMetadata(prompt, { confidence: true }, { temperature: 0 })) {
+          if (chain.push(token) === tokensEach) break;
+        }
+        hook.disable();
+        expect(greedy).toEqual(chain);
+        // Outside CI the engine may be the prebuilt one, which samples every token on a worker; CI builds it.
+        if (llama.buildType !== "localBuild" && process.env["CI"] !== "true") return test.skip();
+        expect(llama.buildType).toBe("localBuild");
+        expect(greedyWorkerCallbacks).toBe(0);
+        expect(sampleWorkerCallbacks.count).toBeGreaterThanOrEqual(tokensEach);
+      } finally {
+        hook.disable();
+        await context.dispose();
+      }
     });
 
     it("share every batch once their prompts are in", { timeout: 60_000 }, async () => {
