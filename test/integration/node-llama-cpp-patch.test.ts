@@ -20,10 +20,8 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  *   ended the server's process, and the evaluation never settled.
  * - Each context keeps one ggml thread pool for its lifetime, as llama-server does, and a build from source leaves
  *   OpenMP out so that the pool is used. Without a pool the CPU backend starts and joins its threads for every token,
- *   and one request decoded at 0.7–0.8× llama-server's speed with 2 threads (issue #12). A context of one sequence
- *   has its pool's workers sleep after each graph instead of spinning (5–11 % faster decoding with 2 threads on 2
- *   cores). The prebuilt binaries cannot carry this change: `npm run build:engine` builds one that does, and CI runs
- *   the suite on it.
+ *   and one request decoded at 0.7–0.8× llama-server's speed with 2 threads (issue #12). The prebuilt binaries
+ *   cannot carry this change: `npm run build:engine` builds one that does, and CI runs the suite on it.
  * - A greedy token (a sampler of nothing but greedy: no grammar, penalty or bias) is the logits' first maximum,
  *   found on the calling thread. node-llama-cpp copied the whole vocabulary into a candidate array on a libuv worker
  *   first (about 0.3 ms a token for a 152k vocabulary) and came back to JavaScript after it. The time between two
