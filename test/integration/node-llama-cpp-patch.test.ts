@@ -24,9 +24,9 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  *   cannot carry this change: `npm run build:engine` builds one that does, and CI runs the suite on it.
  * - A greedy token (a sampler of nothing but greedy: no grammar, penalty or bias) is the logits' first maximum,
  *   found on the calling thread. node-llama-cpp copied the whole vocabulary into a candidate array on a libuv worker
- *   first (about 0.3 ms a token for a 152k vocabulary) and came back to JavaScript after it. The time between two
- *   decodes went from 4.8–6.0 to 3.0 ms at 8 sequences and from 1.6 to 1.1 ms at one (medians, issue #12). Built
- *   from source only, as the pool.
+ *   first (about 0.3 ms a token for a 152k vocabulary) and came back to JavaScript after it. In the anchor bench the
+ *   time between two decodes went from 5.0–6.4 to 2.7–3.2 ms at 8 sequences (llama-server: 3.5–4.1), and from
+ *   1.16–1.25 to 1.10–1.17 ms at one (medians, issue #12). Built from source only, as the pool.
  * - A sequence that cannot trim its state (a hybrid model: Qwen 3.5's Gated DeltaNet layers) goes back to the latest
  *   checkpoint at or before the cut, not only to the last one taken. node-llama-cpp gave up at the first checkpoint
  *   after the cut, and a hybrid model's checkpoint starts where it ends: a retry (checkpoint at all but the prompt's
