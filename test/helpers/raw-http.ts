@@ -7,6 +7,8 @@ export interface RawResponse {
   readonly body: string;
   /** Milliseconds from connecting to the server closing the connection. */
   readonly elapsedMs: number;
+  /** The code of the error the client's socket met (`ECONNRESET`, `EPIPE`), if any: a server that resets loses answers. */
+  readonly socketError: string | null;
 }
 
 /**
@@ -20,8 +22,9 @@ export async function rawExchange(port: number, send: (write: (data: string | Bu
   await once(socket, "connect");
   const chunks: Buffer[] = [];
   socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-  // Writing after the server has answered and closed fails with EPIPE or ECONNRESET: expected here.
-  socket.on("error", () => {});
+  // Writing after the server has answered and closed fails with EPIPE or ECONNRESET: recorded, not thrown.
+  let socketError: string | null = null;
+  socket.on("error", (error: NodeJS.ErrnoException) => (socketError ??= error.code ?? error.message));
   let isClosed = false;
   // Not events.once: it would reject on the "error" above.
   const closed = new Promise<void>((resolve) =>
@@ -39,10 +42,10 @@ export async function rawExchange(port: number, send: (write: (data: string | Bu
   await send(write);
   await closed;
   const elapsedMs = performance.now() - started;
-  return { ...parseResponse(Buffer.concat(chunks).toString("latin1")), elapsedMs };
+  return { ...parseResponse(Buffer.concat(chunks).toString("latin1")), elapsedMs, socketError };
 }
 
-function parseResponse(text: string): Omit<RawResponse, "elapsedMs"> {
+function parseResponse(text: string): Omit<RawResponse, "elapsedMs" | "socketError"> {
   const split = text.indexOf("\r\n\r\n");
   const head = split < 0 ? text : text.slice(0, split);
   const [statusLine = "", ...headerLines] = head.split("\r\n");
@@ -54,7 +57,7 @@ function parseResponse(text: string): Omit<RawResponse, "elapsedMs"> {
   return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body: split < 0 ? "" : text.slice(split + 4) };
 }
 
-export type KeepAliveResponse = Omit<RawResponse, "elapsedMs">;
+export type KeepAliveResponse = Omit<RawResponse, "elapsedMs" | "socketError">;
 
 /**
  * One keep-alive connection for requests written byte for byte: `exchange` writes a request and settles once its

@@ -128,6 +128,20 @@ describe("request bodies, on a real socket", () => {
     expectAnthropicError(response, 413, "request_too_large");
     expect(sentMegabytes).toBeGreaterThanOrEqual(31);
     expect(sentMegabytes).toBeLessThan(64);
+    // A close while the client's bytes still arrive resets the connection, and a reset can drop the answer unread.
+    expect(response.socketError).toBeNull();
+  });
+
+  it("answers a declared body over 32 MiB that is being sent with 413, and the client reads it with no reset", async () => {
+    const megabyte = Buffer.alloc(1024 * 1024, "x");
+    let sentMegabytes = 0;
+    const response = await rawExchange(port, async (write) => {
+      if (!(await write(["POST /v1/messages HTTP/1.1", "Host: localhost", "Content-Type: application/json", `Content-Length: ${64 * 1024 * 1024}`, "", ""].join("\r\n")))) return;
+      while (sentMegabytes < 64 && (await write(megabyte))) sentMegabytes += 1;
+    });
+    expectAnthropicError(response, 413, "request_too_large");
+    expect(sentMegabytes).toBeLessThan(64);
+    expect(response.socketError).toBeNull();
   });
 
   it("answers a gzip bomb with 415 without inflating it, declared or chunked", async () => {
