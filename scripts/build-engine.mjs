@@ -9,7 +9,7 @@
 // this folder in preference to the prebuilt one; its start log says which it runs. `npm ci` starts over with the
 // prebuilt binaries.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,10 +35,19 @@ if (prebuiltBinaries === undefined || !existsSync(path.join(prebuiltBinaries, "l
 }
 
 const isLibrary = (name) => /\.(so|dylib|dll)(\.|$)/.test(name);
+// libllama is kept from this build too: it carries the patched KV cache (memory taken as the cache fills), and holds
+// none of the compute kernels the prebuilt CPU variants are chosen for.
+const isKeptFromBuild = (name) => /^(lib)?llama\.[^-]*\.(so|dylib|dll)$/.test(name);
+const keptFromBuild = new Map();
 // The addon looks for its libraries beside it, then in ../bin, where the build leaves its own copies.
 for (const folder of [buildBinaries, path.join(buildBinaries, "..", "bin")].filter((folder) => existsSync(folder))) {
-  for (const name of readdirSync(folder).filter(isLibrary)) rmSync(path.join(folder, name));
+  for (const name of readdirSync(folder).filter(isLibrary)) {
+    if (isKeptFromBuild(name) && !keptFromBuild.has(name)) keptFromBuild.set(name, readFileSync(path.join(folder, name)));
+    rmSync(path.join(folder, name));
+  }
 }
-const copied = readdirSync(prebuiltBinaries).filter(isLibrary);
+const copied = readdirSync(prebuiltBinaries).filter((name) => isLibrary(name) && !keptFromBuild.has(name));
 for (const name of copied) copyFileSync(path.join(prebuiltBinaries, name), path.join(buildBinaries, name));
-console.log(`build:engine: ${path.relative(process.cwd(), path.join(buildBinaries, "llama-addon.node"))} built here, beside ${copied.length} prebuilt llama.cpp libraries`);
+for (const [name, content] of keptFromBuild) writeFileSync(path.join(buildBinaries, name), content);
+const builtHere = ["llama-addon.node", ...keptFromBuild.keys()].join(", ");
+console.log(`build:engine: ${path.relative(process.cwd(), buildBinaries)}: ${builtHere} built here, beside ${copied.length} prebuilt llama.cpp libraries`);

@@ -30,6 +30,11 @@ export interface MeasuredLoad {
 export interface ComparedLoad {
   readonly estimate: ModelMemoryEstimate;
   readonly measured: MeasuredLoad;
+  /**
+   * The estimate's KV cache as far as the prompt has filled it (one sequence): all of it that is resident. With the
+   * patch (`npm run build:engine`) llama.cpp's cache takes its pages as it fills, not when it is made.
+   */
+  readonly filledKvCacheBytes: number;
 }
 
 /**
@@ -38,14 +43,14 @@ export interface ComparedLoad {
  */
 export async function compareMemoryEstimates(loads: readonly MemoryLoad[]): Promise<ComparedLoad[]> {
   const estimates = await Promise.all(
-    loads.map(async (load) =>
+    loads.map(async (load) => {
+      const shape = memoryShapeFromGguf(await readGgufFileInfo(load.modelPath, { readTensorInfo: true }));
       // The measuring process takes one checkpoint: estimate as many, so the total compares with its RSS.
-      estimateModelMemory(memoryShapeFromGguf(await readGgufFileInfo(load.modelPath, { readTensorInfo: true })), {
-        contextSize: load.contextSize,
-        sequences: load.sequences,
-        checkpointsPerSequence: 1,
-      }),
-    ),
+      const estimate = estimateModelMemory(shape, { contextSize: load.contextSize, sequences: load.sequences, checkpointsPerSequence: 1 });
+      const batchSize = Math.min(load.contextSize * load.sequences, 512);
+      const filled = estimateModelMemory(shape, { contextSize: load.promptTokens, sequences: 1, batchSize, checkpointsPerSequence: 1 });
+      return { estimate, filledKvCacheBytes: Math.min(filled.kvCacheBytes, estimate.kvCacheBytes) };
+    }),
   );
   const { stdout } = await run(
     process.execPath,
@@ -58,5 +63,5 @@ export async function compareMemoryEstimates(loads: readonly MemoryLoad[]): Prom
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line) as MeasuredLoad);
   if (measured.length !== loads.length) throw new Error(`measured ${measured.length} of ${loads.length} loads:\n${stdout}`);
-  return estimates.map((estimate, index) => ({ estimate, measured: measured[index] as MeasuredLoad }));
+  return estimates.map((estimated, index) => ({ ...estimated, measured: measured[index] as MeasuredLoad }));
 }

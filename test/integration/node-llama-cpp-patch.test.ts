@@ -1,12 +1,14 @@
 import { createHook } from "node:async_hooks";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type BatchItem, type Llama, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
+import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type BatchItem, type Llama, type LlamaContext, type LlamaModel, type PrioritizedBatchItem } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { modelShapes } from "../../src/models/generator/model-shapes.js";
+import { kvCacheBytes } from "../helpers/kv-cache-bytes.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes six things in node-llama-cpp.
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes seven things in node-llama-cpp.
  * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
  *   per-sequence KV cache splits a batch at every gap or step back in the numbers), and event-loop turns before the
  *   next batch until each of them has queued its next token, 5 ms at most (otherwise one that misses a batch starts a
@@ -31,6 +33,11 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  *   checkpoint at or before the cut, not only to the last one taken. node-llama-cpp gave up at the first checkpoint
  *   after the cut, and a hybrid model's checkpoint starts where it ends: a retry (checkpoint at all but the prompt's
  *   last token) or a new conversation (checkpoint after the tools and system prompt) evaluated its whole prompt again.
+ * - A KV cache on the CPU takes memory as it fills: llama.cpp wrote zeros over the whole cache when it made it (every
+ *   page resident from the start), and the patch adds a llama.cpp patch that hands the pages back to the kernel
+ *   instead, which reads them back as zeros. A 32k context of the qwen2.5-0.5b shape holds a 384 MiB cache, of which
+ *   a 3k-token conversation fills a tenth (issue #12: peak RSS). Built from source only (`npm run build:engine` keeps
+ *   its libllama).
  */
 describe("the node-llama-cpp patch", () => {
   const patchFolder = path.join(repoRoot, "patches");
@@ -136,6 +143,38 @@ describe("the node-llama-cpp patch", () => {
         await context.dispose();
       }
       expect(threadsOfThisProcess()).toBe(before);
+    });
+
+    it("gives a context built from source a KV cache that takes memory as it fills, not when it is made", { timeout: 60_000 }, async (test) => {
+      if (llama.buildType !== "localBuild" && process.env["CI"] !== "true") return test.skip();
+      expect(llama.buildType).toBe("localBuild");
+      const greedyTokens = async (context: LlamaContext): Promise<number[]> => {
+        const tokens: number[] = [];
+        for await (const token of context.getSequence().evaluate(model.tokenize("The harbour master"), { temperature: 0 })) {
+          tokens.push(token);
+          if (tokens.length === 8) break;
+        }
+        return tokens;
+      };
+      const small = await model.createContext({ contextSize: 256, sequences: 1, threads: 1 });
+      const expected = await greedyTokens(small).finally(async () => small.dispose());
+      expect(expected).toHaveLength(8);
+
+      const contextSize = 2 ** 18;
+      const cacheBytes = kvCacheBytes(modelShapes.tiny, contextSize);
+      expect(cacheBytes).toBe(64 * 1024 * 1024);
+      const anonymousBytes = () => Number(/^RssAnon:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) * 1024;
+      const before = anonymousBytes();
+      const context = await model.createContext({ contextSize, sequences: 1, threads: 1, ignoreMemorySafetyChecks: true });
+      try {
+        // Written with zeros, the whole cache would be resident from here on (84 MB in all with the rest of the
+        // context, against 20 MB without the cache).
+        expect(anonymousBytes() - before).toBeLessThan(cacheBytes / 2);
+        // Pages handed back read as zeros, as written ones would: the same reply as from a small context.
+        expect(await greedyTokens(context)).toEqual(expected);
+      } finally {
+        await context.dispose();
+      }
     });
 
     it("samples a greedy token on the calling thread, the token the sampler chain picks", { timeout: 60_000 }, async (test) => {
