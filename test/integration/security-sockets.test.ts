@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import http from "node:http";
+import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
@@ -229,6 +231,48 @@ describe("requests per keep-alive connection, on a real socket", () => {
     await connection.closed;
     // Node would answer the third with a bare 503 had the connection stayed open; a client retries it elsewhere.
     expect(connection.unread()).toBe("");
+  });
+});
+
+describe("a connection answered before its request arrived, on a real socket", () => {
+  let app: FastifyInstance;
+  let engine: ScriptedEngine;
+  let listening: ListeningApp;
+
+  beforeAll(async () => {
+    engine = ScriptedEngine.replaying(textEvents);
+    app = createApp({ engine, security: {} });
+    listening = await listenOnLoopback(app);
+  });
+  afterAll(async () => {
+    await listening.close();
+  });
+
+  it("serves no request pipelined behind the refused one, and closes once the client does", { timeout: 10_000 }, async () => {
+    // A client that goes on sending after the server's half-close, as one still uploading would.
+    const socket = net.connect({ port: listening.port, host: "127.0.0.1", allowHalfOpen: true });
+    await once(socket, "connect");
+    let received = "";
+    const answered = new Promise<void>((resolve) =>
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+        if (received.includes("\r\n\r\n")) resolve();
+      }),
+    );
+    const closed = once(socket, "close");
+    const refusedHeaders = ["POST /v1/messages HTTP/1.1", "Host: attacker.example", "Content-Type: application/json", `Content-Length: ${messageBody.length}`, "", ""];
+    socket.write(refusedHeaders.join("\r\n"));
+    await answered;
+    expect(received).toMatch(/^HTTP\/1\.1 403 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    const started = performance.now();
+    const pipelined = ["POST /v1/messages HTTP/1.1", "Host: localhost", "Content-Type: application/json", `Content-Length: ${messageBody.length}`, "", messageBody].join("\r\n");
+    socket.end(messageBody + pipelined);
+    await closed;
+    // Closed when the client closed its side, not at the end of the linger time.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(engine.requests).toEqual([]);
+    expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
   });
 });
 
