@@ -2,9 +2,10 @@
 // per-context thread pool (the prebuilt addon keeps none, so on a CPU each token starts and joins its threads).
 //
 // node-llama-cpp builds the whole of llama.cpp from the source it bundles (offline, from its git bundle; about 6
-// minutes on 2 cores). Only the addon is kept: beside it go the prebuilt llama.cpp libraries, which choose a CPU
-// variant at run time. On this project's 2-core machine (issue #12) the same source compiled here with
-// -march=native took 16–47 % longer to prefill a 7.6k-token prompt, and decoded no faster. Where no prebuilt
+// minutes on 2 cores), with the patch's change to llama.cpp itself (a KV cache that takes memory as it fills). Only
+// the addon and libllama are kept: beside them go the prebuilt ggml libraries, which choose a CPU variant at run
+// time. On this project's 2-core machine (issue #12) the same source compiled here with -march=native took 16–47 %
+// longer to prefill a 7.6k-token prompt, and decoded no faster. Where no prebuilt
 // libraries exist for the platform, the whole build is kept. Pensieve (through node-llama-cpp) loads a build from
 // this folder in preference to the prebuilt one; its start log says which it runs. `npm ci` starts over with the
 // prebuilt binaries.

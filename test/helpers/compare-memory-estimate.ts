@@ -25,14 +25,16 @@ export interface MeasuredLoad {
   readonly needsCheckpoints: boolean;
   /** RSS growth over the load, a prompt and a checkpoint: clean only for the first load of a process. */
   readonly measuredBytes: number;
+  /** Whether the KV cache takes memory as it fills (the patch, in a build from source) rather than when it is made. */
+  readonly lazyKvCache: boolean;
 }
 
 export interface ComparedLoad {
   readonly estimate: ModelMemoryEstimate;
   readonly measured: MeasuredLoad;
   /**
-   * The estimate's KV cache as far as the prompt has filled it (one sequence): all of it that is resident. With the
-   * patch (`npm run build:engine`) llama.cpp's cache takes its pages as it fills, not when it is made.
+   * The estimate's KV cache as far as the prompt has filled it (one sequence): all of it that is resident where the
+   * cache takes its pages as it fills (`measured.lazyKvCache`); elsewhere llama.cpp writes the whole cache at once.
    */
   readonly filledKvCacheBytes: number;
 }

@@ -41,6 +41,8 @@ for (let index = 0; index < parameters.length; index += 4) {
   console.log(
     JSON.stringify({
       contextSize: context.contextSize,
+      // A build from source (`npm run build:engine`) carries the patch's KV cache, which takes memory as it fills.
+      lazyKvCache: llama.buildType === "localBuild" && process.platform === "linux",
       batchSize: context.batchSize,
       needsCheckpoints: sequence.needsCheckpoints,
       modelBytes: bufferBytes(/model buffer size =/),
