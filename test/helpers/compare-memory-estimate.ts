@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { estimateModelMemory, type ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
 import { memoryShapeFromGguf } from "../../src/engine/llama/memory-shape-from-gguf.js";
+import { filledKvCacheBytes } from "./lazy-kv-cache.js";
 import { repoRoot } from "./test-models.js";
 
 const run = promisify(execFile);
@@ -49,9 +50,8 @@ export async function compareMemoryEstimates(loads: readonly MemoryLoad[]): Prom
       const shape = memoryShapeFromGguf(await readGgufFileInfo(load.modelPath, { readTensorInfo: true }));
       // The measuring process takes one checkpoint: estimate as many, so the total compares with its RSS.
       const estimate = estimateModelMemory(shape, { contextSize: load.contextSize, sequences: load.sequences, checkpointsPerSequence: 1 });
-      const batchSize = Math.min(load.contextSize * load.sequences, 512);
-      const filled = estimateModelMemory(shape, { contextSize: load.promptTokens, sequences: 1, batchSize, checkpointsPerSequence: 1 });
-      return { estimate, filledKvCacheBytes: Math.min(filled.kvCacheBytes, estimate.kvCacheBytes) };
+      const filled = filledKvCacheBytes(shape, load.promptTokens, Math.min(load.contextSize * load.sequences, 512));
+      return { estimate, filledKvCacheBytes: Math.min(filled, estimate.kvCacheBytes) };
     }),
   );
   const { stdout } = await run(

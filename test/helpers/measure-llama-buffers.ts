@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
+import { hasLazyKvCache } from "./lazy-kv-cache.js";
 
 const parameters = process.argv.slice(2);
 if (parameters.length === 0 || parameters.length % 4 !== 0) throw new Error("usage: MODEL CONTEXT SEQUENCES PROMPT_TOKENS [...]");
@@ -41,8 +42,7 @@ for (let index = 0; index < parameters.length; index += 4) {
   console.log(
     JSON.stringify({
       contextSize: context.contextSize,
-      // A build from source (`npm run build:engine`) carries the patch's KV cache, which takes memory as it fills.
-      lazyKvCache: llama.buildType === "localBuild" && process.platform === "linux",
+      lazyKvCache: hasLazyKvCache(llama),
       batchSize: context.batchSize,
       needsCheckpoints: sequence.needsCheckpoints,
       modelBytes: bufferBytes(/model buffer size =/),

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { getLlama, readGgufFileInfo } from "node-llama-cpp";
-import { estimateModelMemory } from "../../src/engine/llama/estimate-model-memory.js";
 import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import { memoryShapeFromGguf } from "../../src/engine/llama/memory-shape-from-gguf.js";
 import { textRequest } from "./generation-requests.js";
+import { filledKvCacheBytes, hasLazyKvCache } from "./lazy-kv-cache.js";
 
 const [modelPath, limitGib, contextSize] = process.argv.slice(2);
 if (modelPath === undefined || limitGib === undefined || contextSize === undefined) throw new Error("usage: MODEL LIMIT_GIB CONTEXT");
@@ -16,8 +16,7 @@ const rss = (): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync("/proc/
 
 // Load the native library first, so its own memory is not counted as the model's.
 const llama = await getLlama({ gpu: false, build: "never" });
-// A build from source (`npm run build:engine`) on Linux carries the patch's KV cache, which takes memory as it fills.
-const lazyKvCache = llama.buildType === "localBuild" && process.platform === "linux";
+const lazyKvCache = hasLazyKvCache(llama);
 await llama.dispose();
 const before = rss();
 let plan = "";
@@ -40,8 +39,7 @@ if (status.state === "ready") {
 const estimateMib = Number(/about (\d+) MiB/.exec(plan)?.[1] ?? Number.NaN);
 // The cells this short exchange never reached (it stays within the first 256) are not resident in a lazy cache.
 const shape = memoryShapeFromGguf(await readGgufFileInfo(modelPath, { readTensorInfo: true }));
-const kvCacheBytes = (cells: number): number => estimateModelMemory(shape, { contextSize: cells, sequences: 1 }).kvCacheBytes;
-const unreachedKvMib = lazyKvCache ? Math.round((kvCacheBytes(Number(contextSize)) - kvCacheBytes(256)) / 1024 / 1024) : 0;
+const unreachedKvMib = lazyKvCache ? Math.round((filledKvCacheBytes(shape, Number(contextSize)) - filledKvCacheBytes(shape, 256)) / 1024 / 1024) : 0;
 console.log(
   JSON.stringify({
     state: status.state,

@@ -248,7 +248,7 @@ describe("a connection answered before its request arrived, on a real socket", (
     await listening.close();
   });
 
-  it("serves no request pipelined behind the refused one, and closes once the client does", { timeout: 10_000 }, async () => {
+  it("serves no request pipelined behind the refused one", { timeout: 10_000 }, async () => {
     // A client that goes on sending after the server's half-close, as one still uploading would.
     const socket = net.connect({ port: listening.port, host: "127.0.0.1", allowHalfOpen: true });
     await once(socket, "connect");
@@ -265,12 +265,10 @@ describe("a connection answered before its request arrived, on a real socket", (
     await answered;
     expect(received).toMatch(/^HTTP\/1\.1 403 /);
     expect(received).toMatch(/\r\nconnection: close\r\n/i);
-    const started = performance.now();
     const pipelined = ["POST /v1/messages HTTP/1.1", "Host: localhost", "Content-Type: application/json", `Content-Length: ${messageBody.length}`, "", messageBody].join("\r\n");
     socket.end(messageBody + pipelined);
+    // When the server closes follows from the client's close or the linger's limits: test/unit/security/lingering-close.test.ts.
     await closed;
-    // Closed when the client closed its side, not at the end of the linger time.
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(engine.requests).toEqual([]);
     expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
   });
