@@ -19,6 +19,7 @@ import type { ModelWeightType } from "../../src/models/generator/model-weight-ty
 import { anchorChart, readAnchorResults } from "./anchor-chart.js";
 import { anchorMismatch, compareAnchorRatios, defaultAnchorTolerance, readAnchorBaseline, writeAnchorBaseline, type AnchorBaseline } from "./anchor-baseline.js";
 import { figureResult, type FigureResult, type Sample } from "./anchor-figures.js";
+import { mainThreadCpuSeconds } from "./main-thread-cpu.js";
 import { anchorModel } from "./anchor-model.js";
 import { pensieveBatchSize, type BenchServer, type ServerSettings } from "./bench-server.js";
 import { defaultLlamaServerCacheFolder, ensureLlamaServer, llamaServerCmakeFlags, type LlamaServerBuild } from "./build-llama-server.js";
@@ -269,8 +270,11 @@ async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer
   const samples = { pensieve: new Map<string, Sample[]>(), llamaServer: new Map<string, Sample[]>() };
   for (let run = 0; run < runs; run += 1) {
     for (const side of ["pensieve", "llamaServer"] as const) {
+      const pid = await pair[side].pid();
+      const mainThreadBefore = side === "pensieve" ? await mainThreadCpuSeconds(pid) : 0;
       const measured = await scenario.run(pair[side], run);
-      const idle = await waitUntilIdle(await pair[side].pid());
+      if (side === "pensieve") logJavaScriptCostPerToken(measured, (await mainThreadCpuSeconds(pid)) - mainThreadBefore, log);
+      const idle = await waitUntilIdle(pid);
       if (idle.busySeconds > 0) log(`    ${pair[side].name} worked on for ${idle.busySeconds.toFixed(1)} s after its run (${idle.cpuSeconds.toFixed(1)} s of CPU)`);
       for (const [id, sample] of Object.entries(measured)) samples[side].set(id, [...(samples[side].get(id) ?? []), sample]);
     }
@@ -280,6 +284,16 @@ async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer
     }
   }
   return scenario.figures.map((figure) => figureResult(figure, samples.pensieve.get(figure.id) ?? [], samples.llamaServer.get(figure.id) ?? []));
+}
+
+/**
+ * Pensieve's JavaScript thread's CPU time over a run, per output token, for runs that generate enough tokens to
+ * say: the part of decode speed that is Node.js rather than llama.cpp.
+ */
+function logJavaScriptCostPerToken(measured: Record<string, Sample>, mainThreadSeconds: number, log: (line: string) => void): void {
+  const outputTokens = Object.values(measured).reduce((sum, sample) => sum + (sample.outputTokens ?? 0), 0);
+  if (outputTokens < 64) return;
+  log(`    pensieve's JavaScript thread: ${((mainThreadSeconds * 1000) / outputTokens).toFixed(2)} ms of CPU per output token`);
 }
 
 /** Which llama.cpp binaries a CPU-only Pensieve loads: a build from `npm run build:engine` wins over the prebuilt. */
