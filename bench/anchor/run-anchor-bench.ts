@@ -19,12 +19,12 @@ import type { ModelWeightType } from "../../src/models/generator/model-weight-ty
 import { anchorChart, readAnchorResults } from "./anchor-chart.js";
 import { anchorMismatch, compareAnchorRatios, defaultAnchorTolerance, readAnchorBaseline, writeAnchorBaseline, type AnchorBaseline } from "./anchor-baseline.js";
 import { figureResult, type FigureResult, type Sample } from "./anchor-figures.js";
-import { mainThreadCpuSeconds } from "./main-thread-cpu.js";
 import { anchorModel } from "./anchor-model.js";
 import { pensieveBatchSize, type BenchServer, type ServerSettings } from "./bench-server.js";
 import { defaultLlamaServerCacheFolder, ensureLlamaServer, llamaServerCmakeFlags, type LlamaServerBuild } from "./build-llama-server.js";
 import { printAnchorTable } from "./print-anchor-table.js";
 import { startLlamaServer } from "./llama-server-process.js";
+import { mainThreadCpuSeconds } from "./main-thread-cpu-seconds.js";
 import { startPensieve } from "./pensieve-process.js";
 import { claudeCodeScenario, concurrencyScenario, decodeScenario, prefillScenario, PromptSizer, tokenCount, warmUp, type Scenario } from "./scenarios.js";
 import { waitUntilIdle } from "./wait-until-idle.js";
@@ -288,7 +288,7 @@ async function alternate(pair: { pensieve: BenchServer; llamaServer: BenchServer
 
 /**
  * Pensieve's JavaScript thread's CPU time over a run, per output token, for runs that generate enough tokens to
- * say: the part of decode speed that is Node.js rather than llama.cpp.
+ * say: the main thread's share of decode time (V8's helper threads and libuv's workers are not counted).
  */
 function logJavaScriptCostPerToken(measured: Record<string, Sample>, mainThreadSeconds: number, log: (line: string) => void): void {
   const outputTokens = Object.values(measured).reduce((sum, sample) => sum + (sample.outputTokens ?? 0), 0);
