@@ -15,8 +15,16 @@ function textOf(events: readonly GenerationEvent[]): string {
 
 describe("LlamaEngine on a generated tiny model", () => {
   let engine: LlamaEngine;
+  /** The engine's state each time it said the weights began to load. */
+  const weightsLoading: string[] = [];
   beforeAll(async () => {
-    engine = LlamaEngine.start({ modelPath: await testModelPath("tiny"), threads: 1, gpu: false, contextSize: 1024 });
+    engine = LlamaEngine.start({
+      modelPath: await testModelPath("tiny"),
+      threads: 1,
+      gpu: false,
+      contextSize: 1024,
+      onWeightsLoading: () => weightsLoading.push(engine.status.state),
+    });
   });
   afterAll(async () => engine?.dispose());
 
@@ -25,6 +33,11 @@ describe("LlamaEngine on a generated tiny model", () => {
     const status = await engine.whenSettled();
     expect(status.state).toBe("ready");
     expect(status.model).toMatchObject({ contextSize: 1024, maxInputTokens: 1022 });
+  });
+
+  it("says once, while loading, that the weights began to load (the CLI collects garbage there)", async () => {
+    await engine.whenSettled();
+    expect(weightsLoading).toEqual(["loading"]);
   });
 
   it("starts with usage, ends with finish, and reports exact output tokens", async () => {

@@ -9,7 +9,7 @@ import { hasLazyKvCache } from "../helpers/lazy-kv-cache.js";
 import { repoRoot, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes seven things in node-llama-cpp.
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes eight things in node-llama-cpp.
  * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
  *   per-sequence KV cache splits a batch at every gap or step back in the numbers), and event-loop turns before the
  *   next batch until each of them has queued its next token, 5 ms at most (otherwise one that misses a batch starts a
@@ -39,6 +39,9 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  *   instead, which reads them back as zeros. A 32k context of the qwen2.5-0.5b shape holds a 384 MiB cache, of which
  *   a 3k-token conversation fills a tenth (issue #12: peak RSS). Built from source only (`npm run build:engine` keeps
  *   its libllama).
+ * - A context created with `ignoreMemorySafetyChecks` is not simulated first. The simulation sized only the memory
+ *   reservations that option skips, and loaded a second copy of the model's vocabulary to do it, whose 23 MB (152k
+ *   tokens) then stayed in the allocator's heap for the life of the server (issue #12: peak RSS).
  */
 describe("the node-llama-cpp patch", () => {
   const patchFolder = path.join(repoRoot, "patches");
@@ -78,6 +81,28 @@ describe("the node-llama-cpp patch", () => {
       await context.dispose();
     } finally {
       await model.dispose();
+      await llama.dispose();
+    }
+  });
+
+  it("creates a context that skips the memory checks without simulating it on a second copy of the model", { timeout: 60_000 }, async () => {
+    const simulations: string[] = [];
+    const llama = await getLlama({
+      gpu: false,
+      logLevel: LlamaLogLevel.debug,
+      logger: (_level, message) => {
+        if (message.startsWith("Simulating context resource usage")) simulations.push(message);
+      },
+    });
+    try {
+      const model = await llama.loadModel({ modelPath: await testModelPath("tiny") });
+      await (await model.createContext({ contextSize: 512, sequences: 1, threads: 1, ignoreMemorySafetyChecks: true })).dispose();
+      expect(simulations).toEqual([]);
+      // The same context with the checks: simulated, so the log does say when a simulation runs.
+      await (await model.createContext({ contextSize: 512, sequences: 1, threads: 1 })).dispose();
+      expect(simulations).toHaveLength(1);
+      await model.dispose();
+    } finally {
       await llama.dispose();
     }
   });

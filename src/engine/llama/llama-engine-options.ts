@@ -47,6 +47,11 @@ export interface LlamaEngineOptions {
   readonly gpu?: false | "auto";
   /** Where the llama.cpp runtime comes from: pass one pool to every engine of a process. Defaults to a pool of its own. */
   readonly runtimePool?: LlamaRuntimePool;
+  /**
+   * Called once as the model's weights begin to load, after node-llama-cpp has read the file's metadata: the last
+   * moment the process is small, when a garbage collection's own memory costs least. Defaults to none.
+   */
+  readonly onWeightsLoading?: () => void;
   /** Where the engine's messages go (and llama.cpp's warnings). Defaults to none. */
   readonly log?: (level: "info" | "warn" | "error", message: string) => void;
   /**

@@ -39,12 +39,16 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   // On the CPU, llama.cpp repacks quantised weights into an anonymous buffer; with the file also mapped the
   // weights sit in memory twice (measured: 4.8 GB instead of 2.9 GB for a Phi-3-mini-size Q4_0), so read it.
   const useMmap = options.useMmap ?? (llama.gpu === false ? false : undefined);
-  const model = await llama.loadModel({ modelPath, ...definedProperties({ useMmap }) });
+  const model = await llama.loadModel({ modelPath, ...definedProperties({ useMmap, onLoadProgress: onFirstCall(options.onWeightsLoading) }) });
   // One thread count for every batch, as llama-server's default (`-t` = `-tb`): node-llama-cpp has no public
   // setting for a lone sequence's decode alone, and one thread fewer for it lost (2 cores, 2.6k context, issue
   // #12: 22-26 tokens/s against 27-34 with both). Flash attention: llama.cpp's `auto` rule, on where the backend
   // has it (node-llama-cpp's default too; the memory estimate simulates the same).
-  const context = await model.createContext({ contextSize, sequences: parallel, threads, flashAttention: "auto" });
+  // node-llama-cpp checks a fixed size against free RAM by simulating the context on a second copy of the model's
+  // vocabulary, whose memory then stays in the allocator's heap: 23 MB for a 152k-token vocabulary (#12). On the
+  // CPU the memory plan above already counted the context (or the operator turned it off); a GPU keeps the VRAM check.
+  const skipSimulatedCheck = llama.gpu === false && typeof contextSize === "number";
+  const context = await model.createContext({ contextSize, sequences: parallel, threads, flashAttention: "auto", ignoreMemorySafetyChecks: skipSimulatedCheck });
   // Drafts cost batch slots that several sequences decoding at once already fill: a lone sequence only.
   const promptLookup = (options.promptLookup ?? true) && parallel === 1;
   // Checkpoints (hybrid and sliding-window models) within the memory the plan counted for them.
@@ -80,6 +84,16 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
     `model ${description.id} ready in ${Math.round(performance.now() - started)} ms: context ${context.contextSize} × ${parallel} sequence(s), ${threads} threads, chat format ${description.chatWrapper}, llama.cpp ${describeBinaries(llama)}`,
   );
   return loaded;
+}
+
+/** `action` wrapped to run on its first call only; undefined for none. */
+function onFirstCall(action: (() => void) | undefined): (() => void) | undefined {
+  if (action === undefined) return undefined;
+  let pending: (() => void) | undefined = action;
+  return () => {
+    pending?.();
+    pending = undefined;
+  };
 }
 
 /** `/models/Qwen2.5-0.5B-Instruct-Q4_K_M.gguf` → `qwen2.5-0.5b-instruct-q4_k_m`. */

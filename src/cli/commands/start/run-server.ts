@@ -77,6 +77,7 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
         ...memoryLimitForLoad(config.memoryLimit, process.memoryUsage().rss - rssBeforeModels),
         // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
         ...(config.engine.contextSize === undefined && demo && model === modelPath ? { contextSize: 65536 } : {}),
+        onWeightsLoading: collectLoadingGarbage,
         log: (level, message) => logger[level]({ component: "engine", model: path.basename(model) }, message),
       });
     },
