@@ -48,8 +48,9 @@ export interface LlamaEngineOptions {
   /** Where the llama.cpp runtime comes from: pass one pool to every engine of a process. Defaults to a pool of its own. */
   readonly runtimePool?: LlamaRuntimePool;
   /**
-   * Called once as the model's weights begin to load, after node-llama-cpp has read the file's metadata: the last
-   * moment the process is small, when a garbage collection's own memory costs least. Defaults to none.
+   * Called once when loading first reports progress, after node-llama-cpp has read the file's metadata: on the CPU
+   * once the first tensor is in, before the rest of the weights, while the process is still small and a garbage
+   * collection's own memory costs least. Defaults to none.
    */
   readonly onWeightsLoading?: () => void;
   /** Where the engine's messages go (and llama.cpp's warnings). Defaults to none. */
@@ -62,7 +63,8 @@ export interface LlamaEngineOptions {
   readonly chatFormat?: string;
   /**
    * Refuse to load (or, with an automatic context size, shrink the context) when weights + KV cache + compute
-   * buffers would exceed this many bytes. No check when omitted.
+   * buffers would exceed this many bytes. No check when omitted: on the CPU a fixed context size then skips
+   * node-llama-cpp's free-RAM check too (see `loadModel`).
    */
   readonly memoryLimitBytes?: number;
   /** Map the model file instead of reading it. Defaults to `false` on the CPU (see `load`), llama.cpp's choice on a GPU. */

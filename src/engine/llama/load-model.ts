@@ -43,10 +43,10 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   // One thread count for every batch, as llama-server's default (`-t` = `-tb`): node-llama-cpp has no public
   // setting for a lone sequence's decode alone, and one thread fewer for it lost (2 cores, 2.6k context, issue
   // #12: 22-26 tokens/s against 27-34 with both). Flash attention: llama.cpp's `auto` rule, on where the backend
-  // has it (node-llama-cpp's default too; the memory estimate simulates the same).
+  // has it (node-llama-cpp's default too; our memory estimate assumes the same).
   // node-llama-cpp checks a fixed size against free RAM by simulating the context on a second copy of the model's
   // vocabulary, whose memory then stays in the allocator's heap: 23 MB for a 152k-token vocabulary (#12). On the
-  // CPU the memory plan above already counted the context (or the operator turned it off); a GPU keeps the VRAM check.
+  // CPU `memoryLimitBytes` is the check (the plan above counted the context); a GPU keeps node-llama-cpp's VRAM check.
   const skipSimulatedCheck = llama.gpu === false && typeof contextSize === "number";
   const context = await model.createContext({ contextSize, sequences: parallel, threads, flashAttention: "auto", ignoreMemorySafetyChecks: skipSimulatedCheck });
   // Drafts cost batch slots that several sequences decoding at once already fill: a lone sequence only.
@@ -91,8 +91,9 @@ function onFirstCall(action: (() => void) | undefined): (() => void) | undefined
   if (action === undefined) return undefined;
   let pending: (() => void) | undefined = action;
   return () => {
-    pending?.();
+    const first = pending;
     pending = undefined;
+    first?.();
   };
 }
 
