@@ -77,7 +77,7 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
         ...memoryLimitForLoad(config.memoryLimit, process.memoryUsage().rss - rssBeforeModels),
         // The demo model's cache is tiny, so it gets a context that holds a whole Claude Code request.
         ...(config.engine.contextSize === undefined && demo && model === modelPath ? { contextSize: 65536 } : {}),
-        onWeightsLoading: collectLoadingGarbage,
+        onWeightsLoading: () => collectLoadingGarbage({ compact: false }),
         log: (level, message) => logger[level]({ component: "engine", model: path.basename(model) }, message),
       });
     },
@@ -117,7 +117,7 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
   const baseUrl = `http://${clientHost.includes(":") ? `[${clientHost}]` : clientHost}:${port}`;
 
   const status = await engine.whenSettled();
-  collectLoadingGarbage();
+  collectLoadingGarbage({ compact: true });
   io.stdout.write(startBanner({ baseUrl, demo, status, aliases, apiKeySet: config.apiKey !== undefined }));
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
