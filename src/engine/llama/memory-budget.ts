@@ -1,8 +1,9 @@
-import { readGgufFileInfo } from "node-llama-cpp";
+import { scanGgufHeader } from "../../models/gguf/gguf-header-scanner.js";
 import type { ModelMemoryShape } from "../../models/model-memory-shape.js";
 import { EngineError } from "../engine-errors.js";
 import { estimateModelMemory, type ModelMemoryEstimate } from "./estimate-model-memory.js";
 import { memoryShapeFromGguf } from "./memory-shape-from-gguf.js";
+import { shapeInfoFromScan } from "./shape-info-from-scan.js";
 
 /** The model and its context would not fit the memory limit; the message names the numbers and the remedy. */
 export class MemoryBudgetError extends EngineError {
@@ -26,9 +27,10 @@ export class MemoryBudget {
   ) {}
 
   static async forModel(modelPath: string, limitBytes: number): Promise<MemoryBudget> {
-    const fileInfo = await readGgufFileInfo(modelPath, { readTensorInfo: true });
-    const trained = (fileInfo.architectureMetadata as { context_length?: unknown }).context_length;
-    return new MemoryBudget(memoryShapeFromGguf(fileInfo), limitBytes, typeof trained === "number" ? trained : undefined);
+    // The header scan, not node-llama-cpp's parse: that one holds every token string (see `shapeInfoFromScan`).
+    const info = shapeInfoFromScan(await scanGgufHeader(modelPath));
+    const trained = (info.architectureMetadata as { context_length?: unknown }).context_length;
+    return new MemoryBudget(memoryShapeFromGguf(info), limitBytes, typeof trained === "number" ? trained : undefined);
   }
 
   estimate(contextSize: number, sequences: number): ModelMemoryEstimate {

@@ -1,8 +1,20 @@
-import type { GgufFileInfo } from "node-llama-cpp";
 import { ggmlTypeTraits } from "../../models/gguf/ggml-type-traits.js";
 import { layerPattern, ssmRecurrentWidths, type LayerMemory, type ModelMemoryShape } from "../../models/model-memory-shape.js";
 
 type Metadata = Readonly<Record<string, unknown>>;
+
+/**
+ * What the shape is read from: node-llama-cpp's `GgufFileInfo` has it (its parse of the whole file), and so has
+ * `shapeInfoFromScan` (our header scan, without the tokenizer's strings).
+ */
+export interface GgufShapeInfo {
+  readonly metadata: {
+    readonly general: { readonly architecture?: unknown };
+    readonly tokenizer?: { readonly ggml?: { readonly tokens?: { readonly length: number } | undefined } | undefined } | undefined;
+  };
+  readonly architectureMetadata: unknown;
+  readonly fullTensorInfo?: readonly { readonly name: string; readonly ggmlType: number; readonly dimensions: readonly (number | bigint)[] }[] | undefined;
+}
 
 /** Architectures whose odd layers (by this rule) are Gated DeltaNet layers: llama-model.cpp's qwen3next/qwen35. */
 const deltaNetArchitectures = new Set(["qwen3next", "qwen35", "qwen35moe"]);
@@ -18,11 +30,11 @@ const outputBeforeEmbedding = new Set(["gemma3n", "gemma4"]);
 const lazyTensors = new Set(["per_layer_token_embd.weight"]);
 
 /**
- * The memory shape of a GGUF file, read from the metadata and tensor list node-llama-cpp parsed: weights from
+ * The memory shape of a GGUF file, read from its metadata and tensor list: weights from
  * the tensors' sizes (all experts), layer kinds the way llama-model.cpp assigns them (recurrent layers of
  * Qwen3.5/3.6, sliding-window and shared-KV layers of Gemma 4 and gpt-oss), per-layer KV head counts.
  */
-export function memoryShapeFromGguf(fileInfo: GgufFileInfo): ModelMemoryShape {
+export function memoryShapeFromGguf(fileInfo: GgufShapeInfo): ModelMemoryShape {
   const metadata = fileInfo.architectureMetadata as Metadata;
   const architecture = fileInfo.metadata.general.architecture as string;
   const attention = (metadata["attention"] ?? {}) as Metadata;
@@ -51,12 +63,12 @@ export function memoryShapeFromGguf(fileInfo: GgufFileInfo): ModelMemoryShape {
     return { kind: "attention", keyWidth: kv * (swa ? keyLengthSwa : keyLength), valueWidth: kv * (swa ? valueLengthSwa : valueLength), slidingWindow: swa };
   });
   const expertCount = number(metadata["expert_count"]);
-  const tokens = fileInfo.metadata.tokenizer?.ggml?.tokens;
+  const tokenCount = fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
   return {
     architecture,
     weightsBytes: tensorBytes(fileInfo, outputBeforeEmbedding.has(architecture)),
     embeddingLength: embedding,
-    vocabularySize: number(metadata["vocab_size"], Array.isArray(tokens) ? tokens.length : 0),
+    vocabularySize: number(metadata["vocab_size"], tokenCount),
     feedForwardLength: Math.max(0, ...perLayer(metadata["feed_forward_length"], layerCount, 0)),
     ...(expertCount > 0
       ? { experts: { feedForwardLength: number(metadata["expert_feed_forward_length"], number(metadata["feed_forward_length"])), usedCount: number(metadata["expert_used_count"], 1) } }
@@ -94,7 +106,7 @@ function recurrentLayers(architecture: string, metadata: Metadata, count: number
 }
 
 /** Bytes of the tensors llama.cpp loads (lazily read ones stay in the mapped file), a tied embedding twice where it copies it. */
-function tensorBytes(fileInfo: GgufFileInfo, copiesTiedEmbedding: boolean): number {
+function tensorBytes(fileInfo: GgufShapeInfo, copiesTiedEmbedding: boolean): number {
   const tensors = fileInfo.fullTensorInfo ?? [];
   const tied = copiesTiedEmbedding && !tensors.some((tensor) => tensor.name === "output.weight");
   let bytes = 0;
