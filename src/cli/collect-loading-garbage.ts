@@ -17,11 +17,7 @@ export function collectLoadingGarbage(options: { readonly compact: boolean }): v
   v8.setFlagsFromString("--expose-gc");
   const collect = vm.runInNewContext("gc") as () => void;
   v8.setFlagsFromString("--no-expose-gc");
-  if (!options.compact) {
-    collect();
-    return;
-  }
-  v8.setFlagsFromString("--compact-on-every-full-gc");
+  if (options.compact) v8.setFlagsFromString("--compact-on-every-full-gc");
   collect();
-  v8.setFlagsFromString("--no-compact-on-every-full-gc");
+  if (options.compact) v8.setFlagsFromString("--no-compact-on-every-full-gc");
 }
