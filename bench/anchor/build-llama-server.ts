@@ -4,6 +4,7 @@
  * repository, keyed by that commit; nothing of llama.cpp is ever copied into the repository.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
@@ -16,6 +17,15 @@ const bundlePath = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama"
 /** The template both servers render every scenario with: Qwen2.5's own, which renders tools. */
 const chatTemplateRelativePath = path.join("models", "templates", "Qwen-Qwen2.5-7B-Instruct.jinja");
 
+/**
+ * The compiler's AMX instructions off, on top of `-march=native` (GCC and Clang let an explicit `-mno-*` win over
+ * it): ggml's AMX matrix multiplication is compiled in whenever the compiler targets AMX, and on a Sapphire Rapids
+ * VM (issue #12's machine on 4 December) its first `ldtilecfg` faulted, so llama-server crashed at its first
+ * decode (SIGSEGV with OpenMP, SIGILL without; llama.cpp issue #20824 reports the same, machine-dependent). Without
+ * AMX the build uses the CPU's AVX-512 paths; a CPU without AMX builds the same code as before.
+ */
+const withoutAmx = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16";
+
 /** The CMake settings of the build: CPU only, no downloads (curl, prebuilt web UI), one static binary. */
 export const llamaServerCmakeFlags = [
   "-DCMAKE_BUILD_TYPE=Release",
@@ -24,7 +34,11 @@ export const llamaServerCmakeFlags = [
   "-DLLAMA_USE_PREBUILT_UI=OFF",
   "-DLLAMA_OPENSSL=OFF",
   "-DBUILD_SHARED_LIBS=OFF",
+  ...(process.arch === "x64" ? [`-DCMAKE_C_FLAGS=${withoutAmx}`, `-DCMAKE_CXX_FLAGS=${withoutAmx}`] : []),
 ] as const;
+
+/** Names a build by its settings, so a binary built with other flags (an older crashing one) is never reused. */
+const buildKey = createHash("sha256").update(llamaServerCmakeFlags.join("\n")).digest("hex").slice(0, 8);
 
 export interface LlamaServerBuild {
   /** The llama-server binary (shared libraries, if it has any, beside it). */
@@ -67,7 +81,7 @@ export function defaultLlamaServerCacheFolder(environment: NodeJS.ProcessEnv): s
 export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promise<LlamaServerBuild> {
   const commit = await bundleCommit();
   const release = await bundleRelease();
-  const commitFolder = path.join(options.cacheFolder ?? defaultLlamaServerCacheFolder(process.env), commit);
+  const commitFolder = path.join(options.cacheFolder ?? defaultLlamaServerCacheFolder(process.env), `${commit}-${buildKey}`);
   const cachedBinary = path.join(commitFolder, "llama-server");
   let binaryPath: string;
   let sourceFolder = options.sourceFolder ?? (options.binary !== undefined ? sourceTreeAround(options.binary) : undefined);
