@@ -18,9 +18,22 @@ interface Pending extends NextTurnPlan {
   due: boolean;
 }
 
+/** A sequence evaluating its plan, a batch at a time. */
+interface Evaluating extends NextTurnPlan {
+  /** Set when a request it does not serve arrives (or on dispose): it ends after the batch in flight. */
+  stopped: boolean;
+  readonly task: Promise<void>;
+}
+
 export interface NextTurnPreparationsOptions {
   /** How long a reply's sequence waits before it evaluates, so that a request arriving meanwhile goes first. */
   readonly delayMs: number;
+  /**
+   * The most tokens one of its batches evaluates. A request of another conversation that arrives mid-preparation
+   * waits for one such batch, not the whole reply; and the work, for a request that may never come, touches no
+   * more of the model's compute buffer than a batch this size needs (the pages a batch touches stay resident).
+   */
+  readonly batchTokens: number;
   /** Shared with prefill and the scheduler's scoring: what a sequence will hold once its evaluation is done. */
   readonly heldAfterBatch: Map<LlamaContextSequence, HeldAfterBatch>;
   /**
@@ -37,12 +50,13 @@ export interface NextTurnPreparationsOptions {
  * request arriving meanwhile (a client sending requests back to back) would otherwise wait for a batch that
  * serves another conversation, which once doubled a short request's first-token time. So a request that arrives
  * starts the preparation of the conversation it continues at once (it needs exactly that work) and gives up the
- * others, whose next requests evaluate the same tokens in their own first batch instead.
+ * others, whose next requests evaluate the same tokens in their own first batch instead; one already evaluating
+ * ends after its batch in flight.
  */
 export class NextTurnPreparations {
   private readonly planning = new Set<Promise<void>>();
   private readonly pending = new Set<Pending>();
-  private readonly evaluating = new Set<Promise<void>>();
+  private readonly evaluating = new Set<Evaluating>();
 
   constructor(private readonly options: NextTurnPreparationsOptions) {}
 
@@ -74,12 +88,17 @@ export class NextTurnPreparations {
     this.planning.add(task);
   }
 
-  /** A request with `promptTokens` arrived: the preparation it continues starts now, the others are given up. */
+  /**
+   * A request with `promptTokens` arrived: the preparation it continues starts now (or goes on), the others are
+   * given up (or end after their batch in flight).
+   */
   requestArrived(promptTokens: readonly Token[]): void {
+    const continued = (plan: NextTurnPlan): boolean => commonPrefixLength(promptTokens, plan.tokens) === plan.tokens.length;
     for (const entry of this.pending) {
-      if (commonPrefixLength(promptTokens, entry.tokens) === entry.tokens.length) this.start(entry);
+      if (continued(entry)) this.start(entry);
       else this.giveUp(entry);
     }
+    for (const entry of this.evaluating) if (!continued(entry)) entry.stopped = true;
   }
 
   /** A generation ended: with none left, the preparations whose delay is over start. */
@@ -88,11 +107,12 @@ export class NextTurnPreparations {
     for (const entry of this.pending) if (entry.due) this.start(entry);
   }
 
-  /** Gives up every preparation not yet evaluating and waits for the others. */
+  /** Gives up every preparation not yet evaluating, and waits for the others to end their batch in flight. */
   async dispose(): Promise<void> {
     await Promise.all(this.planning);
     for (const entry of this.pending) this.giveUp(entry);
-    await Promise.all(this.evaluating);
+    for (const entry of this.evaluating) entry.stopped = true;
+    await Promise.all([...this.evaluating].map((entry) => entry.task));
   }
 
   private schedule(lease: SequenceLease<LlamaContextSequence>, plan: NextTurnPlan): void {
@@ -117,23 +137,35 @@ export class NextTurnPreparations {
     if (!this.pending.delete(entry)) return;
     const { lease, tokens, kept } = entry;
     const sequence = lease.sequence;
-    const task = this.evaluate(sequence, tokens, kept)
-      .catch((error: unknown) => this.warn(error))
-      .finally(() => {
-        this.options.heldAfterBatch.delete(sequence);
-        this.evaluating.delete(task);
-        lease.release();
-      });
-    this.evaluating.add(task);
+    const evaluating: Evaluating = {
+      tokens,
+      kept,
+      stopped: false,
+      task: Promise.resolve()
+        .then(() => this.evaluate(sequence, evaluating))
+        .catch((error: unknown) => this.warn(error))
+        .finally(() => {
+          this.options.heldAfterBatch.delete(sequence);
+          this.evaluating.delete(evaluating);
+          lease.release();
+        }),
+    };
+    this.evaluating.add(evaluating);
   }
 
   private warn(error: unknown): void {
     this.options.log?.("warn", `could not prepare the next turn's prompt: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  private async evaluate(sequence: LlamaContextSequence, tokens: readonly Token[], kept: number): Promise<void> {
-    this.options.heldAfterBatch.set(sequence, { tokens, length: tokens.length });
+  private async evaluate(sequence: LlamaContextSequence, entry: Evaluating): Promise<void> {
+    const { tokens, kept } = entry;
+    const { batchTokens, heldAfterBatch } = this.options;
+    heldAfterBatch.set(sequence, { tokens, length: Math.min(kept + batchTokens, tokens.length) });
     if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
-    await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(kept));
+    for (let start = kept; start < tokens.length && !entry.stopped; start += batchTokens) {
+      const end = Math.min(start + batchTokens, tokens.length);
+      heldAfterBatch.set(sequence, { tokens, length: end });
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, end));
+    }
   }
 }

@@ -40,16 +40,47 @@ function fakeLease(sequence: LlamaContextSequence) {
   return { lease, events, released: done };
 }
 
-function preparations(delayMs = 60_000) {
+function preparations(delayMs = 60_000, batchTokens = 512) {
   const heldAfterBatch = new Map<LlamaContextSequence, HeldAfterBatch>();
-  return { preparations: new NextTurnPreparations({ delayMs, heldAfterBatch, generating: () => false }), heldAfterBatch };
+  return { preparations: new NextTurnPreparations({ delayMs, batchTokens, heldAfterBatch, generating: () => false }), heldAfterBatch };
+}
+
+/**
+ * A sequence like `fakeSequence` whose every evaluation waits until the test calls `finishBatch`, which also
+ * returns what the preparations had recorded the sequence would hold after it; `batchInFlight` waits for one.
+ */
+function gatedSequence(held: Token[], heldAfterBatch: Map<LlamaContextSequence, HeldAfterBatch>) {
+  const { sequence, calls } = fakeSequence(held);
+  const evaluate = sequence.evaluateWithoutGeneratingNewTokens.bind(sequence);
+  const gates: (() => void)[] = [];
+  sequence.evaluateWithoutGeneratingNewTokens = async (tokens: Token[]) => {
+    await new Promise<void>((resolve) => gates.push(resolve));
+    await evaluate(tokens);
+  };
+  const batchInFlight = () => vi.waitFor(() => expect(gates.length).toBe(1));
+  const finishBatch = async (): Promise<number | undefined> => {
+    await batchInFlight();
+    const recorded = heldAfterBatch.get(sequence)?.length;
+    gates.shift()?.();
+    return recorded;
+  };
+  return { sequence, calls, batchInFlight, finishBatch };
+}
+
+/** A sequence holding 1, 2, 3 that starts preparing 4..9 in batches of 2 at once, for the request that continues it. */
+function preparingInBatches() {
+  const { preparations: subject, heldAfterBatch } = preparations(60_000, 2);
+  const { sequence, calls, batchInFlight, finishBatch } = gatedSequence(tokens(1, 2, 3), heldAfterBatch);
+  const { lease, events, released } = fakeLease(sequence);
+  subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4, 5, 6, 7, 8, 9), kept: 3 }));
+  return { subject, heldAfterBatch, calls, batchInFlight, finishBatch, events, released };
 }
 
 /** A sequence holding 1, 2, 3 prepared for a next turn that adds 4 (delay 100 ms), once its delay's timer is set. */
 async function preparingOneToken(generating: () => boolean) {
   const { sequence, calls } = fakeSequence(tokens(1, 2, 3));
   const { lease, released } = fakeLease(sequence);
-  const subject = new NextTurnPreparations({ delayMs: 100, heldAfterBatch: new Map(), generating });
+  const subject = new NextTurnPreparations({ delayMs: 100, batchTokens: 512, heldAfterBatch: new Map(), generating });
   subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4), kept: 3 }));
   // Not vi.waitFor, which moves the fake clock while it polls.
   while (vi.getTimerCount() === 0) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -138,6 +169,49 @@ describe("NextTurnPreparations", () => {
     expect(calls).toEqual([]);
     expect(events).toEqual(["closing", "released"]);
     expect(subject.count).toBe(0);
+  });
+
+  describe("in batches of at most `batchTokens` (2 here)", () => {
+    it("evaluates the plan batch after batch, recording what the sequence will hold after each", async () => {
+      const { subject, heldAfterBatch, calls, finishBatch, released } = preparingInBatches();
+      await vi.waitFor(() => expect(subject.count).toBe(1));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      subject.requestArrived(tokens(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+      expect(await finishBatch()).toBe(5);
+      expect(await finishBatch()).toBe(7);
+      expect(await finishBatch()).toBe(9);
+      await released;
+      expect(calls).toEqual(["evaluate 4,5", "evaluate 6,7", "evaluate 8,9"]);
+      expect(heldAfterBatch.size).toBe(0);
+    });
+
+    it("ends after the batch in flight when a request of another conversation arrives, and releases the sequence", async () => {
+      const { subject, heldAfterBatch, calls, batchInFlight, finishBatch, events, released } = preparingInBatches();
+      await vi.waitFor(() => expect(subject.count).toBe(1));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      subject.requestArrived(tokens(1, 2, 3, 4, 5, 6, 7, 8, 9));
+      await finishBatch();
+      await batchInFlight();
+      subject.requestArrived(tokens(1, 2, 3, 11));
+      await finishBatch();
+      await released;
+      expect(calls).toEqual(["evaluate 4,5", "evaluate 6,7"]);
+      expect(events).toEqual(["closing", "released"]);
+      expect(heldAfterBatch.size).toBe(0);
+      expect(subject.count).toBe(0);
+    });
+
+    it("on dispose, ends the one evaluating after its batch in flight", async () => {
+      const { subject, calls, finishBatch, released } = preparingInBatches();
+      await vi.waitFor(() => expect(subject.count).toBe(1));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      subject.requestArrived(tokens(1, 2, 3, 4, 5, 6, 7, 8, 9));
+      const disposed = subject.dispose();
+      await finishBatch();
+      await disposed;
+      await released;
+      expect(calls).toEqual(["evaluate 4,5"]);
+    });
   });
 
   it("releases at once when there is nothing to prepare, and when the plan throws", async () => {
