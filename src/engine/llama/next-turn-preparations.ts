@@ -18,13 +18,6 @@ interface Pending extends NextTurnPlan {
   due: boolean;
 }
 
-/** A sequence evaluating its plan, a batch at a time. */
-interface Evaluating extends NextTurnPlan {
-  /** Set when a request it does not serve arrives (or on dispose): it ends after the batch in flight. */
-  stopped: boolean;
-  readonly task: Promise<void>;
-}
-
 export interface NextTurnPreparationsOptions {
   /** How long a reply's sequence waits before it evaluates, so that a request arriving meanwhile goes first. */
   readonly delayMs: number;
@@ -56,7 +49,8 @@ export interface NextTurnPreparationsOptions {
 export class NextTurnPreparations {
   private readonly planning = new Set<Promise<void>>();
   private readonly pending = new Set<Pending>();
-  private readonly evaluating = new Set<Evaluating>();
+  private readonly evaluating = new Map<PreparationRun, Promise<void>>();
+  private disposed = false;
 
   constructor(private readonly options: NextTurnPreparationsOptions) {}
 
@@ -90,7 +84,8 @@ export class NextTurnPreparations {
 
   /**
    * A request with `promptTokens` arrived: the preparation it continues starts now (or goes on), the others are
-   * given up (or end after their batch in flight).
+   * given up (or end after their batch in flight), even with a sequence free for the request: they would share its
+   * batches, as they would a generation's (see `generating`).
    */
   requestArrived(promptTokens: readonly Token[]): void {
     const continued = (plan: NextTurnPlan): boolean => commonPrefixLength(promptTokens, plan.tokens) === plan.tokens.length;
@@ -98,7 +93,7 @@ export class NextTurnPreparations {
       if (continued(entry)) this.start(entry);
       else this.giveUp(entry);
     }
-    for (const entry of this.evaluating) if (!continued(entry)) entry.stopped = true;
+    for (const run of this.evaluating.keys()) run.setStopped(this.disposed || !continued(run.plan));
   }
 
   /** A generation ended: with none left, the preparations whose delay is over start. */
@@ -109,10 +104,11 @@ export class NextTurnPreparations {
 
   /** Gives up every preparation not yet evaluating, and waits for the others to end their batch in flight. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     await Promise.all(this.planning);
     for (const entry of this.pending) this.giveUp(entry);
-    for (const entry of this.evaluating) entry.stopped = true;
-    await Promise.all([...this.evaluating].map((entry) => entry.task));
+    for (const run of this.evaluating.keys()) run.setStopped(true);
+    await Promise.all(this.evaluating.values());
   }
 
   private schedule(lease: SequenceLease<LlamaContextSequence>, plan: NextTurnPlan): void {
@@ -137,35 +133,61 @@ export class NextTurnPreparations {
     if (!this.pending.delete(entry)) return;
     const { lease, tokens, kept } = entry;
     const sequence = lease.sequence;
-    const evaluating: Evaluating = {
-      tokens,
-      kept,
-      stopped: false,
-      task: Promise.resolve()
-        .then(() => this.evaluate(sequence, evaluating))
-        .catch((error: unknown) => this.warn(error))
-        .finally(() => {
-          this.options.heldAfterBatch.delete(sequence);
-          this.evaluating.delete(evaluating);
-          lease.release();
-        }),
-    };
-    this.evaluating.add(evaluating);
+    const run = new PreparationRun({ tokens, kept }, sequence, this.options);
+    const task = run
+      .evaluate()
+      .catch((error: unknown) => this.warn(error))
+      .finally(() => {
+        this.options.heldAfterBatch.delete(sequence);
+        this.evaluating.delete(run);
+        lease.release();
+      });
+    this.evaluating.set(run, task);
   }
 
   private warn(error: unknown): void {
     this.options.log?.("warn", `could not prepare the next turn's prompt: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  private async evaluate(sequence: LlamaContextSequence, entry: Evaluating): Promise<void> {
-    const { tokens, kept } = entry;
-    const { batchTokens, heldAfterBatch } = this.options;
-    heldAfterBatch.set(sequence, { tokens, length: Math.min(kept + batchTokens, tokens.length) });
+}
+
+/**
+ * One preparation evaluating its plan a batch at a time, from its start until its lease is released. It keeps the
+ * scheduler's record of what the sequence will hold: the whole plan while it runs, where it ends once stopped.
+ */
+class PreparationRun {
+  private stopped = false;
+  /** How many of the plan's tokens the sequence holds once the batch in flight is done. */
+  private reached: number;
+
+  constructor(
+    readonly plan: NextTurnPlan,
+    private readonly sequence: LlamaContextSequence,
+    private readonly options: Pick<NextTurnPreparationsOptions, "batchTokens" | "heldAfterBatch">,
+  ) {
+    this.reached = plan.kept;
+    this.record();
+  }
+
+  /** Stopped, it ends after the batch in flight; a request that continues it after all lets it go on. */
+  setStopped(stopped: boolean): void {
+    this.stopped = stopped;
+    this.record();
+  }
+
+  async evaluate(): Promise<void> {
+    const { sequence } = this;
+    const { tokens, kept } = this.plan;
     if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
-    for (let start = kept; start < tokens.length && !entry.stopped; start += batchTokens) {
-      const end = Math.min(start + batchTokens, tokens.length);
-      heldAfterBatch.set(sequence, { tokens, length: end });
-      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, end));
+    while (this.reached < tokens.length && !this.stopped) {
+      const start = this.reached;
+      this.reached = Math.min(start + this.options.batchTokens, tokens.length);
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, this.reached));
     }
+  }
+
+  private record(): void {
+    const { tokens } = this.plan;
+    this.options.heldAfterBatch.set(this.sequence, { tokens, length: this.stopped ? this.reached : tokens.length });
   }
 }

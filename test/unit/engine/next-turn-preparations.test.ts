@@ -172,17 +172,51 @@ describe("NextTurnPreparations", () => {
   });
 
   describe("in batches of at most `batchTokens` (2 here)", () => {
-    it("evaluates the plan batch after batch, recording what the sequence will hold after each", async () => {
+    it("evaluates the plan batch after batch, recording from its start that the sequence will hold all of it", async () => {
       const { subject, heldAfterBatch, calls, finishBatch, released } = preparingInBatches();
       await vi.waitFor(() => expect(subject.count).toBe(1));
       await new Promise<void>((resolve) => setImmediate(resolve));
       subject.requestArrived(tokens(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
-      expect(await finishBatch()).toBe(5);
-      expect(await finishBatch()).toBe(7);
+      // At once: the request's choice of a sequence, made right after, counts on the whole plan.
+      expect([...heldAfterBatch.values()].map((held) => held.length)).toEqual([9]);
+      expect(await finishBatch()).toBe(9);
+      expect(await finishBatch()).toBe(9);
       expect(await finishBatch()).toBe(9);
       await released;
       expect(calls).toEqual(["evaluate 4,5", "evaluate 6,7", "evaluate 8,9"]);
       expect(heldAfterBatch.size).toBe(0);
+    });
+
+    it("started by its delay, records at once that the sequence will hold the whole plan", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      try {
+        const { preparations: subject, heldAfterBatch } = preparations(100, 2);
+        const { sequence, finishBatch } = gatedSequence(tokens(1, 2, 3), heldAfterBatch);
+        const { lease, released } = fakeLease(sequence);
+        subject.prepare(lease, () => ({ tokens: tokens(1, 2, 3, 4, 5), kept: 3 }));
+        await vi.waitFor(() => expect(vi.getTimerCount()).toBe(1));
+        vi.advanceTimersByTime(100);
+        expect(heldAfterBatch.get(sequence)?.length).toBe(5);
+        await finishBatch();
+        await released;
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it("goes on when a request that continues it arrives after one that stopped it, before its batch in flight ends", async () => {
+      const { subject, calls, batchInFlight, finishBatch, released } = preparingInBatches();
+      await vi.waitFor(() => expect(subject.count).toBe(1));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      subject.requestArrived(tokens(1, 2, 3, 4, 5, 6, 7, 8, 9));
+      await batchInFlight();
+      subject.requestArrived(tokens(1, 2, 3, 11));
+      subject.requestArrived(tokens(1, 2, 3, 4, 5, 6, 7, 8, 9, 12));
+      await finishBatch();
+      await finishBatch();
+      await finishBatch();
+      await released;
+      expect(calls).toEqual(["evaluate 4,5", "evaluate 6,7", "evaluate 8,9"]);
     });
 
     it("ends after the batch in flight when a request of another conversation arrives, and releases the sequence", async () => {
@@ -193,7 +227,8 @@ describe("NextTurnPreparations", () => {
       await finishBatch();
       await batchInFlight();
       subject.requestArrived(tokens(1, 2, 3, 11));
-      await finishBatch();
+      // Stopped: the sequence ends with the batch in flight, which the scheduler now counts on.
+      expect(await finishBatch()).toBe(7);
       await released;
       expect(calls).toEqual(["evaluate 4,5", "evaluate 6,7"]);
       expect(events).toEqual(["closing", "released"]);
