@@ -1,12 +1,12 @@
 /**
  * llama-server from the llama.cpp source that node-llama-cpp ships (its `gitRelease.bundle`), so the anchor runs
  * the very llama.cpp commit Pensieve runs. Built at bench time (git clone + cmake) and cached OUTSIDE the
- * repository, keyed by that commit; nothing of llama.cpp is ever copied into the repository.
+ * repository, keyed by that commit and the build's flags; nothing of llama.cpp is ever copied into the repository.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -18,27 +18,33 @@ const bundlePath = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama"
 const chatTemplateRelativePath = path.join("models", "templates", "Qwen-Qwen2.5-7B-Instruct.jinja");
 
 /**
- * The compiler's AMX instructions off, on top of `-march=native` (GCC and Clang let an explicit `-mno-*` win over
- * it): ggml's AMX matrix multiplication is compiled in whenever the compiler targets AMX, and on a Sapphire Rapids
- * VM (issue #12's machine on 4 December) its first `ldtilecfg` faulted, so llama-server crashed at its first
- * decode (SIGSEGV with OpenMP, SIGILL without; llama.cpp issue #20824 reports the same, machine-dependent). Without
- * AMX the build uses the CPU's AVX-512 paths; a CPU without AMX builds the same code as before.
+ * On a CPU with AMX, the compiler's AMX instructions off on top of `-march=native` (GCC and Clang let an explicit
+ * `-mno-*` win over it). ggml compiles its AMX matrix multiplication in whenever the compiler targets AMX, and on a
+ * Sapphire Rapids VM (issue #12's machine on 4 December) its first `ldtilecfg` faulted: llama-server crashed at its
+ * first decode (SIGSEGV with OpenMP, SIGILL without; llama.cpp issue #20824 reports the same, machine-dependent).
+ * Without AMX the build uses the CPU's AVX-512 paths. Other CPUs build as before (and an older GCC, which lacks
+ * these flags, is not given them).
  */
 const withoutAmx = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16";
 
 /** The CMake settings of the build: CPU only, no downloads (curl, prebuilt web UI), one static binary. */
-export const llamaServerCmakeFlags = [
-  "-DCMAKE_BUILD_TYPE=Release",
-  "-DLLAMA_CURL=OFF",
-  "-DLLAMA_BUILD_TESTS=OFF",
-  "-DLLAMA_USE_PREBUILT_UI=OFF",
-  "-DLLAMA_OPENSSL=OFF",
-  "-DBUILD_SHARED_LIBS=OFF",
-  ...(process.arch === "x64" ? [`-DCMAKE_C_FLAGS=${withoutAmx}`, `-DCMAKE_CXX_FLAGS=${withoutAmx}`] : []),
-] as const;
+export function llamaServerCmakeFlags(cpuInfoPath = "/proc/cpuinfo", arch: string = process.arch): readonly string[] {
+  const cpuHasAmx = arch === "x64" && existsSync(cpuInfoPath) && /^flags\s*:.*\bamx_tile\b/m.test(readFileSync(cpuInfoPath, "utf8"));
+  return [
+    "-DCMAKE_BUILD_TYPE=Release",
+    "-DLLAMA_CURL=OFF",
+    "-DLLAMA_BUILD_TESTS=OFF",
+    "-DLLAMA_USE_PREBUILT_UI=OFF",
+    "-DLLAMA_OPENSSL=OFF",
+    "-DBUILD_SHARED_LIBS=OFF",
+    ...(cpuHasAmx ? [`-DCMAKE_C_FLAGS=${withoutAmx}`, `-DCMAKE_CXX_FLAGS=${withoutAmx}`] : []),
+  ];
+}
 
-/** Names a build by its settings, so a binary built with other flags (an older crashing one) is never reused. */
-const buildKey = createHash("sha256").update(llamaServerCmakeFlags.join("\n")).digest("hex").slice(0, 8);
+/** Arguments as a shell would need them, to print a command that can be pasted. */
+export function shellWords(args: readonly string[]): string {
+  return args.map((arg) => (/[\s'"]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg)).join(" ");
+}
 
 export interface LlamaServerBuild {
   /** The llama-server binary (shared libraries, if it has any, beside it). */
@@ -57,14 +63,14 @@ export interface LlamaServerBuild {
 }
 
 export interface LlamaServerBuildOptions {
-  /** An existing llama-server to use instead of the cached build. Defaults to the build cached for the bundle's commit. */
+  /** An existing llama-server to use instead of the cached build. Defaults to the build cached for the bundle's commit and flags. */
   readonly binary?: string;
   /**
    * A clone of llama.cpp at the bundle's commit, to read the chat template from. Defaults to the source tree
    * around `binary` when it sits in one (`<source>/build/bin/llama-server`), else a clone in the cache folder.
    */
   readonly sourceFolder?: string;
-  /** Where builds are kept, one folder per commit. Defaults to `defaultLlamaServerCacheFolder()`. */
+  /** Where builds are kept, one folder per commit and flags. Defaults to `defaultLlamaServerCacheFolder()`. */
   readonly cacheFolder?: string;
   /** CPU cores for the compiler. Defaults to all. */
   readonly buildJobs?: number;
@@ -77,10 +83,13 @@ export function defaultLlamaServerCacheFolder(environment: NodeJS.ProcessEnv): s
   return path.join(base, "llama-server");
 }
 
-/** The cached llama-server for node-llama-cpp's llama.cpp commit, built first when there is none. */
+/** The cached llama-server for node-llama-cpp's llama.cpp commit and this machine's flags, built first when there is none. */
 export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promise<LlamaServerBuild> {
   const commit = await bundleCommit();
   const release = await bundleRelease();
+  const cmakeFlags = llamaServerCmakeFlags();
+  // Keyed by the flags too, so a binary built with other flags (an older crashing one) is never reused.
+  const buildKey = createHash("sha256").update(cmakeFlags.join("\n")).digest("hex").slice(0, 8);
   const commitFolder = path.join(options.cacheFolder ?? defaultLlamaServerCacheFolder(process.env), `${commit}-${buildKey}`);
   const cachedBinary = path.join(commitFolder, "llama-server");
   let binaryPath: string;
@@ -92,7 +101,7 @@ export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promi
     binaryPath = cachedBinary;
   } else {
     sourceFolder ??= await cloneBundle(commitFolder, commit, options.log);
-    binaryPath = await build(sourceFolder, commitFolder, options.buildJobs ?? os.availableParallelism(), options.log);
+    binaryPath = await build(sourceFolder, commitFolder, cmakeFlags, options.buildJobs ?? os.availableParallelism(), options.log);
   }
   sourceFolder ??= await cloneBundle(commitFolder, commit, options.log);
   const sourceCommit = await git(["-C", sourceFolder, "rev-parse", "HEAD"]);
@@ -143,7 +152,7 @@ async function cloneBundle(commitFolder: string, commit: string, log: (line: str
 }
 
 /** cmake configure + build of the one target; the log goes to `<commitFolder>/build.log`. */
-async function build(sourceFolder: string, commitFolder: string, jobs: number, log: (line: string) => void): Promise<string> {
+async function build(sourceFolder: string, commitFolder: string, cmakeFlags: readonly string[], jobs: number, log: (line: string) => void): Promise<string> {
   // Its own build folder, never one inside a given source tree that another build may be using.
   const buildFolder = path.join(commitFolder, "build");
   const logPath = path.join(commitFolder, "build.log");
@@ -151,7 +160,7 @@ async function build(sourceFolder: string, commitFolder: string, jobs: number, l
   log(`building llama-server (${jobs} jobs; 10+ minutes on 2 cores), log: ${logPath}`);
   const logFile = createWriteStream(logPath);
   try {
-    await runLogged("cmake", ["-S", sourceFolder, "-B", buildFolder, ...generator, ...llamaServerCmakeFlags], logFile, log);
+    await runLogged("cmake", ["-S", sourceFolder, "-B", buildFolder, ...generator, ...cmakeFlags], logFile, log);
     await runLogged("cmake", ["--build", buildFolder, "--config", "Release", "--target", "llama-server", "--parallel", String(jobs)], logFile, log);
   } finally {
     logFile.end();
@@ -167,7 +176,7 @@ async function build(sourceFolder: string, commitFolder: string, jobs: number, l
 
 /** Runs a command, teeing its output to the log file and a progress line to `log` every 30 s at most. */
 async function runLogged(command: string, args: readonly string[], logFile: NodeJS.WritableStream, log: (line: string) => void): Promise<void> {
-  logFile.write(`$ ${command} ${args.join(" ")}\n`);
+  logFile.write(`$ ${command} ${shellWords(args)}\n`);
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let lastProgressAt = 0;
   const onOutput = (chunk: Buffer): void => {

@@ -21,7 +21,7 @@ import { anchorMismatch, compareAnchorRatios, defaultAnchorTolerance, readAnchor
 import { figureResult, type FigureResult, type Sample } from "./anchor-figures.js";
 import { anchorModel } from "./anchor-model.js";
 import { pensieveBatchSize, type BenchServer, type ServerSettings } from "./bench-server.js";
-import { defaultLlamaServerCacheFolder, ensureLlamaServer, llamaServerCmakeFlags, type LlamaServerBuild } from "./build-llama-server.js";
+import { defaultLlamaServerCacheFolder, ensureLlamaServer, llamaServerCmakeFlags, shellWords, type LlamaServerBuild } from "./build-llama-server.js";
 import { printAnchorTable } from "./print-anchor-table.js";
 import { startLlamaServer } from "./llama-server-process.js";
 import { mainThreadCpuSeconds } from "./main-thread-cpu-seconds.js";
@@ -178,7 +178,7 @@ async function run(argv: readonly string[]): Promise<number> {
     date,
     against: "llama-server",
     machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${os.release()}` },
-    llamaCpp: { commit: build.commit, release: build.release, binary: build.binaryPath, version: build.version, versionMatchesBundle: build.versionMatchesBundle, cmakeFlags: llamaServerCmakeFlags },
+    llamaCpp: { commit: build.commit, release: build.release, binary: build.binaryPath, version: build.version, versionMatchesBundle: build.versionMatchesBundle, cmakeFlags: llamaServerCmakeFlags() },
     model: { ...modelFile, vocabulary: options.vocabulary === undefined ? "built-in" : path.basename(options.vocabulary), chatTemplate: path.basename(build.chatTemplatePath) },
     settings: {
       threads: options.threads,
@@ -334,7 +334,7 @@ function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups
     webUi: "llama-server --no-webui",
     binaries: {
       pensieve: pensieveBinaries,
-      llamaServer: `built here from the same commit: cmake ${llamaServerCmakeFlags.join(" ")} (GGML_NATIVE default: -march=native)`,
+      llamaServer: `built here from the same commit: cmake ${shellWords(llamaServerCmakeFlags())} (GGML_NATIVE default: -march=native)`,
     },
   };
 }
