@@ -6,11 +6,12 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuHasAmx } from "../../src/util/cpu-has-amx.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const bundlePath = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "gitRelease.bundle");
@@ -29,7 +30,6 @@ const withoutAmx = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16";
 
 /** The CMake settings of the build: CPU only, no downloads (curl, prebuilt web UI), one static binary. */
 export function llamaServerCmakeFlags(cpuInfoPath = "/proc/cpuinfo", arch: string = process.arch): readonly string[] {
-  const cpuHasAmx = arch === "x64" && existsSync(cpuInfoPath) && /^flags\s*:.*\bamx_tile\b/m.test(readFileSync(cpuInfoPath, "utf8"));
   return [
     "-DCMAKE_BUILD_TYPE=Release",
     "-DLLAMA_CURL=OFF",
@@ -37,7 +37,7 @@ export function llamaServerCmakeFlags(cpuInfoPath = "/proc/cpuinfo", arch: strin
     "-DLLAMA_USE_PREBUILT_UI=OFF",
     "-DLLAMA_OPENSSL=OFF",
     "-DBUILD_SHARED_LIBS=OFF",
-    ...(cpuHasAmx ? [`-DCMAKE_C_FLAGS=${withoutAmx}`, `-DCMAKE_CXX_FLAGS=${withoutAmx}`] : []),
+    ...(cpuHasAmx(cpuInfoPath, arch) ? [`-DCMAKE_C_FLAGS=${withoutAmx}`, `-DCMAKE_CXX_FLAGS=${withoutAmx}`] : []),
   ];
 }
 

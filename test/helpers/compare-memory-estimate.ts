@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { estimateModelMemory, type ModelMemoryEstimate } from "../../src/engine/llama/estimate-model-memory.js";
 import { memoryShapeFromGguf } from "../../src/engine/llama/memory-shape-from-gguf.js";
+import { cpuHasAmx } from "../../src/util/cpu-has-amx.js";
 import { filledKvCacheBytes } from "./lazy-kv-cache.js";
 import { repoRoot } from "./test-models.js";
 
@@ -47,7 +48,8 @@ export interface ComparedLoad {
 export async function compareMemoryEstimates(loads: readonly MemoryLoad[]): Promise<ComparedLoad[]> {
   const estimates = await Promise.all(
     loads.map(async (load) => {
-      const shape = memoryShapeFromGguf(await readGgufFileInfo(load.modelPath, { readTensorInfo: true }));
+      // The measuring process runs on the CPU, as the server does on this machine.
+      const shape = memoryShapeFromGguf(await readGgufFileInfo(load.modelPath, { readTensorInfo: true }), { amxWeights: cpuHasAmx() });
       // The measuring process takes one checkpoint: estimate as many, so the total compares with its RSS.
       const estimate = estimateModelMemory(shape, { contextSize: load.contextSize, sequences: load.sequences, checkpointsPerSequence: 1 });
       const filled = filledKvCacheBytes(shape, load.promptTokens, Math.min(load.contextSize * load.sequences, 512));

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { inspectGguf } from "../../models/inspect-gguf.js";
 import type { ModelDescription } from "../engine.js";
+import { cpuHasAmx } from "../../util/cpu-has-amx.js";
 import { definedProperties } from "../../util/defined-properties.js";
 import { describeBinaries } from "./describe-binaries.js";
 import { checkpointLimits } from "./estimate-model-memory.js";
@@ -35,7 +36,7 @@ async function loadWith(runtime: RuntimeLease, options: LlamaEngineOptions, star
   // Before the native loader sees the file: a damaged or hostile GGUF is refused here, with a reason.
   await inspectGguf(modelPath);
   const parallel = options.parallel ?? 1;
-  const contextSize = await planContextSize(options, parallel);
+  const contextSize = await planContextSize(options, parallel, { amxWeights: llama.gpu === false && cpuHasAmx() });
   // On the CPU, llama.cpp repacks quantised weights into an anonymous buffer; with the file also mapped the
   // weights sit in memory twice (measured: 4.8 GB instead of 2.9 GB for a Phi-3-mini-size Q4_0), so read it.
   const useMmap = options.useMmap ?? (llama.gpu === false ? false : undefined);

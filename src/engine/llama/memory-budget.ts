@@ -2,7 +2,7 @@ import { scanGgufHeader } from "../../models/gguf/gguf-header-scanner.js";
 import type { ModelMemoryShape } from "../../models/model-memory-shape.js";
 import { EngineError } from "../engine-errors.js";
 import { estimateModelMemory, type ModelMemoryEstimate } from "./estimate-model-memory.js";
-import { memoryShapeFromGguf } from "./memory-shape-from-gguf.js";
+import { memoryShapeFromGguf, type MemoryShapeOptions } from "./memory-shape-from-gguf.js";
 import { shapeInfoFromScan } from "./shape-info-from-scan.js";
 
 /** The model and its context would not fit the memory limit; the message names the numbers and the remedy. */
@@ -26,11 +26,11 @@ export class MemoryBudget {
     readonly trainContextSize?: number,
   ) {}
 
-  static async forModel(modelPath: string, limitBytes: number): Promise<MemoryBudget> {
+  static async forModel(modelPath: string, limitBytes: number, shapeOptions: MemoryShapeOptions = {}): Promise<MemoryBudget> {
     // The header scan, not node-llama-cpp's parse: that one holds every token string (see `shapeInfoFromScan`).
     const info = shapeInfoFromScan(await scanGgufHeader(modelPath));
     const trained = (info.architectureMetadata as { context_length?: unknown }).context_length;
-    return new MemoryBudget(memoryShapeFromGguf(info), limitBytes, typeof trained === "number" ? trained : undefined);
+    return new MemoryBudget(memoryShapeFromGguf(info, shapeOptions), limitBytes, typeof trained === "number" ? trained : undefined);
   }
 
   estimate(contextSize: number, sequences: number): ModelMemoryEstimate {

@@ -1,5 +1,6 @@
 import type { LlamaEngineOptions } from "./llama-engine-options.js";
 import { MemoryBudget } from "./memory-budget.js";
+import type { MemoryShapeOptions } from "./memory-shape-from-gguf.js";
 
 /** The automatic context size's bounds (a Claude Code turn alone is about 20k tokens). */
 export const defaultContextSize = { min: 2048, max: 32768 } as const;
@@ -11,10 +12,11 @@ export const defaultContextSize = { min: 2048, max: 32768 } as const;
 export async function planContextSize(
   options: Pick<LlamaEngineOptions, "modelPath" | "contextSize" | "memoryLimitBytes" | "log">,
   parallel: number,
+  shapeOptions: MemoryShapeOptions = {},
 ): Promise<number | typeof defaultContextSize> {
   const limit = options.memoryLimitBytes;
   if (limit === undefined) return options.contextSize ?? defaultContextSize;
-  const budget = await MemoryBudget.forModel(options.modelPath, limit);
+  const budget = await MemoryBudget.forModel(options.modelPath, limit, shapeOptions);
   const maxContext = Math.min(budget.trainContextSize ?? defaultContextSize.max, defaultContextSize.max);
   const planned = budget.plan({
     requested: options.contextSize ?? "auto",

@@ -23,6 +23,22 @@ describe("memoryShapeFromGguf", () => {
     expect(shape.slidingWindow).toBeUndefined();
   });
 
+  it("counts a tied embedding AMX can multiply by twice when the CPU holds weights in AMX buffers, and only then", () => {
+    const q8Embedding = (rows: number, ggmlType = 8) => [{ name: "token_embd.weight", ggmlType, dimensions: [64, rows] }];
+    const embeddingBytes = (64 * 64 * 34) / 32;
+    const weights = (tensors: { name: string; ggmlType: number; dimensions: number[] }[], amxWeights?: boolean) =>
+      memoryShapeFromGguf(fileInfo("llama", base, tensors), amxWeights === undefined ? {} : { amxWeights }).weightsBytes;
+    expect(weights(q8Embedding(64), true)).toBe(2 * embeddingBytes);
+    expect(weights(q8Embedding(64), false)).toBe(embeddingBytes);
+    expect(weights(q8Embedding(64))).toBe(embeddingBytes);
+    // An output projection of its own: nothing is tied.
+    expect(weights([...q8Embedding(64), { name: "output.weight", ggmlType: 8, dimensions: [64, 64] }], true)).toBe(2 * embeddingBytes);
+    // A type AMX has no kernel for (F32), a row length that is not a multiple of a Q4_K block, an output width AMX cannot tile.
+    expect(weights(q8Embedding(64, 0), true)).toBe(64 * 64 * 4);
+    expect(weights(q8Embedding(64, 12), true)).toBe((64 * 64 * 144) / 256);
+    expect(weights(q8Embedding(48), true)).toBe((64 * 48 * 34) / 32);
+  });
+
   it("marks Qwen3.5's Gated DeltaNet layers, leaves its MTP layers out, and sizes their state from ssm.*", () => {
     const metadata = { ...base, block_count: 9, nextn_predict_layers: 1, full_attention_interval: 4, ssm: { conv_kernel: 4, inner_size: 128, state_size: 32, group_count: 2 } };
     const shape = memoryShapeFromGguf(fileInfo("qwen35", metadata));
