@@ -1,22 +1,16 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { llamaServerCmakeFlags, shellWords } from "../../../bench/anchor/build-llama-server.js";
-
-async function cpuInfo(flags: string): Promise<string> {
-  const file = path.join(await mkdtemp(path.join(os.tmpdir(), "cpuinfo-")), "cpuinfo");
-  await writeFile(file, `processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: ${flags}\n\nprocessor\t: 1\nflags\t\t: ${flags}\n`);
-  return file;
-}
+import { cpuInfoFile } from "../../helpers/cpu-info-file.js";
 
 describe("llamaServerCmakeFlags", () => {
   it("leaves AMX out of the compiler's target on an x86-64 CPU that has it, and only there", async () => {
-    const amxInfo = await cpuInfo("fpu sse4_2 avx2 avx512f avx512_vnni amx_bf16 amx_tile amx_int8");
+    const amxInfo = await cpuInfoFile("fpu sse4_2 avx2 avx512f avx512_vnni amx_bf16 amx_tile amx_int8");
     const withAmx = llamaServerCmakeFlags(amxInfo, "x64");
     expect(withAmx).toContain("-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16");
     expect(withAmx).toContain("-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16");
-    const withoutAmx = llamaServerCmakeFlags(await cpuInfo("fpu sse4_2 avx2 avx512f avx512_vnni"), "x64");
+    const withoutAmx = llamaServerCmakeFlags(await cpuInfoFile("fpu sse4_2 avx2 avx512f avx512_vnni"), "x64");
     expect(withoutAmx.filter((flag) => flag.includes("amx"))).toEqual([]);
     expect(withAmx.filter((flag) => !flag.includes("amx"))).toEqual(withoutAmx);
     // The flags are x86's: an arm64 CPU is never given them.
