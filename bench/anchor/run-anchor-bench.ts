@@ -334,7 +334,10 @@ function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups
     webUi: "llama-server --no-webui",
     binaries: {
       pensieve: pensieveBinaries,
-      llamaServer: `built here from the same commit: cmake ${shellWords(llamaServerCmakeFlags())} (GGML_NATIVE default: -march=native)`,
+      llamaServer:
+        options.llamaServer === undefined
+          ? `built here from the same commit: cmake ${shellWords(llamaServerCmakeFlags())} (GGML_NATIVE default: -march=native)`
+          : `given with --llama-server: ${build.binaryPath} (${build.version})`,
     },
   };
 }

@@ -17,15 +17,10 @@ describe("llamaServerCmakeFlags", () => {
     expect(llamaServerCmakeFlags(amxInfo, "arm64")).toEqual(withoutAmx);
   });
 
-  it("builds as before where there is no /proc/cpuinfo to read", () => {
-    expect(llamaServerCmakeFlags(path.join(os.tmpdir(), "no-such-cpuinfo"))).toEqual([
-      "-DCMAKE_BUILD_TYPE=Release",
-      "-DLLAMA_CURL=OFF",
-      "-DLLAMA_BUILD_TESTS=OFF",
-      "-DLLAMA_USE_PREBUILT_UI=OFF",
-      "-DLLAMA_OPENSSL=OFF",
-      "-DBUILD_SHARED_LIBS=OFF",
-    ]);
+  it("builds as for a CPU without AMX where there is no /proc/cpuinfo to read", async () => {
+    const withoutAmx = llamaServerCmakeFlags(await cpuInfoFile("fpu sse4_2 avx2 avx512f avx512_vnni"), "x64");
+    expect(llamaServerCmakeFlags(path.join(os.tmpdir(), "no-such-cpuinfo"), "x64")).toEqual(withoutAmx);
+    expect(withoutAmx).toContain("-DBUILD_SHARED_LIBS=OFF");
   });
 });
 
