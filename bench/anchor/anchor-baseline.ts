@@ -25,6 +25,11 @@ export interface AnchorBaseline {
   readonly threads: number;
   readonly decodeThreads: number;
   readonly runs: number;
+  /**
+   * Whose CPU kernels llama-server ran: node-llama-cpp's `prebuilt` ones (Pensieve's), its own `native` build's, or
+   * those of a binary `given` with `--llama-server`. Absent in baselines written before 4 December: `native`.
+   */
+  readonly llamaServerKernels?: "prebuilt" | "native" | "given";
   /** Figure id (`decode@2600`, `aggregate@4`, …) → its ratio. */
   readonly ratios: Readonly<Record<string, AnchorRatio>>;
 }
@@ -54,8 +59,9 @@ export function compareAnchorRatios(
 
 /** Why two anchor runs cannot be compared (another model, threads or llama.cpp), or `null` when they can. */
 export function anchorMismatch(current: AnchorBaseline, baseline: AnchorBaseline): string | null {
+  // Kernels too: against the native build the ratios measured its kernels as much as the servers (4 December).
   const describe = (entry: AnchorBaseline) =>
-    `${entry.model.shape} ${entry.model.type}, ${entry.threads} threads (${entry.decodeThreads} decode), llama.cpp ${entry.llamaCppCommit.slice(0, 8)}`;
+    `${entry.model.shape} ${entry.model.type}, ${entry.threads} threads (${entry.decodeThreads} decode), llama.cpp ${entry.llamaCppCommit.slice(0, 8)}, llama-server on ${entry.llamaServerKernels ?? "native"} CPU kernels`;
   return describe(current) === describe(baseline) ? null : `the baseline's anchor ratios were measured with ${describe(baseline)}, this run with ${describe(current)}`;
 }
 

@@ -6,8 +6,8 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
+import { createWriteStream, existsSync, readdirSync } from "node:fs";
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,17 +28,38 @@ const chatTemplateRelativePath = path.join("models", "templates", "Qwen-Qwen2.5-
  */
 const withoutAmx = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16";
 
-/** The CMake settings of the build: CPU only, no downloads (curl, prebuilt web UI), one static binary. */
-export function llamaServerCmakeFlags(cpuInfoPath = "/proc/cpuinfo", arch: string = process.arch): readonly string[] {
+/**
+ * Which CPU kernels llama-server runs. `prebuilt`: node-llama-cpp's own prebuilt `libggml-cpu-<variant>` libraries,
+ * the very files Pensieve runs, loaded as llama.cpp's Linux releases load theirs (shared libraries, backends loaded at
+ * run time, the best variant for the CPU chosen then). `native`: llama.cpp's CPU code compiled here with
+ * `-march=native`, for a platform whose prebuilt package has no such variants. The anchor measures the servers, so it
+ * runs the kernels Pensieve runs: on issue #12's Sapphire Rapids machine the native build decoded at a third of the
+ * prebuilt `sapphirerapids` variant's speed, and on the earlier AMD machine it prefilled 16–47 % slower.
+ */
+export type LlamaServerKernels = { readonly kind: "prebuilt"; readonly folder: string; readonly variants: readonly string[] } | { readonly kind: "native" };
+
+/** The CMake settings of the build: CPU only, no downloads (curl, prebuilt web UI). */
+export function llamaServerCmakeFlags(kernels: LlamaServerKernels["kind"], cpuInfoPath = "/proc/cpuinfo", arch: string = process.arch): readonly string[] {
+  const common = ["-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF", "-DLLAMA_OPENSSL=OFF"];
+  // As llama.cpp's Linux releases build. Threads come from the prebuilt CPU library, which does its own (no OpenMP).
+  if (kernels === "prebuilt") return [...common, "-DBUILD_SHARED_LIBS=ON", "-DGGML_BACKEND_DL=ON", "-DGGML_NATIVE=OFF", "-DGGML_OPENMP=OFF"];
   return [
-    "-DCMAKE_BUILD_TYPE=Release",
-    "-DLLAMA_CURL=OFF",
-    "-DLLAMA_BUILD_TESTS=OFF",
-    "-DLLAMA_USE_PREBUILT_UI=OFF",
-    "-DLLAMA_OPENSSL=OFF",
+    ...common,
     "-DBUILD_SHARED_LIBS=OFF",
     ...(cpuHasAmx(cpuInfoPath, arch) ? [`-DCMAKE_C_FLAGS=${withoutAmx}`, `-DCMAKE_CXX_FLAGS=${withoutAmx}`] : []),
   ];
+}
+
+/**
+ * node-llama-cpp's prebuilt CPU variants for this platform (`@node-llama-cpp/<platform>/bins/<platform>/libggml-cpu-*.so`,
+ * beside node-llama-cpp or inside it, as npm put them), or `native` where there are none.
+ */
+export function llamaServerKernels(modulesFolder: string = path.join(repoRoot, "node_modules"), platform = `${process.platform}-${process.arch}`): LlamaServerKernels {
+  const folder = [modulesFolder, path.join(modulesFolder, "node-llama-cpp", "node_modules")]
+    .map((modules) => path.join(modules, "@node-llama-cpp", platform, "bins", platform))
+    .find((candidate) => existsSync(candidate));
+  const variants = folder === undefined ? [] : readdirSync(folder).filter((name) => /^libggml-cpu-.+\.so$/.test(name)).sort();
+  return folder === undefined || variants.length === 0 ? { kind: "native" } : { kind: "prebuilt", folder, variants };
 }
 
 /** Arguments as a shell would need them, to print a command that can be pasted. */
@@ -57,6 +78,8 @@ export interface LlamaServerBuild {
   readonly version: string;
   /** Whether the version names the bundle's commit (false for a `--llama-server` built from another one). */
   readonly versionMatchesBundle: boolean;
+  /** How it was built here: the CPU kernels and the CMake flags. Undefined for a `--llama-server` given. */
+  readonly builtHere: { readonly kernels: LlamaServerKernels; readonly cmakeFlags: readonly string[] } | undefined;
   /** The Qwen2.5 chat template from the same source tree. */
   readonly chatTemplatePath: string;
   readonly chatTemplate: string;
@@ -87,21 +110,22 @@ export function defaultLlamaServerCacheFolder(environment: NodeJS.ProcessEnv): s
 export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promise<LlamaServerBuild> {
   const commit = await bundleCommit();
   const release = await bundleRelease();
-  const cmakeFlags = llamaServerCmakeFlags();
+  const kernels = llamaServerKernels();
+  const cmakeFlags = llamaServerCmakeFlags(kernels.kind);
   // Keyed by the flags too, so a binary built with other flags (an older crashing one) is never reused.
   const buildKey = createHash("sha256").update(cmakeFlags.join("\n")).digest("hex").slice(0, 8);
   const commitFolder = path.join(options.cacheFolder ?? defaultLlamaServerCacheFolder(process.env), `${commit}-${buildKey}`);
-  const cachedBinary = path.join(commitFolder, "llama-server");
+  const cached = cachedBuild(commitFolder, kernels);
   let binaryPath: string;
   let sourceFolder = options.sourceFolder ?? (options.binary !== undefined ? sourceTreeAround(options.binary) : undefined);
   if (options.binary !== undefined) {
     if (!existsSync(options.binary)) throw new Error(`--llama-server ${options.binary}: no such file`);
     binaryPath = path.resolve(options.binary);
-  } else if (existsSync(cachedBinary)) {
-    binaryPath = cachedBinary;
+  } else if (existsSync(cached.readyPath)) {
+    binaryPath = cached.binaryPath;
   } else {
     sourceFolder ??= await cloneBundle(commitFolder, commit, options.log);
-    binaryPath = await build(sourceFolder, commitFolder, cmakeFlags, options.buildJobs ?? os.availableParallelism(), options.log);
+    binaryPath = await build(sourceFolder, commitFolder, cmakeFlags, kernels, options.buildJobs ?? os.availableParallelism(), options.log);
   }
   sourceFolder ??= await cloneBundle(commitFolder, commit, options.log);
   const sourceCommit = await git(["-C", sourceFolder, "rev-parse", "HEAD"]);
@@ -114,7 +138,21 @@ export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promi
   const shortCommit = versionMatch?.[1] ?? versionMatch?.[2];
   const versionMatchesBundle = shortCommit !== undefined && commit.startsWith(shortCommit);
   if (!versionMatchesBundle) options.log(`warning: ${binaryPath} reports "${version}", not the bundle's commit ${commit.slice(0, 8)}`);
-  return { binaryPath, commit, release, version, versionMatchesBundle, chatTemplatePath, chatTemplate };
+  const builtHere = options.binary === undefined ? { kernels, cmakeFlags } : undefined;
+  return { binaryPath, commit, release, version, versionMatchesBundle, builtHere, chatTemplatePath, chatTemplate };
+}
+
+/**
+ * Where a finished build is. A static (`native`) binary is copied out of its build folder. A `prebuilt`-kernels one
+ * stays in `build/bin`, among its shared libraries and the CPU variants ggml looks for beside the executable; a
+ * marker written last says the variants are in place.
+ */
+function cachedBuild(commitFolder: string, kernels: LlamaServerKernels): { readonly binaryPath: string; readonly readyPath: string } {
+  if (kernels.kind === "native") {
+    const binaryPath = path.join(commitFolder, "llama-server");
+    return { binaryPath, readyPath: binaryPath };
+  }
+  return { binaryPath: path.join(commitFolder, "build", "bin", "llama-server"), readyPath: path.join(commitFolder, "build", "bin", "prebuilt-kernels.json") };
 }
 
 /** The commit node-llama-cpp's bundle holds (its only head). */
@@ -152,7 +190,14 @@ async function cloneBundle(commitFolder: string, commit: string, log: (line: str
 }
 
 /** cmake configure + build of the one target; the log goes to `<commitFolder>/build.log`. */
-async function build(sourceFolder: string, commitFolder: string, cmakeFlags: readonly string[], jobs: number, log: (line: string) => void): Promise<string> {
+async function build(
+  sourceFolder: string,
+  commitFolder: string,
+  cmakeFlags: readonly string[],
+  kernels: LlamaServerKernels,
+  jobs: number,
+  log: (line: string) => void,
+): Promise<string> {
   // Its own build folder, never one inside a given source tree that another build may be using.
   const buildFolder = path.join(commitFolder, "build");
   const logPath = path.join(commitFolder, "build.log");
@@ -165,13 +210,22 @@ async function build(sourceFolder: string, commitFolder: string, cmakeFlags: rea
   } finally {
     logFile.end();
   }
-  const built = path.join(buildFolder, "bin", "llama-server");
+  const binFolder = path.join(buildFolder, "bin");
+  const built = path.join(binFolder, "llama-server");
   if (!existsSync(built)) throw new Error(`the build finished without ${built}: see ${logPath}`);
-  const cached = path.join(commitFolder, "llama-server");
-  await copyFile(built, `${cached}.partial`);
-  await rename(`${cached}.partial`, cached);
-  log(`llama-server cached at ${cached}`);
-  return cached;
+  const cached = cachedBuild(commitFolder, kernels);
+  if (kernels.kind === "prebuilt") {
+    // The build's own CPU library (generic x86-64 code) goes: ggml would otherwise weigh it among the variants.
+    await rm(path.join(binFolder, "libggml-cpu.so"), { force: true });
+    for (const variant of kernels.variants) await copyFile(path.join(kernels.folder, variant), path.join(binFolder, variant));
+    await writeFile(cached.readyPath, `${JSON.stringify({ from: kernels.folder, variants: kernels.variants }, undefined, 2)}\n`);
+    log(`llama-server built at ${built}, beside node-llama-cpp's ${kernels.variants.length} prebuilt CPU variants`);
+    return built;
+  }
+  await copyFile(built, `${cached.binaryPath}.partial`);
+  await rename(`${cached.binaryPath}.partial`, cached.binaryPath);
+  log(`llama-server cached at ${cached.binaryPath}`);
+  return cached.binaryPath;
 }
 
 /** Runs a command, teeing its output to the log file and a progress line to `log` every 30 s at most. */

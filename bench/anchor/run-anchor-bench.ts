@@ -21,7 +21,7 @@ import { anchorMismatch, compareAnchorRatios, defaultAnchorTolerance, readAnchor
 import { figureResult, type FigureResult, type Sample } from "./anchor-figures.js";
 import { anchorModel } from "./anchor-model.js";
 import { pensieveBatchSize, type BenchServer, type ServerSettings } from "./bench-server.js";
-import { defaultLlamaServerCacheFolder, ensureLlamaServer, llamaServerCmakeFlags, shellWords, type LlamaServerBuild } from "./build-llama-server.js";
+import { defaultLlamaServerCacheFolder, ensureLlamaServer, shellWords, type LlamaServerBuild } from "./build-llama-server.js";
 import { printAnchorTable } from "./print-anchor-table.js";
 import { startLlamaServer } from "./llama-server-process.js";
 import { mainThreadCpuSeconds } from "./main-thread-cpu-seconds.js";
@@ -178,7 +178,7 @@ async function run(argv: readonly string[]): Promise<number> {
     date,
     against: "llama-server",
     machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${os.release()}` },
-    llamaCpp: { commit: build.commit, release: build.release, binary: build.binaryPath, version: build.version, versionMatchesBundle: build.versionMatchesBundle, cmakeFlags: llamaServerCmakeFlags() },
+    llamaCpp: { commit: build.commit, release: build.release, binary: build.binaryPath, version: build.version, versionMatchesBundle: build.versionMatchesBundle, cmakeFlags: build.builtHere?.cmakeFlags ?? "given with --llama-server", kernels: build.builtHere?.kernels.kind ?? "given" },
     model: { ...modelFile, vocabulary: options.vocabulary === undefined ? "built-in" : path.basename(options.vocabulary), chatTemplate: path.basename(build.chatTemplatePath) },
     settings: {
       threads: options.threads,
@@ -207,7 +207,17 @@ async function run(argv: readonly string[]): Promise<number> {
   else printAnchorTable(result.model.file, options.threads, decodeThreads, options.runs, figures);
   log(`results: ${path.relative(repoRoot, stem)}.json and .svg${options.updateDocs === true ? ", docs/bench.svg" : ""}`);
 
-  const anchor: AnchorBaseline = { against: "llama-server", date, llamaCppCommit: build.commit, model: modelFile, threads: options.threads, decodeThreads, runs: options.runs, ratios };
+  const anchor: AnchorBaseline = {
+    against: "llama-server",
+    date,
+    llamaCppCommit: build.commit,
+    model: modelFile,
+    threads: options.threads,
+    decodeThreads,
+    runs: options.runs,
+    llamaServerKernels: build.builtHere?.kernels.kind ?? "given",
+    ratios,
+  };
   return checkOrUpdateBaseline(anchor, options, log);
 }
 
@@ -334,12 +344,18 @@ function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups
     webUi: "llama-server --no-webui",
     binaries: {
       pensieve: pensieveBinaries,
-      llamaServer:
-        options.llamaServer === undefined
-          ? `built here from the same commit: cmake ${shellWords(llamaServerCmakeFlags())} (GGML_NATIVE default: -march=native)`
-          : `given with --llama-server: ${build.binaryPath} (${build.version})`,
+      llamaServer: describeLlamaServerBuild(build),
     },
   };
+}
+
+function describeLlamaServerBuild(build: LlamaServerBuild): string {
+  if (build.builtHere === undefined) return `given with --llama-server: ${build.binaryPath} (${build.version})`;
+  const { kernels, cmakeFlags } = build.builtHere;
+  const cmake = `built here from the same commit: cmake ${shellWords(cmakeFlags)}`;
+  return kernels.kind === "prebuilt"
+    ? `${cmake}; its own CPU library replaced by node-llama-cpp's prebuilt ones, the kernels Pensieve runs (${kernels.variants.join(", ")}), ggml choosing the variant for this CPU as it does in Pensieve`
+    : `${cmake} (GGML_NATIVE default: -march=native; node-llama-cpp has no prebuilt CPU variants for this platform)`;
 }
 
 async function checkOrUpdateBaseline(anchor: AnchorBaseline, options: AnchorOptions, log: (line: string) => void): Promise<number> {

@@ -19,6 +19,7 @@ const anchor: AnchorBaseline = {
   threads: 2,
   decodeThreads: 1,
   runs: 3,
+  llamaServerKernels: "prebuilt",
   ratios: { "decode@2600": { ratio: 0.9, better: "higher" }, "peak-rss@1x32768": { ratio: 1.2, better: "lower" } },
 };
 
@@ -46,6 +47,13 @@ describe("anchorMismatch", () => {
     expect(anchorMismatch(anchor, anchor)).toBeNull();
     expect(anchorMismatch({ ...anchor, threads: 4 }, anchor)).toContain("4 threads");
     expect(anchorMismatch({ ...anchor, model: { ...anchor.model, shape: "tiny" } }, anchor)).toContain("tiny");
+  });
+
+  it("refuses to compare runs whose llama-server ran other CPU kernels, a baseline without the field being the native build's", () => {
+    expect(anchorMismatch(anchor, { ...anchor, llamaServerKernels: "native" })).toContain("native CPU kernels");
+    const { llamaServerKernels: _, ...olderBaseline } = anchor;
+    expect(anchorMismatch(anchor, olderBaseline)).toContain("llama-server on native CPU kernels");
+    expect(anchorMismatch({ ...anchor, llamaServerKernels: "native" }, olderBaseline)).toBeNull();
   });
 });
 
