@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import type { Better } from "./anchor-figures.js";
+import type { AnchorKernels } from "./llama-server-kernels.js";
 
 /** How much worse a ratio may get before the check fails: 10 % of the baseline's ratio. */
 export const defaultAnchorTolerance = 0.1;
@@ -29,7 +30,7 @@ export interface AnchorBaseline {
    * Whose CPU kernels llama-server ran: node-llama-cpp's `prebuilt` ones (Pensieve's), its own `native` build's, or
    * those of a binary `given` with `--llama-server`. Absent in baselines written before 4 December: `native`.
    */
-  readonly llamaServerKernels?: "prebuilt" | "native" | "given";
+  readonly llamaServerKernels?: AnchorKernels;
   /** Figure id (`decode@2600`, `aggregate@4`, …) → its ratio. */
   readonly ratios: Readonly<Record<string, AnchorRatio>>;
 }
@@ -57,8 +58,14 @@ export function compareAnchorRatios(
   return failures;
 }
 
-/** Why two anchor runs cannot be compared (another model, threads or llama.cpp), or `null` when they can. */
+/**
+ * Why two anchor runs cannot be compared (another model, threads, llama.cpp or llama-server's CPU kernels), or
+ * `null` when they can. A binary given with `--llama-server` is never compared: how it was built is not known.
+ */
 export function anchorMismatch(current: AnchorBaseline, baseline: AnchorBaseline): string | null {
+  if (current.llamaServerKernels === "given" || baseline.llamaServerKernels === "given") {
+    return `${current.llamaServerKernels === "given" ? "this run" : "the baseline"} ran a llama-server given with --llama-server, whose build is not known`;
+  }
   // Kernels too: against the native build the ratios measured its kernels as much as the servers (4 December).
   const describe = (entry: AnchorBaseline) =>
     `${entry.model.shape} ${entry.model.type}, ${entry.threads} threads (${entry.decodeThreads} decode), llama.cpp ${entry.llamaCppCommit.slice(0, 8)}, llama-server on ${entry.llamaServerKernels ?? "native"} CPU kernels`;

@@ -6,12 +6,13 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, existsSync, readdirSync } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createWriteStream, existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuHasAmx } from "../../src/util/cpu-has-amx.js";
+import { findPrebuiltKernels, installPrebuiltKernels, kernelsMarkerName, prebuiltKernelsInstalled, type LlamaServerKernels } from "./llama-server-kernels.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const bundlePath = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "gitRelease.bundle");
@@ -28,21 +29,23 @@ const chatTemplateRelativePath = path.join("models", "templates", "Qwen-Qwen2.5-
  */
 const withoutAmx = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16";
 
-/**
- * Which CPU kernels llama-server runs. `prebuilt`: node-llama-cpp's own prebuilt `libggml-cpu-<variant>` libraries,
- * the very files Pensieve runs, loaded as llama.cpp's Linux releases load theirs (shared libraries, backends loaded at
- * run time, the best variant for the CPU chosen then). `native`: llama.cpp's CPU code compiled here with
- * `-march=native`, for a platform whose prebuilt package has no such variants. The anchor measures the servers, so it
- * runs the kernels Pensieve runs: on issue #12's Sapphire Rapids machine the native build decoded at a third of the
- * prebuilt `sapphirerapids` variant's speed, and on the earlier AMD machine it prefilled 16–47 % slower.
- */
-export type LlamaServerKernels = { readonly kind: "prebuilt"; readonly folder: string; readonly variants: readonly string[] } | { readonly kind: "native" };
-
 /** The CMake settings of the build: CPU only, no downloads (curl, prebuilt web UI). */
 export function llamaServerCmakeFlags(kernels: LlamaServerKernels["kind"], cpuInfoPath = "/proc/cpuinfo", arch: string = process.arch): readonly string[] {
   const common = ["-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF", "-DLLAMA_OPENSSL=OFF"];
-  // As llama.cpp's Linux releases build. Threads come from the prebuilt CPU library, which does its own (no OpenMP).
-  if (kernels === "prebuilt") return [...common, "-DBUILD_SHARED_LIBS=ON", "-DGGML_BACKEND_DL=ON", "-DGGML_NATIVE=OFF", "-DGGML_OPENMP=OFF"];
+  if (kernels === "prebuilt") {
+    // Like llama.cpp's Linux releases: shared libraries found beside the binary wherever the folder is, and the CPU
+    // backend loaded at run time from there. Its threads are the prebuilt library's own (OpenMP only matters to the
+    // build's own CPU library, which is replaced).
+    return [
+      ...common,
+      "-DBUILD_SHARED_LIBS=ON",
+      "-DGGML_BACKEND_DL=ON",
+      "-DGGML_NATIVE=OFF",
+      "-DGGML_OPENMP=OFF",
+      "-DCMAKE_INSTALL_RPATH=$ORIGIN",
+      "-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON",
+    ];
+  }
   return [
     ...common,
     "-DBUILD_SHARED_LIBS=OFF",
@@ -50,21 +53,9 @@ export function llamaServerCmakeFlags(kernels: LlamaServerKernels["kind"], cpuIn
   ];
 }
 
-/**
- * node-llama-cpp's prebuilt CPU variants for this platform (`@node-llama-cpp/<platform>/bins/<platform>/libggml-cpu-*.so`,
- * beside node-llama-cpp or inside it, as npm put them), or `native` where there are none.
- */
-export function llamaServerKernels(modulesFolder: string = path.join(repoRoot, "node_modules"), platform = `${process.platform}-${process.arch}`): LlamaServerKernels {
-  const folder = [modulesFolder, path.join(modulesFolder, "node-llama-cpp", "node_modules")]
-    .map((modules) => path.join(modules, "@node-llama-cpp", platform, "bins", platform))
-    .find((candidate) => existsSync(candidate));
-  const variants = folder === undefined ? [] : readdirSync(folder).filter((name) => /^libggml-cpu-.+\.so$/.test(name)).sort();
-  return folder === undefined || variants.length === 0 ? { kind: "native" } : { kind: "prebuilt", folder, variants };
-}
-
 /** Arguments as a shell would need them, to print a command that can be pasted. */
 export function shellWords(args: readonly string[]): string {
-  return args.map((arg) => (/[\s'"]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg)).join(" ");
+  return args.map((arg) => (/[\s'"$]/.test(arg) ? `'${arg.replaceAll("'", `'\\''`)}'` : arg)).join(" ");
 }
 
 export interface LlamaServerBuild {
@@ -110,7 +101,8 @@ export function defaultLlamaServerCacheFolder(environment: NodeJS.ProcessEnv): s
 export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promise<LlamaServerBuild> {
   const commit = await bundleCommit();
   const release = await bundleRelease();
-  const kernels = llamaServerKernels();
+  const kernels = findPrebuiltKernels(path.join(repoRoot, "node_modules"), `${process.platform}-${process.arch}`);
+  if (options.binary === undefined && kernels.kind === "native") options.log(`llama-server is built with its own CPU kernels, not Pensieve's: ${kernels.reason}`);
   const cmakeFlags = llamaServerCmakeFlags(kernels.kind);
   // Keyed by the flags too, so a binary built with other flags (an older crashing one) is never reused.
   const buildKey = createHash("sha256").update(cmakeFlags.join("\n")).digest("hex").slice(0, 8);
@@ -121,8 +113,12 @@ export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promi
   if (options.binary !== undefined) {
     if (!existsSync(options.binary)) throw new Error(`--llama-server ${options.binary}: no such file`);
     binaryPath = path.resolve(options.binary);
-  } else if (existsSync(cached.readyPath)) {
+  } else if (existsSync(cached.readyPath) && existsSync(cached.binaryPath)) {
     binaryPath = cached.binaryPath;
+    if (kernels.kind === "prebuilt" && !(await prebuiltKernelsInstalled(path.dirname(binaryPath), kernels))) {
+      options.log(`node-llama-cpp's prebuilt CPU libraries changed: copying them beside ${binaryPath} again`);
+      await installPrebuiltKernels(path.dirname(binaryPath), kernels);
+    }
   } else {
     sourceFolder ??= await cloneBundle(commitFolder, commit, options.log);
     binaryPath = await build(sourceFolder, commitFolder, cmakeFlags, kernels, options.buildJobs ?? os.availableParallelism(), options.log);
@@ -152,7 +148,7 @@ function cachedBuild(commitFolder: string, kernels: LlamaServerKernels): { reado
     const binaryPath = path.join(commitFolder, "llama-server");
     return { binaryPath, readyPath: binaryPath };
   }
-  return { binaryPath: path.join(commitFolder, "build", "bin", "llama-server"), readyPath: path.join(commitFolder, "build", "bin", "prebuilt-kernels.json") };
+  return { binaryPath: path.join(commitFolder, "build", "bin", "llama-server"), readyPath: path.join(commitFolder, "build", "bin", kernelsMarkerName) };
 }
 
 /** The commit node-llama-cpp's bundle holds (its only head). */
@@ -215,11 +211,8 @@ async function build(
   if (!existsSync(built)) throw new Error(`the build finished without ${built}: see ${logPath}`);
   const cached = cachedBuild(commitFolder, kernels);
   if (kernels.kind === "prebuilt") {
-    // The build's own CPU library (generic x86-64 code) goes: ggml would otherwise weigh it among the variants.
-    await rm(path.join(binFolder, "libggml-cpu.so"), { force: true });
-    for (const variant of kernels.variants) await copyFile(path.join(kernels.folder, variant), path.join(binFolder, variant));
-    await writeFile(cached.readyPath, `${JSON.stringify({ from: kernels.folder, variants: kernels.variants }, undefined, 2)}\n`);
-    log(`llama-server built at ${built}, beside node-llama-cpp's ${kernels.variants.length} prebuilt CPU variants`);
+    await installPrebuiltKernels(binFolder, kernels);
+    log(`llama-server built at ${built}, beside node-llama-cpp's prebuilt CPU libraries (${kernels.libraries.length})`);
     return built;
   }
   await copyFile(built, `${cached.binaryPath}.partial`);

@@ -22,6 +22,8 @@ import { figureResult, type FigureResult, type Sample } from "./anchor-figures.j
 import { anchorModel } from "./anchor-model.js";
 import { pensieveBatchSize, type BenchServer, type ServerSettings } from "./bench-server.js";
 import { defaultLlamaServerCacheFolder, ensureLlamaServer, shellWords, type LlamaServerBuild } from "./build-llama-server.js";
+import type { AnchorKernels } from "./llama-server-kernels.js";
+import { loadedCpuKernels } from "./loaded-cpu-kernels.js";
 import { printAnchorTable } from "./print-anchor-table.js";
 import { startLlamaServer } from "./llama-server-process.js";
 import { mainThreadCpuSeconds } from "./main-thread-cpu-seconds.js";
@@ -64,6 +66,8 @@ interface ServerGroup {
   readonly pensieveCommandLine: readonly string[];
   readonly llamaServerCommandLine: readonly string[];
   readonly llamaServerFlashAttention: string | null;
+  /** The llama.cpp CPU libraries each server had mapped after its warm-up: the kernels it really ran. */
+  readonly cpuKernels: { readonly pensieve: readonly string[]; readonly llamaServer: readonly string[] };
 }
 
 const positive = (value: string): number => {
@@ -178,7 +182,7 @@ async function run(argv: readonly string[]): Promise<number> {
     date,
     against: "llama-server",
     machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform} ${os.release()}` },
-    llamaCpp: { commit: build.commit, release: build.release, binary: build.binaryPath, version: build.version, versionMatchesBundle: build.versionMatchesBundle, cmakeFlags: build.builtHere?.cmakeFlags ?? "given with --llama-server", kernels: build.builtHere?.kernels.kind ?? "given" },
+    llamaCpp: { commit: build.commit, release: build.release, binary: build.binaryPath, version: build.version, versionMatchesBundle: build.versionMatchesBundle, cmakeFlags: build.builtHere?.cmakeFlags ?? null, kernels: anchorKernels(build) },
     model: { ...modelFile, vocabulary: options.vocabulary === undefined ? "built-in" : path.basename(options.vocabulary), chatTemplate: path.basename(build.chatTemplatePath) },
     settings: {
       threads: options.threads,
@@ -215,7 +219,7 @@ async function run(argv: readonly string[]): Promise<number> {
     threads: options.threads,
     decodeThreads,
     runs: options.runs,
-    llamaServerKernels: build.builtHere?.kernels.kind ?? "given",
+    llamaServerKernels: anchorKernels(build),
     ratios,
   };
   return checkOrUpdateBaseline(anchor, options, log);
@@ -254,6 +258,11 @@ async function withServerPair(
     try {
       await warmUp(pensieve);
       await warmUp(llamaServer);
+      const cpuKernels = { pensieve: await loadedCpuKernels(await pensieve.pid()), llamaServer: await loadedCpuKernels(await llamaServer.pid()) };
+      if (cpuKernels.pensieve.join() !== cpuKernels.llamaServer.join()) {
+        const named = (names: readonly string[]) => (names.length === 0 ? "none mapped (linked in)" : names.join(", "));
+        log(`warning: the servers run different CPU kernels: Pensieve ${named(cpuKernels.pensieve)}, llama-server ${named(cpuKernels.llamaServer)}`);
+      }
       await work({ pensieve, llamaServer });
       const megabytes = (bytes: number): Sample => ({ value: Math.round(bytes / 1_000_000) });
       const memory = figureResult(
@@ -261,7 +270,7 @@ async function withServerPair(
         [megabytes(pensieve.peakRssBytes())],
         [megabytes(llamaServer.peakRssBytes())],
       );
-      const group = { label, settings, pensieveCommandLine: pensieve.commandLine, llamaServerCommandLine: llamaServer.commandLine, llamaServerFlashAttention: llamaServer.flashAttention };
+      const group = { label, settings, pensieveCommandLine: pensieve.commandLine, llamaServerCommandLine: llamaServer.commandLine, llamaServerFlashAttention: llamaServer.flashAttention, cpuKernels };
       return { group, memory };
     } finally {
       await llamaServer.stop();
@@ -349,13 +358,18 @@ function matchedSettings(options: AnchorOptions, build: LlamaServerBuild, groups
   };
 }
 
+function anchorKernels(build: LlamaServerBuild): AnchorKernels {
+  return build.builtHere?.kernels.kind ?? "given";
+}
+
+/** The results' one-line account of the llama-server binary: how it was built, with whose CPU kernels. */
 function describeLlamaServerBuild(build: LlamaServerBuild): string {
   if (build.builtHere === undefined) return `given with --llama-server: ${build.binaryPath} (${build.version})`;
   const { kernels, cmakeFlags } = build.builtHere;
   const cmake = `built here from the same commit: cmake ${shellWords(cmakeFlags)}`;
   return kernels.kind === "prebuilt"
-    ? `${cmake}; its own CPU library replaced by node-llama-cpp's prebuilt ones, the kernels Pensieve runs (${kernels.variants.join(", ")}), ggml choosing the variant for this CPU as it does in Pensieve`
-    : `${cmake} (GGML_NATIVE default: -march=native; node-llama-cpp has no prebuilt CPU variants for this platform)`;
+    ? `${cmake}; its own CPU library replaced by node-llama-cpp's prebuilt ones, the kernels Pensieve runs (${kernels.libraries.join(", ")}), ggml choosing the variant for this CPU as it does in Pensieve`
+    : `${cmake} (GGML_NATIVE default: -march=native), its own CPU kernels: ${kernels.reason}`;
 }
 
 async function checkOrUpdateBaseline(anchor: AnchorBaseline, options: AnchorOptions, log: (line: string) => void): Promise<number> {

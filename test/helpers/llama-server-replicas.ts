@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { ensureLlamaServer } from "../../bench/anchor/build-llama-server.js";
+import { ensureLlamaServer, libraryPath } from "../../bench/anchor/build-llama-server.js";
 import { makeReplyModel } from "../../src/models/generator/make-reply-model.js";
 import { parseReplyBlocks } from "../../src/models/generator/reply-blocks.js";
 
@@ -34,7 +34,8 @@ export async function startLlamaServerReplicas(names: readonly string[], folder:
       const child = spawn(
         build.binaryPath,
         ["-m", modelPath, "--host", "127.0.0.1", "--port", String(port), "-c", String(contextPerSlot * 2), "-np", "2", "--jinja", "-t", "1", "--alias", replicaModel],
-        { stdio: ["ignore", "ignore", "pipe"] },
+        // Its shared libraries beside it, first, as the bench runs it.
+        { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LD_LIBRARY_PATH: libraryPath(build.binaryPath) } },
       );
       let log = "";
       child.stderr?.on("data", (chunk: Buffer) => (log = (log + chunk.toString("utf8")).slice(-4000)));

@@ -51,9 +51,15 @@ describe("anchorMismatch", () => {
 
   it("refuses to compare runs whose llama-server ran other CPU kernels, a baseline without the field being the native build's", () => {
     expect(anchorMismatch(anchor, { ...anchor, llamaServerKernels: "native" })).toContain("native CPU kernels");
-    const { llamaServerKernels: _, ...olderBaseline } = anchor;
+    const { llamaServerKernels: _llamaServerKernels, ...olderBaseline } = anchor;
     expect(anchorMismatch(anchor, olderBaseline)).toContain("llama-server on native CPU kernels");
     expect(anchorMismatch({ ...anchor, llamaServerKernels: "native" }, olderBaseline)).toBeNull();
+  });
+
+  it("never compares a run against a llama-server given with --llama-server, whose build is not known", () => {
+    const given = { ...anchor, llamaServerKernels: "given" } as const;
+    expect(anchorMismatch(given, given)).toContain("this run ran a llama-server given with --llama-server");
+    expect(anchorMismatch(anchor, given)).toContain("the baseline ran a llama-server given");
   });
 });
 
