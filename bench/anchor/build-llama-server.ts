@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpuHasAmx } from "../../src/util/cpu-has-amx.js";
-import { findPrebuiltKernels, installPrebuiltKernels, kernelsMarkerName, prebuiltKernelsInstalled, type LlamaServerKernels } from "./llama-server-kernels.js";
+import { findPrebuiltKernels, installPrebuiltKernels, prebuiltKernelsInstalled, type LlamaServerKernels } from "./llama-server-kernels.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const bundlePath = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "gitRelease.bundle");
@@ -107,16 +107,17 @@ export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promi
   // Keyed by the flags too, so a binary built with other flags (an older crashing one) is never reused.
   const buildKey = createHash("sha256").update(cmakeFlags.join("\n")).digest("hex").slice(0, 8);
   const commitFolder = path.join(options.cacheFolder ?? defaultLlamaServerCacheFolder(process.env), `${commit}-${buildKey}`);
-  const cached = cachedBuild(commitFolder, kernels);
+  const cachedBinary = cachedBinaryPath(commitFolder, kernels);
   let binaryPath: string;
   let sourceFolder = options.sourceFolder ?? (options.binary !== undefined ? sourceTreeAround(options.binary) : undefined);
   if (options.binary !== undefined) {
     if (!existsSync(options.binary)) throw new Error(`--llama-server ${options.binary}: no such file`);
     binaryPath = path.resolve(options.binary);
-  } else if (existsSync(cached.readyPath) && existsSync(cached.binaryPath)) {
-    binaryPath = cached.binaryPath;
+  } else if (existsSync(cachedBinary)) {
+    binaryPath = cachedBinary;
+    // A build whose install of the libraries did not finish, or whose libraries node-llama-cpp has since replaced.
     if (kernels.kind === "prebuilt" && !(await prebuiltKernelsInstalled(path.dirname(binaryPath), kernels))) {
-      options.log(`node-llama-cpp's prebuilt CPU libraries changed: copying them beside ${binaryPath} again`);
+      options.log(`node-llama-cpp's prebuilt CPU libraries are not in place: copying them beside ${binaryPath}`);
       await installPrebuiltKernels(path.dirname(binaryPath), kernels);
     }
   } else {
@@ -139,16 +140,13 @@ export async function ensureLlamaServer(options: LlamaServerBuildOptions): Promi
 }
 
 /**
- * Where a finished build is. A static (`native`) binary is copied out of its build folder. A `prebuilt`-kernels one
- * stays in `build/bin`, among its shared libraries and the CPU variants ggml looks for beside the executable; a
- * marker written last says the variants are in place.
+ * Where a finished build is. A static (`native`) binary is copied out of its build folder once built, so its copy
+ * existing means the build finished. A `prebuilt`-kernels one stays in `build/bin`, among its shared libraries and
+ * the CPU libraries ggml looks for beside the executable; whether those are in place is `prebuiltKernelsInstalled`'s
+ * to say.
  */
-function cachedBuild(commitFolder: string, kernels: LlamaServerKernels): { readonly binaryPath: string; readonly readyPath: string } {
-  if (kernels.kind === "native") {
-    const binaryPath = path.join(commitFolder, "llama-server");
-    return { binaryPath, readyPath: binaryPath };
-  }
-  return { binaryPath: path.join(commitFolder, "build", "bin", "llama-server"), readyPath: path.join(commitFolder, "build", "bin", kernelsMarkerName) };
+function cachedBinaryPath(commitFolder: string, kernels: LlamaServerKernels): string {
+  return kernels.kind === "native" ? path.join(commitFolder, "llama-server") : path.join(commitFolder, "build", "bin", "llama-server");
 }
 
 /** The commit node-llama-cpp's bundle holds (its only head). */
@@ -209,16 +207,16 @@ async function build(
   const binFolder = path.join(buildFolder, "bin");
   const built = path.join(binFolder, "llama-server");
   if (!existsSync(built)) throw new Error(`the build finished without ${built}: see ${logPath}`);
-  const cached = cachedBuild(commitFolder, kernels);
   if (kernels.kind === "prebuilt") {
     await installPrebuiltKernels(binFolder, kernels);
     log(`llama-server built at ${built}, beside node-llama-cpp's prebuilt CPU libraries (${kernels.libraries.length})`);
     return built;
   }
-  await copyFile(built, `${cached.binaryPath}.partial`);
-  await rename(`${cached.binaryPath}.partial`, cached.binaryPath);
-  log(`llama-server cached at ${cached.binaryPath}`);
-  return cached.binaryPath;
+  const cached = cachedBinaryPath(commitFolder, kernels);
+  await copyFile(built, `${cached}.partial`);
+  await rename(`${cached}.partial`, cached);
+  log(`llama-server cached at ${cached}`);
+  return cached;
 }
 
 /** Runs a command, teeing its output to the log file and a progress line to `log` every 30 s at most. */
