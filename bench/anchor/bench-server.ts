@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import Anthropic from "@anthropic-ai/sdk";
 import { processMemory } from "../../test/helpers/servers/index.js";
 
@@ -9,7 +10,10 @@ export interface BenchServer {
   readonly client: Anthropic;
   /** The command line it was started with, for the results. */
   readonly commandLine: readonly string[];
-  /** Peak resident memory of the serving process since it was ready (sampled every 100 ms), in bytes. */
+  /**
+   * Peak resident memory since it was ready (sampled every 100 ms), in bytes: the serving process's, plus what only
+   * Pensieve's launcher holds where one stays beside it (Node before 22.15: see `relaunchWithMemorySettings`).
+   */
   peakRssBytes(): number;
   /** The serving process (Pensieve's relaunched child, where it relaunched itself). */
   pid(): Promise<number>;
@@ -21,13 +25,25 @@ export function benchClient(baseUrl: string): Anthropic {
   return new Anthropic({ baseURL: baseUrl, apiKey: "bench", maxRetries: 0, timeout: 60 * 60_000 });
 }
 
-/** Samples one process's RSS from /proc every 100 ms until stopped; keeps the peak. */
+/** The resident memory of one process, from /proc. */
+export function residentBytes(pid: () => Promise<number>): () => Promise<number> {
+  return async () => (await processMemory(await pid())).rssBytes;
+}
+
+/** The resident pages no other process shares (`Private_Clean` + `Private_Dirty` of /proc/<pid>/smaps_rollup). */
+export async function privateBytes(pid: number): Promise<number> {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0) * 1024;
+  return field("Private_Clean") + field("Private_Dirty");
+}
+
+/** Samples a server's resident memory (`measure`) every 100 ms until stopped; keeps the peak. */
 export class RssSampler {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
   private sampling = false;
 
-  constructor(private readonly pid: () => Promise<number>) {
+  constructor(private readonly measure: () => Promise<number>) {
     this.timer = setInterval(() => void this.sample(), 100);
     void this.sample();
   }
@@ -44,7 +60,7 @@ export class RssSampler {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      this.peak = Math.max(this.peak, (await processMemory(await this.pid())).rssBytes);
+      this.peak = Math.max(this.peak, await this.measure());
     } catch {
       // The process is exiting: the peak so far stands.
     } finally {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnServer } from "../../test/helpers/servers/index.js";
-import { benchClient, RssSampler, type BenchServer, type ServerSettings } from "./bench-server.js";
+import { benchClient, privateBytes, residentBytes, RssSampler, type BenchServer, type ServerSettings } from "./bench-server.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -37,7 +37,12 @@ export async function startPensieve(settings: ServerSettings, chatFormat: string
     await server.stop();
     throw new Error(`Pensieve did not load the model: ${await health.text()}`);
   }
-  const sampler = new RssSampler(() => server.servingPid());
+  const sampler = new RssSampler(async () => {
+    const serving = await server.servingPid();
+    const launcher = server.process.pid ?? serving;
+    // The launcher's own pages: its shared ones (node's binary) are the server's too, and counted there.
+    return (await residentBytes(async () => serving)()) + (launcher === serving ? 0 : await privateBytes(launcher));
+  });
   return {
     name: "pensieve",
     client: benchClient(server.baseUrl),

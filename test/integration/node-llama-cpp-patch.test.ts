@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { modelShapes } from "../../src/models/generator/model-shapes.js";
 import { kvCacheBytes } from "../helpers/kv-cache-bytes.js";
 import { hasLazyKvCache } from "../helpers/lazy-kv-cache.js";
-import { repoRoot, testModelPath } from "../helpers/test-models.js";
+import { samplerMemory } from "../helpers/sampler-memory.js";
+import { repoRoot, skipWithoutSharedVocabulary, testModelPath } from "../helpers/test-models.js";
 
 /**
- * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes eight things in node-llama-cpp.
+ * `patches/node-llama-cpp+*.patch` (applied by `npm ci`'s postinstall) changes ten things in node-llama-cpp.
  * - It evaluates every sequence that is generating in one llama.cpp pass: sequences in number order (llama.cpp's
  *   per-sequence KV cache splits a batch at every gap or step back in the numbers), and event-loop turns before the
  *   next batch until each of them has queued its next token, 5 ms at most (otherwise one that misses a batch starts a
@@ -42,6 +43,13 @@ import { repoRoot, testModelPath } from "../helpers/test-models.js";
  * - A context created with `ignoreMemorySafetyChecks` is not simulated first. The simulation sized only the memory
  *   reservations that option skips, and loaded a second copy of the model's vocabulary to do it, whose 23 MB (152k
  *   tokens) then stayed in the allocator's heap for the life of the server (issue #12: peak RSS).
+ * - The native copy of the file's metadata that the memory simulations read (the whole vocabulary: about 10 MB of a
+ *   0.5B model's server for 152k tokens) is freed once the model's load, or a context's, has simulated; it was kept
+ *   for the model's lifetime (issue #12: peak RSS).
+ * - A sampler makes its candidate array (the whole vocabulary: 1.8 MB for 152k tokens) at its first sampling that
+ *   needs one, which a greedy one never does, and frees it when it is disposed. node-llama-cpp made one for every
+ *   evaluation and freed it only when the garbage collector finalized the sampler: 7 to 13 of them were resident at
+ *   once in a server after three requests (issue #12: peak RSS). Built from source only, as the pool.
  */
 describe("the node-llama-cpp patch", () => {
   const patchFolder = path.join(repoRoot, "patches");
@@ -105,6 +113,42 @@ describe("the node-llama-cpp patch", () => {
     } finally {
       await llama.dispose();
     }
+  });
+
+  it("frees the native copy of the file's metadata once the model's load, or a context's, has simulated", { timeout: 60_000 }, async () => {
+    const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
+    try {
+      const model = await llama.loadModel({ modelPath: await testModelPath("tiny") });
+      const copy = () => (model.fileInsights as unknown as { _addonMetadata?: unknown })._addonMetadata;
+      expect(copy()).toBeUndefined();
+      // A context with the memory checks simulates on a copy made again, and frees it after.
+      const context = await model.createContext({ contextSize: 512, sequences: 1, threads: 1 });
+      expect(copy()).toBeUndefined();
+      let generated = 0;
+      for await (const token of context.getSequence().evaluate(model.tokenize("Hi"), { temperature: 0 })) {
+        void token;
+        if (++generated === 4) break;
+      }
+      expect(generated).toBe(4);
+      await context.dispose();
+      await model.dispose();
+    } finally {
+      await llama.dispose();
+    }
+  });
+
+  it.skipIf(skipWithoutSharedVocabulary("qwen2"))("gives a sampler built from source a candidate array only while it samples from one", { timeout: 120_000 }, async (test) => {
+    const measured = await samplerMemory(await testModelPath("tiny-qwen2-vocab"));
+    // Outside CI the engine may be the prebuilt one, which keeps the arrays; CI (`.ci/run`) always builds it.
+    if (measured.buildType !== "localBuild" && process.env["CI"] !== "true") return test.skip();
+    expect(measured.buildType).toBe("localBuild");
+    expect(measured.candidateArrayBytes).toBeGreaterThan(1_800_000);
+    const half = measured.candidateArrayBytes / 2;
+    // Measured without the patch: 1.84 MB while a greedy evaluation ran, and 1.43 MB left after a sampled one.
+    expect(measured.greedyWhileGenerating).toBeLessThan(half);
+    // The measurement sees an array: the sampled evaluation's, while it runs.
+    expect(measured.sampledWhileGenerating).toBeGreaterThan(half);
+    expect(measured.sampledAfter).toBeLessThan(half);
   });
 
   describe("on the tiny model", () => {

@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { privateBytes, residentBytes, RssSampler } from "../../../bench/anchor/bench-server.js";
+
+const statusBytes = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/status", "utf8"))?.[1]) * 1024;
+
+describe("a bench server's memory", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("counts a process's private pages, a part of its resident ones", async () => {
+    const own = await privateBytes(process.pid);
+    // This process's heap is its own; node's binary is shared with every other node process's page cache.
+    expect(own).toBeGreaterThanOrEqual(statusBytes("RssAnon") * 0.9);
+    expect(own).toBeLessThanOrEqual(statusBytes("VmHWM"));
+  });
+
+  it("reads a process's resident memory", async () => {
+    const resident = await residentBytes(async () => process.pid)();
+    expect(resident).toBeGreaterThan(0);
+    expect(resident).toBeLessThanOrEqual(statusBytes("VmHWM"));
+  });
+
+  it("keeps the highest of what it samples, until stopped", async () => {
+    vi.useFakeTimers();
+    const readings = [100, 300, 200];
+    let calls = 0;
+    const sampler = new RssSampler(async () => readings[Math.min(calls++, readings.length - 1)] ?? 0);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(calls).toBe(3);
+    expect(sampler.peakBytes).toBe(300);
+    sampler.stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toBe(3);
+  });
+});
