@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnServer } from "../../test/helpers/servers/index.js";
-import { benchClient, privateBytes, residentBytes, RssSampler, type BenchServer, type ServerSettings } from "./bench-server.js";
+import { processMemory, spawnServer } from "../../test/helpers/servers/index.js";
+import { benchClient, privateBytes, RssSampler, type BenchServer, type ServerSettings } from "./bench-server.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -41,7 +41,7 @@ export async function startPensieve(settings: ServerSettings, chatFormat: string
     const serving = await server.servingPid();
     const launcher = server.process.pid ?? serving;
     // The launcher's own pages: its shared ones (node's binary) are the server's too, and counted there.
-    return (await residentBytes(async () => serving)()) + (launcher === serving ? 0 : await privateBytes(launcher));
+    return (await processMemory(serving)).rssBytes + (launcher === serving ? 0 : await privateBytes(launcher));
   });
   return {
     name: "pensieve",

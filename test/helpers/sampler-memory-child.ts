@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { getLlama, LlamaLogLevel, type SequenceEvaluateOptions } from "node-llama-cpp";
 
-const anonymousBytes = (): number => Number(/^RssAnon:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) * 1024;
+// From the page tables (smaps_rollup), not /proc/self/status's RssAnon: a counter that threads update in batches.
+const anonymousBytes = (): number => Number(/^Anonymous:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/smaps_rollup", "utf8"))?.[1]) * 1024;
 // An evaluation disposes its sampler under the sampler's lock, after the evaluation has returned: one turn of the
 // event loop lets that run.
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -47,7 +47,7 @@ import { repoRoot, skipWithoutSharedVocabulary, testModelPath } from "../helpers
  *   0.5B model's server for 152k tokens) is freed once the model's load, or a context's, has simulated; it was kept
  *   for the model's lifetime (issue #12: peak RSS).
  * - A sampler makes its candidate array (the whole vocabulary: 1.8 MB for 152k tokens) at its first sampling that
- *   needs one, which a greedy one never does, and frees it when it is disposed. node-llama-cpp made one for every
+ *   needs one, which a greedy-only one asked for the token alone never does, and frees it when it is disposed. node-llama-cpp made one for every
  *   evaluation and freed it only when the garbage collector finalized the sampler: 7 to 13 of them were resident at
  *   once in a server after three requests (issue #12: peak RSS). Built from source only, as the pool.
  */
