@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import Anthropic from "@anthropic-ai/sdk";
-import { processMemory } from "../../test/helpers/servers/index.js";
+import { procFieldBytes } from "../../test/helpers/servers/index.js";
 
 export type ServerName = "pensieve" | "llama-server";
 
@@ -25,16 +25,10 @@ export function benchClient(baseUrl: string): Anthropic {
   return new Anthropic({ baseURL: baseUrl, apiKey: "bench", maxRetries: 0, timeout: 60 * 60_000 });
 }
 
-/** The resident memory of one process, from /proc. */
-export function residentBytes(pid: () => Promise<number>): () => Promise<number> {
-  return async () => (await processMemory(await pid())).rssBytes;
-}
-
 /** The resident pages no other process shares (`Private_Clean` + `Private_Dirty` of /proc/<pid>/smaps_rollup). */
 export async function privateBytes(pid: number): Promise<number> {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
-  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0) * 1024;
-  return field("Private_Clean") + field("Private_Dirty");
+  return procFieldBytes(rollup, "Private_Clean") + procFieldBytes(rollup, "Private_Dirty");
 }
 
 /** Samples a server's resident memory (`measure`) every 100 ms until stopped; keeps the peak. */

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { benchClient, pensieveBatchSize, residentBytes, RssSampler, type BenchServer, type ServerSettings } from "./bench-server.js";
+import { processMemory } from "../../test/helpers/servers/index.js";
+import { benchClient, pensieveBatchSize, RssSampler, type BenchServer, type ServerSettings } from "./bench-server.js";
 import { libraryPath } from "./build-llama-server.js";
 
 export interface LlamaServerProcess extends BenchServer {
@@ -85,7 +86,7 @@ export async function startLlamaServer(binaryPath: string, settings: ServerSetti
     throw error;
   });
   const flashAttention = /Flash Attention (enabled|not supported)/.exec(head)?.[1]?.replace("not supported", "disabled") ?? null;
-  const sampler = new RssSampler(residentBytes(async () => child.pid ?? 0));
+  const sampler = new RssSampler(async () => (await processMemory(child.pid ?? 0)).rssBytes);
   return {
     name: "llama-server",
     client: benchClient(baseUrl),

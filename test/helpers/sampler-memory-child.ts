@@ -3,9 +3,10 @@
 // anonymous resident memory moved around one greedy and one sampled evaluation of the model named in argv.
 import { readFileSync } from "node:fs";
 import { getLlama, LlamaLogLevel, type SequenceEvaluateOptions } from "node-llama-cpp";
+import { procFieldBytes } from "./servers/proc-field-bytes.js";
 
 // From the page tables (smaps_rollup), not /proc/self/status's RssAnon: a counter that threads update in batches.
-const anonymousBytes = (): number => Number(/^Anonymous:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/smaps_rollup", "utf8"))?.[1]) * 1024;
+const anonymousBytes = (): number => procFieldBytes(readFileSync("/proc/self/smaps_rollup", "utf8"), "Anonymous");
 // An evaluation disposes its sampler under the sampler's lock, after the evaluation has returned: one turn of the
 // event loop lets that run.
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { repoRoot } from "../test-models.js";
+import { procFieldBytes } from "./proc-field-bytes.js";
 
 export interface SpawnedServer {
   readonly baseUrl: string;
@@ -66,8 +67,7 @@ export async function spawnServer(
 
 export async function processMemory(pid: number): Promise<{ rssBytes: number; rssAnonBytes: number }> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
-  return { rssBytes: field("VmRSS"), rssAnonBytes: field("RssAnon") };
+  return { rssBytes: procFieldBytes(status, "VmRSS"), rssAnonBytes: procFieldBytes(status, "RssAnon") };
 }
 
 /**

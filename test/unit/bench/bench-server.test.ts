@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { privateBytes, residentBytes, RssSampler } from "../../../bench/anchor/bench-server.js";
+import { privateBytes, RssSampler } from "../../../bench/anchor/bench-server.js";
+import { processMemory, procFieldBytes } from "../../helpers/servers/index.js";
 
 // The page tables' own figures (smaps_rollup), as privateBytes reads them; /proc/self/status's are batched counters.
-const rollupBytes = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/smaps_rollup", "utf8"))?.[1]) * 1024;
+const rollupBytes = (name: string): number => procFieldBytes(readFileSync("/proc/self/smaps_rollup", "utf8"), name);
 
 describe("a bench server's memory", () => {
   afterEach(() => {
@@ -18,7 +19,7 @@ describe("a bench server's memory", () => {
   });
 
   it("reads a process's resident memory", async () => {
-    const resident = await residentBytes(async () => process.pid)();
+    const resident = (await processMemory(process.pid)).rssBytes;
     expect(resident).toBeGreaterThan(0);
     // VmRSS against the page walk a moment later: the heap may have grown in between, hardly shrunk by half.
     expect(resident).toBeGreaterThan(rollupBytes("Rss") / 2);
