@@ -9,8 +9,9 @@ export interface PerformanceReadings {
 }
 
 /**
- * The server process's CPU and memory as the performance monitor last sampled them (10 times a second), plus
- * peaks since it started: a scrape every 15 s would miss a short spike that the monitor caught.
+ * The server process's CPU and memory as the performance monitor last sampled them (once a second), plus
+ * peaks since it started: a scrape every 15 s would miss a short spike that the monitor caught (the RSS peak is the
+ * kernel's high-water mark on Linux, which misses none).
  */
 export function registerProcessMetrics(registry: Registry, monitor: PerformanceReadings): void {
   const registers = [registry];
@@ -50,7 +51,7 @@ export function registerProcessMetrics(registry: Registry, monitor: PerformanceR
   );
   latestGauge("pensieve_process_heap_used_bytes", "V8 heap in use.", (sample) => sample.heapUsedBytes);
   peakGauge("pensieve_process_cpu_peak_percent", "Busiest sampling interval since the monitor started.", (summary) => summary.cpuPercent.peak);
-  peakGauge("pensieve_process_resident_memory_peak_bytes", "Largest RSS sampled since the monitor started.", (summary) => summary.rssBytes.peak);
+  peakGauge("pensieve_process_resident_memory_peak_bytes", "Largest RSS since the monitor started: the kernel's high-water mark on Linux, else the largest sampled.", (summary) => summary.rssBytes.peak);
   peakGauge(
     "pensieve_process_anonymous_memory_peak_bytes",
     "Largest anonymous RSS sampled since the monitor started.",

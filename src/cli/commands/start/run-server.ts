@@ -82,7 +82,7 @@ export async function runServer(config: ServerConfig, io: ServerIo): Promise<Run
       });
     },
   });
-  // Samples CPU and memory 10 times a second for /metrics; unref'd, so it never holds the process open.
+  // Samples CPU and memory once a second for /metrics and the live page; unref'd, so it never holds the process open.
   const monitor = new PerformanceMonitor();
   monitor.start();
   const app = createApp({
