@@ -52,7 +52,8 @@ async function calibrate(modelPath: string, threads: number, runs: number): Prom
 
 async function measure(modelPath: string, threads: number, runs: number): Promise<Measurements & { calibrationMs: number; latenciesMs: Record<string, number> }> {
   const calibrationMs = await calibrate(modelPath, threads, runs);
-  const monitor = new PerformanceMonitor();
+  // Ten samples a second, as when the baseline's peak RSS was measured; what they cost does not matter here.
+  const monitor = new PerformanceMonitor({ samplesPerSecond: 10 });
   monitor.start();
   const server = await startTestServer(modelPath, { threads, contextSize: 1024, parallel: 4 });
   const { client } = server;

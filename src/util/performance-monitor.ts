@@ -34,8 +34,8 @@ export interface PerformanceSummary {
 export interface PerformanceMonitorOptions {
   /**
    * Samples per second while running. Defaults to `1`: each sample costs the event loop about 0.2 ms, and ten a
-   * second cost about 1 % of decode speed on 2 cores (#12). Peak RSS does not depend on the rate (the kernel's
-   * high-water mark).
+   * second cost about 1 % of decode speed on 2 cores (#12). The CPU, anonymous-memory and VRAM peaks are over
+   * samples; the RSS peak also counts the OS's own record of it.
    */
   readonly samplesPerSecond?: number;
   /** Reads CPU time and memory. Defaults to `readProcessUsage` (this process). */
@@ -56,7 +56,8 @@ export interface PerformanceMonitorOptions {
 /**
  * Samples CPU, RSS, anonymous RSS, heap (and VRAM through a hook) once a second by default, keeping the latest
  * sample and running peaks and averages rather than every sample, so it can run for the life of a server. The RSS
- * peak also counts the kernel's high-water mark where the OS reports one, so a spike between samples is not missed.
+ * peak also counts the OS's record of the process's largest RSS, which holds a spike that came and went between
+ * two samples.
  */
 export class PerformanceMonitor {
   private readonly intervalMs: number;
@@ -68,7 +69,7 @@ export class PerformanceMonitor {
   private startedMs = 0;
   private previous: { readonly atMs: number; readonly cpuMicroseconds: number } | null = null;
   private firstCpuMicroseconds = 0;
-  private firstPeakRssBytes: number | null = null;
+  private firstPeakRssBytes = 0;
   private lastSample: PerformanceSample | null = null;
   private statistics = new SummaryStatistics();
 
@@ -128,11 +129,11 @@ export class PerformanceMonitor {
   }
 
   /**
-   * The kernel's RSS high-water mark counts from the process's start. Once it has risen above its value at
-   * `start()`, it is the peak since then, exactly; before that, the peak since `start()` is unknown (`null`).
+   * The OS's largest RSS counts from the process's start. Once it has risen above its value at `start()`, it is the
+   * peak since then; until it has, that peak is below it and only the samples tell (`null`).
    */
-  private peakRssSinceStart(peakRssBytes: number | null): number | null {
-    return peakRssBytes !== null && this.firstPeakRssBytes !== null && peakRssBytes > this.firstPeakRssBytes ? peakRssBytes : null;
+  private peakRssSinceStart(peakRssBytes: number): number | null {
+    return peakRssBytes > this.firstPeakRssBytes ? peakRssBytes : null;
   }
 
   /** The most recent sample of the current or last run, or `null` before the first one. */
@@ -189,7 +190,7 @@ class SummaryStatistics {
   private readonly heapUsedBytes = new RunningStatistic();
   private readonly vramBytes = new RunningStatistic();
 
-  /** `peakRssBytes`: the peak RSS since the monitor started, as the kernel tracks it, or `null` where unknown. */
+  /** `peakRssBytes`: the peak RSS since the monitor started, as the OS records it, or `null` when unknown. */
   add(sample: PerformanceSample, cpuMicrosecondsSinceStart: number, peakRssBytes: number | null): void {
     this.samples += 1;
     this.durationMs = sample.elapsedMs;

@@ -7,12 +7,12 @@ export interface ProcessUsageReading {
   readonly rssBytes: number;
   /** Anonymous resident memory (heap, model buffers; not file-backed mmaps); `null` where the OS does not say. */
   readonly rssAnonBytes: number | null;
-  /** The kernel's high-water mark of RSS since the process started (`VmHWM`); `null` where the OS does not say. */
-  readonly peakRssBytes: number | null;
+  /** The largest RSS since the process started, as the OS tracks it (`getrusage`'s `ru_maxrss`). */
+  readonly peakRssBytes: number;
   readonly heapUsedBytes: number;
 }
 
-/** Reads this process's CPU time and memory; `RssAnon` and `VmHWM` come from one read of `/proc/self/status` on Linux. */
+/** Reads this process's CPU time and memory; `RssAnon` comes from `/proc/self/status` on Linux. */
 export function readProcessUsage(statusPath = "/proc/self/status"): ProcessUsageReading {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
@@ -20,19 +20,20 @@ export function readProcessUsage(statusPath = "/proc/self/status"): ProcessUsage
   return {
     cpuMicroseconds: cpu.user + cpu.system,
     rssBytes: memory.rss,
-    rssAnonBytes: status === null ? null : parseStatusBytes(status, "RssAnon"),
-    peakRssBytes: status === null ? null : parseStatusBytes(status, "VmHWM"),
+    rssAnonBytes: status === null ? null : parseProcFieldBytes(status, "RssAnon"),
+    // In kilobytes on every OS (libuv converts macOS's bytes).
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
     heapUsedBytes: memory.heapUsed,
   };
 }
 
 /**
- * A `Name:  1234 kB` field of `/proc/<pid>/status` in bytes, or `null` when absent. `RssAnon` is the memory that
- * really is ours (a model loaded with mmap counts in RSS as file-backed pages the kernel may drop); `VmHWM` is the
- * peak RSS, which the kernel tracks exactly where sampling would miss a short spike.
+ * A `Name:  1234 kB` field of a /proc file's text (`status`, `smaps_rollup`) in bytes, or `null` when absent.
+ * `RssAnon` is the memory that really is ours: a model loaded with mmap counts in RSS as file-backed pages the
+ * kernel may drop.
  */
-export function parseStatusBytes(statusText: string, field: "RssAnon" | "VmHWM" | "VmRSS"): number | null {
-  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, "m").exec(statusText);
+export function parseProcFieldBytes(text: string, field: string): number | null {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, "m").exec(text);
   return match?.[1] === undefined ? null : Number(match[1]) * 1024;
 }
 

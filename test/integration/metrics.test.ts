@@ -72,7 +72,8 @@ describe("GET /metrics over the real engine (scripted model)", () => {
   });
 
   it("reports the process's memory from the running monitor, with the model loaded", async () => {
-    await expect.poll(() => monitor.latest()).not.toBeNull();
+    // The monitor samples once a second.
+    await expect.poll(() => monitor.latest(), { timeout: 5_000 }).not.toBeNull();
     const samples = await scrape();
     const rss = sampleValue(samples, "pensieve_process_resident_memory_bytes") ?? 0;
     expect(rss).toBeGreaterThan(10 * 1024 * 1024);

@@ -10,8 +10,8 @@ export interface PerformanceReadings {
 
 /**
  * The server process's CPU and memory as the performance monitor last sampled them (once a second), plus
- * peaks since it started: a scrape every 15 s would miss a short spike that the monitor caught (the RSS peak is the
- * kernel's high-water mark on Linux, which misses none).
+ * peaks since it started: a scrape every 15 s would miss a short spike that the monitor caught (and the RSS peak
+ * counts the OS's record of the largest RSS, which holds one between samples too).
  */
 export function registerProcessMetrics(registry: Registry, monitor: PerformanceReadings): void {
   const registers = [registry];
@@ -51,7 +51,7 @@ export function registerProcessMetrics(registry: Registry, monitor: PerformanceR
   );
   latestGauge("pensieve_process_heap_used_bytes", "V8 heap in use.", (sample) => sample.heapUsedBytes);
   peakGauge("pensieve_process_cpu_peak_percent", "Busiest sampling interval since the monitor started.", (summary) => summary.cpuPercent.peak);
-  peakGauge("pensieve_process_resident_memory_peak_bytes", "Largest RSS since the monitor started: the kernel's high-water mark on Linux, else the largest sampled.", (summary) => summary.rssBytes.peak);
+  peakGauge("pensieve_process_resident_memory_peak_bytes", "Largest RSS since the monitor started, sampled or as the OS records it.", (summary) => summary.rssBytes.peak);
   peakGauge(
     "pensieve_process_anonymous_memory_peak_bytes",
     "Largest anonymous RSS sampled since the monitor started.",

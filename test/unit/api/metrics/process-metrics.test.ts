@@ -30,9 +30,9 @@ const mebibyte = 1024 * 1024;
 describe("registerProcessMetrics", () => {
   it("exposes the latest sample and the peaks since start", async () => {
     const { monitor, next } = manualMonitor([
-      { cpuMicroseconds: 0, rssBytes: 0, rssAnonBytes: 0, peakRssBytes: null, heapUsedBytes: 0 },
-      { cpuMicroseconds: 80_000, rssBytes: 900 * mebibyte, rssAnonBytes: 300 * mebibyte, peakRssBytes: null, heapUsedBytes: 40 * mebibyte },
-      { cpuMicroseconds: 100_000, rssBytes: 500 * mebibyte, rssAnonBytes: 200 * mebibyte, peakRssBytes: null, heapUsedBytes: 30 * mebibyte },
+      { cpuMicroseconds: 0, rssBytes: 0, rssAnonBytes: 0, peakRssBytes: 0, heapUsedBytes: 0 },
+      { cpuMicroseconds: 80_000, rssBytes: 900 * mebibyte, rssAnonBytes: 300 * mebibyte, peakRssBytes: 0, heapUsedBytes: 40 * mebibyte },
+      { cpuMicroseconds: 100_000, rssBytes: 500 * mebibyte, rssAnonBytes: 200 * mebibyte, peakRssBytes: 0, heapUsedBytes: 30 * mebibyte },
     ]);
     const registry = new Registry();
     registerProcessMetrics(registry, monitor);
@@ -51,7 +51,7 @@ describe("registerProcessMetrics", () => {
   });
 
   it("leaves the latest-sample series out before the first sample, and anonymous RSS where the OS lacks it", async () => {
-    const { monitor, next } = manualMonitor([{ cpuMicroseconds: 0, rssBytes: 100, rssAnonBytes: null, peakRssBytes: null, heapUsedBytes: 10 }]);
+    const { monitor, next } = manualMonitor([{ cpuMicroseconds: 0, rssBytes: 100, rssAnonBytes: null, peakRssBytes: 0, heapUsedBytes: 10 }]);
     const registry = new Registry();
     registerProcessMetrics(registry, monitor);
     monitor.start();
@@ -66,7 +66,7 @@ describe("registerProcessMetrics", () => {
   });
 
   it("adds GPU memory series only when the monitor measures VRAM", async () => {
-    const { monitor, next } = manualMonitor([{ cpuMicroseconds: 0, rssBytes: 1, rssAnonBytes: 1, peakRssBytes: null, heapUsedBytes: 1 }], () => 6 * mebibyte);
+    const { monitor, next } = manualMonitor([{ cpuMicroseconds: 0, rssBytes: 1, rssAnonBytes: 1, peakRssBytes: 0, heapUsedBytes: 1 }], () => 6 * mebibyte);
     const registry = new Registry();
     registerProcessMetrics(registry, monitor);
     monitor.start();
