@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import Anthropic from "@anthropic-ai/sdk";
-import { procFieldBytes } from "../../test/helpers/servers/index.js";
+import { parseProcFieldBytes } from "../../src/util/read-process-usage.js";
 
 export type ServerName = "pensieve" | "llama-server";
 
@@ -28,7 +28,7 @@ export function benchClient(baseUrl: string): Anthropic {
 /** The resident pages no other process shares (`Private_Clean` + `Private_Dirty` of /proc/<pid>/smaps_rollup). */
 export async function privateBytes(pid: number): Promise<number> {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
-  return procFieldBytes(rollup, "Private_Clean") + procFieldBytes(rollup, "Private_Dirty");
+  return (parseProcFieldBytes(rollup, "Private_Clean") ?? 0) + (parseProcFieldBytes(rollup, "Private_Dirty") ?? 0);
 }
 
 /** Samples a server's resident memory (`measure`) every 100 ms until stopped; keeps the peak. */

@@ -130,10 +130,10 @@ export class PerformanceMonitor {
 
   /**
    * The OS's largest RSS counts from the process's start. Once it has risen above its value at `start()`, it is the
-   * peak since then; until it has, that peak is below it and only the samples tell (`null`).
+   * peak since then; until it has, that peak is below it and only the samples tell (0).
    */
-  private peakRssSinceStart(peakRssBytes: number): number | null {
-    return peakRssBytes > this.firstPeakRssBytes ? peakRssBytes : null;
+  private peakRssSinceStart(peakRssBytes: number): number {
+    return peakRssBytes > this.firstPeakRssBytes ? peakRssBytes : 0;
   }
 
   /** The most recent sample of the current or last run, or `null` before the first one. */
@@ -190,13 +190,13 @@ class SummaryStatistics {
   private readonly heapUsedBytes = new RunningStatistic();
   private readonly vramBytes = new RunningStatistic();
 
-  /** `peakRssBytes`: the peak RSS since the monitor started, as the OS records it, or `null` when unknown. */
-  add(sample: PerformanceSample, cpuMicrosecondsSinceStart: number, peakRssBytes: number | null): void {
+  /** `peakRssBytes`: the peak RSS since the monitor started, as the OS records it, or 0 when unknown. */
+  add(sample: PerformanceSample, cpuMicrosecondsSinceStart: number, peakRssBytes: number): void {
     this.samples += 1;
     this.durationMs = sample.elapsedMs;
     this.cpuMicroseconds = cpuMicrosecondsSinceStart;
     this.cpuPercent.add(sample.cpuPercent);
-    this.rssBytes.add(sample.rssBytes, Math.max(sample.rssBytes, peakRssBytes ?? 0));
+    this.rssBytes.add(sample.rssBytes, Math.max(sample.rssBytes, peakRssBytes));
     if (sample.rssAnonBytes !== null) this.rssAnonBytes.add(sample.rssAnonBytes);
     this.heapUsedBytes.add(sample.heapUsedBytes);
     if (sample.vramBytes !== null) this.vramBytes.add(sample.vramBytes);

@@ -3,10 +3,10 @@
 // anonymous resident memory moved around one greedy and one sampled evaluation of the model named in argv.
 import { readFileSync } from "node:fs";
 import { getLlama, LlamaLogLevel, type SequenceEvaluateOptions } from "node-llama-cpp";
-import { procFieldBytes } from "./servers/proc-field-bytes.js";
+import { parseProcFieldBytes } from "../../src/util/read-process-usage.js";
 
 // From the page tables (smaps_rollup), not /proc/self/status's RssAnon: a counter that threads update in batches.
-const anonymousBytes = (): number => procFieldBytes(readFileSync("/proc/self/smaps_rollup", "utf8"), "Anonymous");
+const anonymousBytes = (): number => parseProcFieldBytes(readFileSync("/proc/self/smaps_rollup", "utf8"), "Anonymous") ?? 0;
 // An evaluation disposes its sampler under the sampler's lock, after the evaluation has returned: one turn of the
 // event loop lets that run.
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

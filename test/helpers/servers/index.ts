@@ -16,7 +16,6 @@
 export { listenOnLoopback, type ListeningApp } from "./listen-on-loopback.js";
 export { startFleetServer, type FleetServer, type FleetServerOptions } from "./start-fleet-server.js";
 export { startPageServer, type PageServer } from "./page-server.js";
-export { procFieldBytes } from "./proc-field-bytes.js";
 export { processMemory, servingPid, spawnServer, type SpawnedServer } from "./spawn-server.js";
 export { parseStartFlags, RecordingStartIo, startInProcess, startProgram, type StartedInProcess } from "./start-in-process.js";
 export { startTestServer, type TestServer, type TestServerOptions } from "./start-test-server.js";

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { repoRoot } from "../test-models.js";
-import { procFieldBytes } from "./proc-field-bytes.js";
+import { parseProcFieldBytes } from "../../../src/util/read-process-usage.js";
 
 export interface SpawnedServer {
   readonly baseUrl: string;
@@ -67,7 +67,7 @@ export async function spawnServer(
 
 export async function processMemory(pid: number): Promise<{ rssBytes: number; rssAnonBytes: number }> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return { rssBytes: procFieldBytes(status, "VmRSS"), rssAnonBytes: procFieldBytes(status, "RssAnon") };
+  return { rssBytes: parseProcFieldBytes(status, "VmRSS") ?? 0, rssAnonBytes: parseProcFieldBytes(status, "RssAnon") ?? 0 };
 }
 
 /**

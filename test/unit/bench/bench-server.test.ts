@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { privateBytes, RssSampler } from "../../../bench/anchor/bench-server.js";
-import { processMemory, procFieldBytes } from "../../helpers/servers/index.js";
+import { parseProcFieldBytes } from "../../../src/util/read-process-usage.js";
+import { processMemory } from "../../helpers/servers/index.js";
 
 // The page tables' own figures (smaps_rollup), as privateBytes reads them; /proc/self/status's are batched counters.
-const rollupBytes = (name: string): number => procFieldBytes(readFileSync("/proc/self/smaps_rollup", "utf8"), name);
+const rollupBytes = (name: string): number => parseProcFieldBytes(readFileSync("/proc/self/smaps_rollup", "utf8"), name) ?? 0;
 
 describe("a bench server's memory", () => {
   afterEach(() => {
