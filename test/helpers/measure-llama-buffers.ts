@@ -6,13 +6,12 @@
  * runtime costs seconds); only the first one's RSS growth is clean of the loads before it.
  * Usage: MODEL CONTEXT SEQUENCES PROMPT_TOKENS [MODEL CONTEXT SEQUENCES PROMPT_TOKENS ...].
  */
-import { readFileSync } from "node:fs";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { hasLazyKvCache } from "./lazy-kv-cache.js";
 
 const parameters = process.argv.slice(2);
 if (parameters.length === 0 || parameters.length % 4 !== 0) throw new Error("usage: MODEL CONTEXT SEQUENCES PROMPT_TOKENS [...]");
-const rss = (): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) * 1024;
+const rss = (): number => process.memoryUsage.rss();
 const mib = 1024 * 1024;
 
 const log: string[] = [];

@@ -3,7 +3,6 @@
  * every weight page is touched, and prints one JSON line with the engine's estimate and the measured RSS
  * growth. Memory must be measured in a process of its own, so test/integration/memory-budget.test.ts spawns it.
  */
-import { readFileSync } from "node:fs";
 import { getLlama, readGgufFileInfo } from "node-llama-cpp";
 import { LlamaEngine } from "../../src/engine/llama/llama-engine.js";
 import { memoryShapeFromGguf } from "../../src/engine/llama/memory-shape-from-gguf.js";
@@ -12,7 +11,7 @@ import { filledKvCacheBytes, hasLazyKvCache } from "./lazy-kv-cache.js";
 
 const [modelPath, limitGib, contextSize] = process.argv.slice(2);
 if (modelPath === undefined || limitGib === undefined || contextSize === undefined) throw new Error("usage: MODEL LIMIT_GIB CONTEXT");
-const rss = (): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) * 1024;
+const rss = (): number => process.memoryUsage.rss();
 
 // Load the native library first, so its own memory is not counted as the model's.
 const llama = await getLlama({ gpu: false, build: "never" });
