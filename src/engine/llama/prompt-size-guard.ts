@@ -10,15 +10,25 @@ import type { PromptRequest } from "../generation-request.js";
 const chunkCharacters = 8192;
 /** Prompts with fewer characters than this are rendered and tokenized at once, as they always were. */
 const measuredFromCharacters = 4 * chunkCharacters;
+/**
+ * Nor is a prompt with fewer characters than this many per token the context allows. The renderer tokenizes a prompt
+ * that fits whole anyway, and LlamaChat once more: counted first, it was tokenized three times (a cached 11k-token
+ * prompt in a 32k context: 65-70 ms of the JavaScript thread a request, 47-57 ms without the count; most of it is
+ * tokenizing). Two UTF-16 units a token are at most six bytes, about one and a half times the text of a prompt that
+ * fills the context (four bytes a token, in English or code), so such a prompt, refused or not, blocks no longer
+ * than a long one that fits.
+ */
+const countedFromCharactersPerToken = 2;
 /** A cut between two chunks may split a token into a few: that many tokens per chunk are not counted. */
 const cutAllowance = 2;
 
 /**
  * Refuses a prompt that cannot fit the context before it is rendered and tokenized whole, so a prompt of tens
  * of megabytes (within the body limit) costs neither a long stall of the event loop nor gigabytes of tokens:
- * first by characters (no token covers more characters than the vocabulary's longest piece has bytes), then by
- * tokenizing the free text chunk by chunk, yielding to other clients between chunks, until the count is past
- * the limit. A prompt that fits is then tokenized once more, whole, by the renderer.
+ * first by characters (no token covers more characters than the vocabulary's longest piece has bytes), then, for a
+ * prompt with more than two characters a token of the context, by tokenizing the free text chunk by chunk, yielding
+ * to other clients between chunks, until the count is past the limit. A prompt that fits is then tokenized once
+ * more, whole, by the renderer; a shorter one only there, where `LoadedModel` refuses it by its exact count.
  */
 export class PromptSizeGuard {
   /** `undefined` when the file lists no pieces: then only the chunked count applies. */
@@ -38,7 +48,7 @@ export class PromptSizeGuard {
     // A UTF-16 unit is at least one UTF-8 byte, so a token never covers more units than its piece has bytes.
     const fewestTokens = this.longestPieceBytes === undefined ? 0 : Math.ceil(characters / this.longestPieceBytes);
     if (fewestTokens > limit) throw new PromptTooLongError(fewestTokens, this.maxInputTokens);
-    if (characters < measuredFromCharacters) return;
+    if (characters < Math.max(measuredFromCharacters, countedFromCharactersPerToken * this.maxInputTokens)) return;
     let tokens = 0;
     let chunks = 0;
     for (const text of texts) {
