@@ -33,12 +33,15 @@ const cutAllowance = 2;
 export class PromptSizeGuard {
   /** `undefined` when the file lists no pieces: then only the chunked count applies. */
   private readonly longestPieceBytes: number | undefined;
+  /** Prompts with fewer characters are left to the renderer (see `countedFromCharactersPerToken`). */
+  private readonly countedFromCharacters: number;
 
   constructor(
     private readonly model: LlamaModel,
     private readonly maxInputTokens: number,
   ) {
     this.longestPieceBytes = longestPieceBytes(model);
+    this.countedFromCharacters = Math.max(measuredFromCharacters, countedFromCharactersPerToken * maxInputTokens);
   }
 
   /** Throws `PromptTooLongError` once the prompt is known to exceed `limit` tokens (the context's maximum by default). */
@@ -48,7 +51,7 @@ export class PromptSizeGuard {
     // A UTF-16 unit is at least one UTF-8 byte, so a token never covers more units than its piece has bytes.
     const fewestTokens = this.longestPieceBytes === undefined ? 0 : Math.ceil(characters / this.longestPieceBytes);
     if (fewestTokens > limit) throw new PromptTooLongError(fewestTokens, this.maxInputTokens);
-    if (characters < Math.max(measuredFromCharacters, countedFromCharactersPerToken * this.maxInputTokens)) return;
+    if (characters < this.countedFromCharacters) return;
     let tokens = 0;
     let chunks = 0;
     for (const text of texts) {

@@ -44,7 +44,7 @@ describe("PromptSizeGuard", () => {
     expect(tokenized).toEqual(Array<number>(5).fill(8192));
   });
 
-  it("counts a prompt of at least 32 Ki characters even where the context would allow fewer characters a token", async () => {
+  it("counts a prompt of 32 Ki characters or more in a context small enough that two characters a token are fewer", async () => {
     const { model, tokenized } = fakeModel();
     await new PromptSizeGuard(model, 9_000).check(textRequest(words(32_768), 1));
     expect(tokenized).toEqual(Array<number>(4).fill(8192));
